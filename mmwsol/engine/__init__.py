@@ -1,0 +1,1 @@
+import mmpretrain.engine  # noqa: F401  (registers the parent's modules)

@@ -1,0 +1,1 @@
+import mmpretrain.evaluation  # noqa: F401  (registers the parent's modules)

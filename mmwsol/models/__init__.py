@@ -1,0 +1,1 @@
+import mmpretrain.models  # noqa: F401  (registers the parent's modules)
