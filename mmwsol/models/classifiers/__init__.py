@@ -1,0 +1,3 @@
+from .wsol_classifier import WSOLClassifier
+
+__all__ = ['WSOLClassifier']

@@ -1,0 +1,121 @@
+"""Image classifier that also localizes: the model of every WSOL method."""
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.models.classifiers import ImageClassifier
+from mmpretrain.structures import DataSample
+
+from mmwsol.registry import MODELS
+
+
+@MODELS.register_module()
+class WSOLClassifier(ImageClassifier):
+    """Classifier trained with image labels whose predictions carry maps.
+
+    ``backbone -> neck (optional, spatial) -> head`` as in mmpretrain's
+    :class:`ImageClassifier`; ``loss`` and ``mode='tensor'`` behave the same.
+    ``predict`` additionally runs the ``localizer`` and stores in each
+    :class:`DataSample`:
+
+    - ``pred_score`` / ``pred_label``: softmax scores and top-1 class;
+    - ``gt_cam``: ``(H, W)`` map of the GT class in ``[0, 1]`` (when the
+      sample has a ``gt_label``);
+    - ``pred_cams``: ``(k, H, W)`` maps of the top-k predicted classes in
+      score order, and ``pred_cam_labels``: their classes (``k`` =
+      ``topk_maps``).
+
+    ``H x W`` is the network input size.
+
+    Args:
+        backbone (dict): Backbone config.
+        neck (dict, optional): Neck config; it must keep the features
+            spatial (e.g. a non-local neck), not pool them.
+        head (dict): Head config, e.g. ``CAMHead``.
+        localizer (dict): Localizer config. Defaults to ``dict(type='CAM')``.
+        topk_maps (int): Number of predicted-class maps in ``pred_cams``
+            (clipped to the number of classes; 0 disables them).
+            Defaults to 1.
+        pretrained (str, optional): Checkpoint of the whole model.
+        train_cfg (dict, optional): Batch augmentations, as in mmpretrain.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: Optional[dict] = None,
+                 head: Optional[dict] = None,
+                 localizer: Optional[dict] = dict(type='CAM'),
+                 topk_maps: int = 1,
+                 pretrained: Optional[str] = None,
+                 train_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            train_cfg=train_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if head is None:
+            raise ValueError('WSOLClassifier needs a head')
+        if topk_maps < 0:
+            raise ValueError(f'topk_maps={topk_maps} must be >= 0')
+        if localizer is not None and not isinstance(localizer, nn.Module):
+            localizer = MODELS.build(localizer)
+        self.localizer = localizer
+        self.topk_maps = topk_maps
+
+    @property
+    def with_localizer(self) -> bool:
+        """Whether the model has a localizer."""
+        return self.localizer is not None
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """Classify and localize a batch.
+
+        Args:
+            inputs (torch.Tensor): Input batch ``(N, 3, H, W)``.
+            data_samples (List[DataSample], optional): Annotations; when every
+                sample has a ``gt_label``, ``gt_cam`` is produced.
+
+        Returns:
+            List[DataSample]: Samples with scores, labels and maps.
+        """
+        feats = self.extract_feat(inputs)
+        logits = self.head(feats)
+        scores = F.softmax(logits, dim=1)
+        n, num_classes = logits.shape
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(n)]
+        for sample, score in zip(data_samples, scores):
+            sample.set_pred_score(score).set_pred_label(score.argmax(0))
+        if not self.with_localizer:
+            return data_samples
+
+        k = min(self.topk_maps, num_classes)
+        topk = logits.topk(k, dim=1).indices if k > 0 else \
+            logits.new_zeros((n, 0), dtype=torch.long)
+        has_gt = all('gt_label' in s for s in data_samples)
+        targets = topk
+        if has_gt:
+            gt = torch.stack([s.gt_label[0] for s in data_samples])
+            targets = torch.cat([gt.to(topk.device)[:, None], topk], dim=1)
+        if targets.shape[1] == 0:
+            return data_samples
+        maps = self.localizer.localize(self, inputs, feats, logits, targets)
+        maps = maps.detach()
+        for i, sample in enumerate(data_samples):
+            if has_gt:
+                sample.set_field(maps[i, 0], 'gt_cam')
+            if k > 0:
+                sample.set_field(maps[i, int(has_gt):], 'pred_cams')
+                sample.set_field(topk[i], 'pred_cam_labels')
+        return data_samples

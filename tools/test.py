@@ -1,0 +1,116 @@
+"""Test a WSOL model (same CLI as mmpretrain's ``tools/test.py``)."""
+import argparse
+import os
+import os.path as osp
+import sys
+
+# Let ``python tools/test.py`` work from a source checkout without install.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir', help='the dir to save the evaluation logs')
+    parser.add_argument(
+        '--out', help='dump metrics (or predictions) to this .json/.pkl file')
+    parser.add_argument(
+        '--out-item',
+        choices=['metrics', 'pred'],
+        default='metrics',
+        help='what --out holds: the metrics (default) or the per-sample '
+        'predictions (scores, labels; maps stored as uint8)')
+    parser.add_argument(
+        '--show-dir',
+        help='save overlays (map, predicted and GT boxes) to this dir '
+        '(relative to the work dir unless absolute)')
+    parser.add_argument(
+        '--show-num',
+        type=int,
+        default=8,
+        help='number of overlays to save with --show-dir (-1: all)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_evaluator.box_mode=largest')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true', help='disable pin_memory')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Merge the command line into the config."""
+    from mmwsol.utils import set_dataloader_defaults, set_work_dir
+    cfg.launcher = args.launcher
+    set_work_dir(cfg, args.config, args.work_dir)
+    cfg.load_from = args.checkpoint
+    if args.amp:
+        cfg.test_cfg = dict(cfg.get('test_cfg', None) or {}, fp16=True)
+    if args.show_dir is not None:
+        hooks = list(cfg.get('custom_hooks', []) or [])
+        hooks = [h for h in hooks if h.get('type') != 'CAMVisualizationHook']
+        hooks.append(
+            dict(
+                type='CAMVisualizationHook',
+                out_dir=args.show_dir,
+                max_samples=args.show_num))
+        cfg.custom_hooks = hooks
+    set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main() -> None:
+    """Build the runner, test, and dump what ``--out`` asks for."""
+    args = parse_args()
+    if args.out is not None and not args.out.endswith(
+            ('.json', '.pkl', '.pickle', '.yaml', '.yml')):
+        raise SystemExit('--out must end with .json, .pkl or .yaml')
+    import mmengine
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+
+    from mmwsol.utils import register_all_modules, setup_cpu_distributed
+    register_all_modules(init_default_scope=False)
+
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg, args.launcher)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+
+    if args.out is not None and args.out_item == 'pred':
+        from mmwsol.evaluation import DumpWSOLResults
+        runner.test_evaluator.metrics.append(
+            DumpWSOLResults(out_file_path=args.out))
+    metrics = runner.test()
+    if args.out is not None and args.out_item == 'metrics' \
+            and runner.rank == 0:
+        mmengine.dump(
+            {k: (float(v) if hasattr(v, '__float__') else v)
+             for k, v in metrics.items()}, args.out, indent=2)
+        runner.logger.info(f'metrics written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
