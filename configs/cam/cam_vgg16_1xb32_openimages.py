@@ -1,0 +1,10 @@
+_base_ = [
+    '../_base_/models/vgg16_cam.py',
+    '../_base_/datasets/openimages_bs32.py',
+    '../_base_/schedules/imagenet_10e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(head=dict(num_classes=100))
+# lr for batch 32 (starting point (ImageNet value); tune on val); 10x on the classifier layers via paramwise_cfg
+optim_wrapper = dict(optimizer=dict(lr=1.6545e-05, weight_decay=0.0005))
