@@ -26,3 +26,7 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=None, deterministic=False)
+
+# Store the RNG states in checkpoints so that `--resume` continues the random
+# streams (augmentation with num_workers=0) exactly.
+custom_hooks = [dict(type='RNGStateHook')]

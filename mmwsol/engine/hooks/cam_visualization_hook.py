@@ -1,0 +1,161 @@
+"""Hook that draws localization maps with predicted and GT boxes."""
+import os
+import os.path as osp
+import re
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+
+from mmwsol.evaluation.functional import fixed_threshold_boxes
+from mmwsol.registry import HOOKS
+from mmwsol.visualization import draw_cam_overlay
+
+
+def _image_rgb(img: torch.Tensor, bgr: bool) -> np.ndarray:
+    """Turn a packed ``(3, H, W)`` uint8 input into an RGB array."""
+    arr = img.detach().cpu().numpy().transpose(1, 2, 0)
+    arr = np.ascontiguousarray(np.clip(arr, 0, 255).astype(np.uint8))
+    return arr[..., ::-1].copy() if bgr else arr
+
+
+@HOOKS.register_module()
+class CAMVisualizationHook(Hook):
+    """Draw maps, predicted boxes (green) and GT boxes (red) during test/val.
+
+    The map of the GT class (or of the top-1 class when no label is known)
+    is blended over the network input, the boxes are cut at a fixed
+    threshold like the metric does, and the image goes to the runner's
+    visualizer backends (local files, TensorBoard, ...) and, with
+    ``out_dir``, to PNG files.
+
+    Args:
+        out_dir (str, optional): Folder for PNG files (relative to the work
+            dir unless absolute). Defaults to None (backends only).
+        max_samples (int): Samples drawn per evaluation run per rank; -1 for
+            all. Defaults to 8.
+        interval (int): Draw every ``interval``-th batch. Defaults to 1.
+        threshold (float): Box threshold θ. Defaults to 0.2.
+        threshold_standard (str): ``'max'`` or ``'percentile'``.
+        percentile (float): Percentile of the percentile standard.
+        box_mode (str): ``'largest'`` or ``'all'`` contours. Defaults to
+            'largest' (one box, easiest to read).
+        enable_val (bool): Also draw during validation. Defaults to False.
+        all_ranks (bool): Draw on every rank, not only rank 0.
+        input_bgr (bool): Whether packed inputs are BGR (OpenCV loading).
+            Defaults to True.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 out_dir: Optional[str] = None,
+                 max_samples: int = 8,
+                 interval: int = 1,
+                 threshold: float = 0.2,
+                 threshold_standard: str = 'max',
+                 percentile: float = 90,
+                 box_mode: str = 'largest',
+                 enable_val: bool = False,
+                 all_ranks: bool = False,
+                 input_bgr: bool = True):
+        self.out_dir = out_dir
+        self.max_samples = max_samples
+        self.interval = max(1, interval)
+        self.threshold = threshold
+        self.threshold_standard = threshold_standard
+        self.percentile = percentile
+        self.box_mode = box_mode
+        self.enable_val = enable_val
+        self.all_ranks = all_ranks
+        self.input_bgr = input_bgr
+        self._drawn = 0
+
+    def _reset(self, runner) -> None:
+        self._drawn = 0
+
+    def before_test_epoch(self, runner) -> None:
+        """Reset the counter."""
+        self._reset(runner)
+
+    def before_val_epoch(self, runner) -> None:
+        """Reset the counter."""
+        self._reset(runner)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
+                       outputs: Optional[Sequence] = None) -> None:
+        """Draw validation samples when ``enable_val``."""
+        if self.enable_val:
+            self._draw_batch(runner, batch_idx, data_batch, outputs, 'val')
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+                        outputs: Optional[Sequence] = None) -> None:
+        """Draw test samples."""
+        self._draw_batch(runner, batch_idx, data_batch, outputs, 'test')
+
+    def _class_names(self, runner, mode: str) -> Optional[Sequence[str]]:
+        loader = getattr(runner, f'{mode}_dataloader', None)
+        dataset = getattr(loader, 'dataset', None)
+        meta = getattr(dataset, 'metainfo', None) or {}
+        return meta.get('classes')
+
+    def _draw_batch(self, runner, batch_idx, data_batch, outputs,
+                    mode: str) -> None:
+        if outputs is None or data_batch is None:
+            return
+        if not self.all_ranks and get_rank() != 0:
+            return
+        if batch_idx % self.interval != 0:
+            return
+        classes = self._class_names(runner, mode)
+        for img, sample in zip(data_batch['inputs'], outputs):
+            if 0 <= self.max_samples <= self._drawn:
+                return
+            self._draw_sample(runner, img, sample, classes, mode)
+            self._drawn += 1
+
+    def _draw_sample(self, runner, img, sample, classes, mode: str) -> None:
+        image = _image_rgb(img, self.input_bgr)
+        has_gt = 'gt_cam' in sample
+        if has_gt:
+            cam, cls = sample.gt_cam, int(sample.gt_label[0])
+        elif 'pred_cams' in sample:
+            cam, cls = sample.pred_cams[0], int(sample.pred_cam_labels[0])
+        else:
+            return
+        cam = cam.detach().float().cpu().numpy()
+        boxes = fixed_threshold_boxes(
+            cam, self.threshold, self.threshold_standard, self.percentile,
+            self.box_mode)
+        gt_boxes = None
+        if 'gt_bboxes' in sample:
+            gt_boxes = sample.gt_bboxes.detach().cpu().numpy()
+
+        def name(c: int) -> str:
+            return classes[c] if classes is not None and c < len(
+                classes) else str(c)
+
+        pred = int(sample.pred_label[0]) if sample.pred_label.dim() else int(
+            sample.pred_label)
+        score = float(sample.pred_score[pred])
+        texts = [f'pred: {name(pred)} ({score:.2f})']
+        if has_gt:
+            texts.insert(0, f'GT: {name(cls)}')
+        overlay = draw_cam_overlay(
+            image, cam, boxes, gt_boxes, texts=texts)
+        img_id = sample.get('img_id', sample.get('img_path',
+                                                 f'{self._drawn}'))
+        stem = re.sub(r'[^A-Za-z0-9_.-]+', '_', str(img_id)).strip('_')
+        stem = osp.splitext(stem)[0] or f'sample_{self._drawn}'
+        runner.visualizer.add_image(
+            f'{mode}_{stem}', overlay, step=runner.iter)
+        if self.out_dir is not None:
+            out_dir = self.out_dir if osp.isabs(self.out_dir) else osp.join(
+                runner.work_dir, self.out_dir)
+            os.makedirs(out_dir, exist_ok=True)
+            cv2.imwrite(
+                osp.join(out_dir, f'{stem}.png'),
+                cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
