@@ -1,5 +1,6 @@
 import mmpretrain.models  # noqa: F401  (registers the parent's modules)
 
+from .backbones import *  # noqa: F401,F403
 from .classifiers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .localizers import *  # noqa: F401,F403

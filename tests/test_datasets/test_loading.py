@@ -55,6 +55,14 @@ def test_clip_bboxes():
     assert not changed
     clipped, changed = clip_bboxes(np.zeros((0, 4)), 10, 8)
     assert clipped.shape == (0, 4) and not changed
+    # the community convention x1 = x + w may reach the image edge
+    edge = np.array([[0, 0, 10, 8]], dtype=np.float32)
+    clipped, changed = clip_bboxes(edge, 10, 8, allow_edge=True)
+    assert not changed and clipped.tolist() == [[0, 0, 10, 8]]
+    clipped, changed = clip_bboxes(boxes, 10, 8, allow_edge=True)
+    np.testing.assert_array_equal(clipped, [[0, 2, 10, 8], [1, 1, 4, 4]])
+    assert changed
+    assert clip_bboxes(edge, 10, 8)[0].tolist() == [[0, 0, 9, 7]]
 
 
 def test_box_inside_image_is_kept_and_copied(tmp_path):
@@ -75,9 +83,21 @@ def test_box_outside_image_is_clipped_with_a_warning(tmp_path):
     boxes = np.array([[-2, 3, 40, 29], [5, 4, 20, 35]], dtype=np.float32)
     with pytest.warns(UserWarning, match=r'bird.png: box\(es\) outside'):
         results = _load(dict(img_path=path, gt_bboxes=boxes))
-    expected = [[0, 3, 39, 29], [5, 4, 20, 29]]
-    np.testing.assert_array_equal(results['gt_bboxes'], expected)
-    np.testing.assert_array_equal(results['ori_gt_bboxes'], expected)
+    # x1 = 40 = w is the community edge convention: no clip for the metric
+    np.testing.assert_array_equal(results['ori_gt_bboxes'],
+                                  [[0, 3, 40, 29], [5, 4, 20, 30]])
+    np.testing.assert_array_equal(results['gt_bboxes'],
+                                  [[0, 3, 39, 29], [5, 4, 20, 29]])
+
+
+def test_box_on_the_right_edge_is_kept_silently(tmp_path):
+    path = write_image(str(tmp_path / 'edge.png'), 40, 30)
+    boxes = np.array([[3, 3, 40, 30]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        results = _load(dict(img_path=path, gt_bboxes=boxes.copy()))
+    np.testing.assert_array_equal(results['ori_gt_bboxes'], boxes)
+    np.testing.assert_array_equal(results['gt_bboxes'], [[3, 3, 39, 29]])
 
 
 def test_image_size_mismatch_names_the_image(tmp_path):

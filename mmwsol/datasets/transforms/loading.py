@@ -16,27 +16,36 @@ SEG_FOREGROUND = 1
 SEG_IGNORE = 255
 
 
-def clip_bboxes(bboxes: np.ndarray, width: int,
-                height: int) -> Tuple[np.ndarray, bool]:
-    """Clip pixel-inclusive boxes to an image.
+def clip_bboxes(bboxes: np.ndarray,
+                width: int,
+                height: int,
+                allow_edge: bool = False) -> Tuple[np.ndarray, bool]:
+    """Clip boxes to an image.
 
-    Coordinates are clipped to ``[0, width - 1]`` and ``[0, height - 1]``,
-    the range of pixel indices (boxes are pixel-inclusive, as in the
-    ``wsolevaluation`` metadata, whose boxes end at ``w - 1`` at most).
+    With ``allow_edge=False`` coordinates are clipped to ``[0, width - 1]``
+    and ``[0, height - 1]``, the range of pixel indices (pixel-inclusive
+    boxes). With ``allow_edge=True`` they are clipped to ``[0, width]`` and
+    ``[0, height]``: the community metadata writes CUB boxes as
+    ``x1 = x + w``, which may equal the image width, and its evaluator
+    rescales them unclipped, so such boxes must be kept as they are for
+    exact numbers.
 
     Args:
         bboxes (np.ndarray): Boxes ``x0, y0, x1, y1`` of shape (N, 4).
         width (int): Image width.
         height (int): Image height.
+        allow_edge (bool): Allow coordinates equal to ``width``/``height``.
+            Defaults to False.
 
     Returns:
         tuple[np.ndarray, bool]: The clipped float32 boxes and whether any
         coordinate was changed.
     """
     bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
+    edge = 0 if allow_edge else 1
     clipped = bboxes.copy()
-    clipped[:, 0::2] = np.clip(clipped[:, 0::2], 0, width - 1)
-    clipped[:, 1::2] = np.clip(clipped[:, 1::2], 0, height - 1)
+    clipped[:, 0::2] = np.clip(clipped[:, 0::2], 0, width - edge)
+    clipped[:, 1::2] = np.clip(clipped[:, 1::2], 0, height - edge)
     return clipped, bool((clipped != bboxes).any())
 
 
@@ -197,19 +206,26 @@ class LoadWSOLAnnotations(BaseTransform):
                 f'h={expected[1]})')
 
     def _load_bboxes(self, results: dict, width: int, height: int) -> None:
-        """Clip the boxes and keep an untouched copy."""
+        """Clip the boxes and keep a copy in the annotation's convention.
+
+        ``ori_gt_bboxes`` (read by the metrics) keeps the annotation exactly
+        unless a coordinate lies outside ``[0, w] x [0, h]``, which is
+        clipped with a warning naming the image; ``gt_bboxes`` (moved by the
+        geometric transforms) is clipped to the pixel range ``[0, w - 1]``.
+        """
         bboxes = results.get('gt_bboxes')
         if bboxes is None:
             bboxes = np.zeros((0, 4), dtype=np.float32)
-        clipped, changed = clip_bboxes(bboxes, width, height)
+        original, changed = clip_bboxes(
+            bboxes, width, height, allow_edge=True)
         if changed:
             warnings.warn(
                 f'Image {self._image_name(results)}: box(es) outside the '
                 f'image (w={width}, h={height}) were clipped to it: '
                 f'{np.asarray(bboxes).reshape(-1, 4).tolist()} -> '
-                f'{clipped.tolist()}')
-        results['gt_bboxes'] = clipped
-        results['ori_gt_bboxes'] = clipped.copy()
+                f'{original.tolist()}')
+        results['gt_bboxes'] = clip_bboxes(original, width, height)[0]
+        results['ori_gt_bboxes'] = original
 
     def _load_masks(self, results: dict, width: int, height: int) -> None:
         """Read the instance and ignore masks into ``gt_seg_map``."""
