@@ -35,6 +35,5 @@ auto_scale_lr = dict(base_batch_size=32)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=2,
-                    save_best='auto'))
+    checkpoint=dict(interval=4, max_keep_ckpts=2))
 randomness = dict(seed=0)

@@ -20,3 +20,4 @@ test_dataloader = dict(
 # pixel-level evaluation (PxAP, peak IoU) on the masks
 val_evaluator = dict(type='WSOLMaskMetric', _delete_=True)
 test_evaluator = val_evaluator
+

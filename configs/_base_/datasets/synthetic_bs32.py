@@ -38,6 +38,7 @@ train_dataloader = dict(
         img_prefix='images',
         localization_file=None,  # weak labels only
         num_classes=num_classes,
+        classes=data_root + '/classes.txt',
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
@@ -50,6 +51,7 @@ val_dataloader = dict(
         metadata_dir='metadata/val',
         img_prefix='images',
         num_classes=num_classes,
+        classes=data_root + '/classes.txt',
         require_localization=True,
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -68,11 +70,13 @@ test_dataloader = dict(
         mask_file='localization_mask.txt',
         mask_prefix='masks',
         num_classes=num_classes,
+        classes=data_root + '/classes.txt',
         require_localization=True,
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_evaluator = [
     dict(type='WSOLMetric', iou_thresholds=(30, 50, 70)),
-    dict(type='WSOLMaskMetric'),
+    dict(type='WSOLMaskMetric', classification=False),
 ]
+

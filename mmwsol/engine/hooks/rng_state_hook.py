@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from mmwsol.registry import HOOKS
@@ -52,19 +52,55 @@ class RNGStateHook(Hook):
     starts after a resume, so an interrupted-then-resumed run ends with the
     same weights as an uninterrupted one. If the world size changed, the
     states are not restored (a warning says so).
+
+    MMEngine saves checkpoints on rank 0 only, so with several processes the
+    states are gathered (a collective on every rank) just before the
+    :class:`CheckpointHook` runs, at the epochs or iterations it saves.
     """
 
-    priority = 'VERY_LOW'
+    # runs before CheckpointHook (VERY_LOW) in the same event
+    priority = 'LOW'
 
     def __init__(self) -> None:
         self._pending: Optional[List[Dict[str, Any]]] = None
+        self._gathered: Optional[List[Dict[str, Any]]] = None
+
+    @staticmethod
+    def _checkpoint_hook(runner) -> Optional[CheckpointHook]:
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook):
+                return hook
+        return None
+
+    def _gather(self) -> None:
+        self._gathered = all_gather_object(get_rng_states())
+
+    def after_train_epoch(self, runner) -> None:
+        """Gather the states of all ranks before an epoch checkpoint."""
+        hook = self._checkpoint_hook(runner)
+        if get_dist_info()[1] > 1 and hook is not None and hook.by_epoch:
+            self._gather()
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        """Gather the states of all ranks before an iteration checkpoint."""
+        hook = self._checkpoint_hook(runner)
+        if get_dist_info()[1] <= 1 or hook is None or hook.by_epoch:
+            return
+        if self.every_n_train_iters(runner, hook.interval) or \
+                self.is_last_train_iter(runner):
+            self._gather()
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Gather every rank's RNG states into the checkpoint."""
-        states = get_rng_states()
-        _, world_size = get_dist_info()
-        gathered = all_gather_object(states) if world_size > 1 else [states]
-        checkpoint['rng_states'] = gathered
+        """Put the RNG states of every rank into the checkpoint."""
+        if get_dist_info()[1] > 1:
+            if self._gathered is not None:
+                checkpoint['rng_states'] = self._gathered
+        else:
+            checkpoint['rng_states'] = [get_rng_states()]
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Keep the loaded states until training starts."""

@@ -30,7 +30,9 @@ class WSOLMaskMetric(BaseMetric):
     - ``pIoU``: the best dataset-level IoU ``tp / (tp + fp + fn)`` over the
       thresholds (foreground = ``score >= t``), in percent;
     - ``peak_threshold``: the threshold reaching ``pIoU`` ("Peak-T");
-    - ``top1_cls``: top-1 classification accuracy, when labels are known.
+    - ``top1_cls``: top-1 classification accuracy, when labels are known
+      and ``classification`` is True (switch it off when a box metric in
+      the same evaluator already reports it).
 
     Each sample needs ``gt_cam`` ((H, W) in ``[0, 1]``) and ``gt_mask``
     ((H, W) uint8: 1 foreground, 0 background, 255 ignore, at the map size).
@@ -39,6 +41,7 @@ class WSOLMaskMetric(BaseMetric):
 
     Args:
         cam_curve_interval (float): Step of the thresholds. Defaults to 0.01.
+        classification (bool): Also report ``top1_cls``. Defaults to True.
         collect_device (str): Device for gathering results. Defaults to
             'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to None.
@@ -48,10 +51,12 @@ class WSOLMaskMetric(BaseMetric):
 
     def __init__(self,
                  cam_curve_interval: float = 0.01,
+                 classification: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.cam_curve_interval = cam_curve_interval
+        self.classification = classification
         self.edges = pixel_histogram_edges(cam_thresholds(cam_curve_interval))
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
@@ -75,7 +80,8 @@ class WSOLMaskMetric(BaseMetric):
             mask = _to_numpy(sample['gt_mask']).astype(np.uint8)
             fg, bg = mask_score_histograms(cam, mask, self.edges)
             entry = dict(fg=fg, bg=bg)
-            if 'pred_score' in sample and 'gt_label' in sample:
+            if self.classification and 'pred_score' in sample \
+                    and 'gt_label' in sample:
                 score = _to_numpy(sample['pred_score'])
                 label = int(_to_numpy(sample['gt_label']).reshape(-1)[0])
                 entry['top1'] = bool(int(score.argmax()) == label)

@@ -275,16 +275,18 @@ def summarize(ranks: np.ndarray, num_classes: int, correct: np.ndarray,
     def percent(mask: np.ndarray) -> float:
         return float(np.count_nonzero(mask) * 100. / float(num_images))
 
-    metrics: Dict[str, float] = {}
+    stats = max_box_accuracy(correct, thresholds)
+    num_iou = len(iou_thresholds)
+    # the main number comes first: ``CheckpointHook(save_best='auto')``
+    # keeps the checkpoint that is best by the first key
+    metrics: Dict[str, float] = {
+        main_key: float(np.mean(stats['max_accuracy'][:num_iou]))
+    }
     for k in ks:
         metrics[f'top{k}_cls'] = percent(ranks < k)
     metrics['gt_known_loc'] = percent(fixed_correct)
     for k in ks:
         metrics[f'top{k}_loc'] = percent(fixed_correct & (ranks < k))
-
-    stats = max_box_accuracy(correct, thresholds)
-    num_iou = len(iou_thresholds)
-    metrics[main_key] = float(np.mean(stats['max_accuracy'][:num_iou]))
     for i, iou in enumerate(iou_thresholds):
         metrics[f'{main_key}@{iou:g}'] = float(stats['max_accuracy'][i])
     for i, iou in enumerate(iou_thresholds):
