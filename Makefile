@@ -31,7 +31,7 @@ demo: install
 	@$(PY) tools/demo.py --config $(DEMO_CFG) --work-dir $(DEMO_DIR)
 
 test: install
-	@$(PY) -m pytest -q -n $(JOBS) --durations=15
+	@$(PY) -m pytest -q -n $(JOBS) --dist loadfile --durations=10
 
 clean-demo:
 	rm -rf $(DEMO_DIR) data/synthetic

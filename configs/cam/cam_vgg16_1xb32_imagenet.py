@@ -6,5 +6,12 @@ _base_ = [
 ]
 
 model = dict(head=dict(num_classes=1000))
-# lr for batch 32 (community tuned value for CAM); 10x on the classifier layers via paramwise_cfg
-optim_wrapper = dict(optimizer=dict(lr=1.6545e-05, weight_decay=0.0005))
+# The reference trains conv6 and the classifier with a 10x learning rate.
+# lr for batch 32 (community tuned value for CAM)
+optim_wrapper = dict(
+    optimizer=dict(lr=1.6545e-05, weight_decay=0.0005),
+    paramwise_cfg=dict(
+        custom_keys={
+            'backbone.conv6': dict(lr_mult=10.),
+            'head': dict(lr_mult=10.)
+        }))

@@ -22,9 +22,3 @@ model = dict(
     localizer=dict(type='CAM'),
     topk_maps=5,
 )
-# The reference trains the SPG convs and the classifier with a 10x lr.
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={
-        'backbone.spg': dict(lr_mult=10.),
-        'head': dict(lr_mult=10.)
-    }))

@@ -22,9 +22,3 @@ model = dict(
     localizer=dict(type='CAM'),
     topk_maps=5,
 )
-# The reference trains layer4 and the classifier with a 10x learning rate.
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={
-        'backbone.layer4': dict(lr_mult=10.),
-        'head': dict(lr_mult=10.)
-    }))

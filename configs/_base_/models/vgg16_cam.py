@@ -21,9 +21,3 @@ model = dict(
     localizer=dict(type='CAM'),
     topk_maps=5,
 )
-# The reference trains conv6 and the classifier with a 10x learning rate.
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={
-        'backbone.conv6': dict(lr_mult=10.),
-        'head': dict(lr_mult=10.)
-    }))
