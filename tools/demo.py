@@ -20,6 +20,8 @@ SUMMARY_KEYS = [
     ('gt_known_loc', 'GT-known Loc (fixed threshold, IoU 50)'),
     ('top1_loc', 'Top-1 Loc (fixed threshold, IoU 50)'),
     ('MaxBoxAccV2', 'MaxBoxAccV2 (IoU 30/50/70)'),
+    ('PxAP', 'PxAP (pixel average precision)'),
+    ('pIoU', 'pIoU (peak pixel IoU)'),
 ]
 
 
