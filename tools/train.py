@@ -65,6 +65,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise SystemExit(
+                '--amp trains with torch.cuda.amp (MMEngine AmpOptimWrapper) '
+                'and needs a CUDA device; none is available here.')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

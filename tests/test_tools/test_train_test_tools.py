@@ -120,3 +120,12 @@ def test_resume_matches_uninterrupted_run(tiny):
     assert resumed['optimizer']['param_groups'][0]['lr'] == lr_full
     for key, value in full['state_dict'].items():
         assert torch.equal(resumed['state_dict'][key], value), key
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU error')
+def test_amp_without_cuda_is_a_clear_error(tiny):
+    with pytest.raises(AssertionError, match='needs a CUDA device'):
+        run_tool([
+            'tools/train.py', tiny['cfg'], '--work-dir',
+            str(tiny['root'] / 'amp'), '--amp'
+        ])
