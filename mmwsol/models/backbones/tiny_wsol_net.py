@@ -8,6 +8,7 @@ from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 
 from mmwsol.registry import MODELS
+from .utils import normalize_out_indices
 
 
 @MODELS.register_module()
@@ -96,18 +97,8 @@ class TinyWSOLNet(BaseBackbone):
         assert all(b >= 1 for b in stage_blocks)
         assert all(s >= 1 for s in pool_strides)
 
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        assert isinstance(out_indices, Sequence), \
-            f'out_indices must be a sequence of int, got {type(out_indices)}'
-        normalized = []
-        for index in out_indices:
-            if index < 0:
-                index += num_stages
-            assert 0 <= index < num_stages, \
-                f'Invalid out_indices {out_indices} for {num_stages} stages.'
-            normalized.append(index)
-        self.out_indices = tuple(sorted(set(normalized)))
+        self.out_indices = normalize_out_indices(
+            out_indices, num_stages, f'{num_stages} stages')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.stage_channels = tuple(stage_channels)

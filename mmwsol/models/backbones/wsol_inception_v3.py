@@ -12,7 +12,7 @@ from mmpretrain.models.backbones.inception_v3 import (BasicConv2d, InceptionA,
                                                       InceptionB, InceptionC)
 
 from mmwsol.registry import MODELS
-from .state_dict_utils import drop_removed_module_keys
+from .utils import drop_removed_module_keys, normalize_out_indices
 
 
 def _make_stride1_inception_b(in_channels: int) -> InceptionB:
@@ -186,19 +186,7 @@ class WSOLInceptionV3(InceptionV3):
 
         num_outs = len(self.output_names) - int(not with_head)
         names = ', '.join(self.output_names[:num_outs])
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        assert isinstance(out_indices, Sequence), \
-            f'out_indices must be a sequence of int, got {type(out_indices)}'
-        normalized = []
-        for index in out_indices:
-            if index < 0:
-                index += num_outs
-            assert 0 <= index < num_outs, \
-                f'Invalid out_indices {out_indices}: valid indices are ' \
-                f'0..{num_outs - 1} ({names}).'
-            normalized.append(index)
-        self.out_indices = tuple(sorted(set(normalized)))
+        self.out_indices = normalize_out_indices(out_indices, num_outs, names)
 
     def _build_head(self, channels: int, dropout: float) -> None:
         """Build the two 3x3 convolutions of the SPG head as ``self.spg``."""

@@ -7,7 +7,7 @@ from mmcv.cnn import ConvModule
 from mmpretrain.models.backbones import VGG
 
 from mmwsol.registry import MODELS
-from .state_dict_utils import drop_removed_module_keys
+from .utils import drop_removed_module_keys, normalize_out_indices
 
 
 @MODELS.register_module()
@@ -160,20 +160,9 @@ class WSOLVGG(VGG):
                 act_cfg=act_cfg)
 
         num_outs = num_stages + int(with_conv6)
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        assert isinstance(out_indices, Sequence), \
-            f'out_indices must be a sequence of int, got {type(out_indices)}'
-        normalized = []
-        for index in out_indices:
-            if index < 0:
-                index += num_outs
-            assert 0 <= index < num_outs, \
-                f'Invalid out_indices {out_indices}: valid indices are ' \
-                f'0..{num_outs - 1} ({num_stages} stages' + \
-                (f', conv6 at index {num_stages})' if with_conv6 else ')')
-            normalized.append(index)
-        self.out_indices = tuple(sorted(set(normalized)))
+        self.out_indices = normalize_out_indices(
+            out_indices, num_outs, f'{num_stages} stages' +
+            (f', conv6 at index {num_stages}' if with_conv6 else ''))
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Forward function.

@@ -1,5 +1,5 @@
-"""Helpers to load classification checkpoints into trimmed WSOL backbones."""
-from typing import Iterable, MutableMapping
+"""Helpers shared by the WSOL backbones."""
+from typing import Iterable, MutableMapping, Sequence, Tuple, Union
 
 
 def drop_removed_module_keys(state_dict: MutableMapping, prefix: str,
@@ -36,3 +36,32 @@ def drop_removed_module_keys(state_dict: MutableMapping, prefix: str,
             state_dict.pop(key)
             dropped.append(key)
     return dropped
+
+
+def normalize_out_indices(out_indices: Union[int, Sequence[int]],
+                          num_outs: int,
+                          names: str = '') -> Tuple[int, ...]:
+    """Check ``out_indices`` and make them non-negative, sorted and unique.
+
+    Args:
+        out_indices (int | Sequence[int]): Indices of the outputs to return;
+            negative values count from the end.
+        num_outs (int): Number of outputs the backbone can return.
+        names (str): Description of the outputs for the error message.
+
+    Returns:
+        tuple[int]: The normalised indices.
+    """
+    if isinstance(out_indices, int):
+        out_indices = [out_indices]
+    assert isinstance(out_indices, Sequence), \
+        f'out_indices must be a sequence of int, got {type(out_indices)}'
+    normalized = []
+    for index in out_indices:
+        if index < 0:
+            index += num_outs
+        assert 0 <= index < num_outs, \
+            f'Invalid out_indices {out_indices}: valid indices are ' \
+            f'0..{num_outs - 1}' + (f' ({names})' if names else '') + '.'
+        normalized.append(index)
+    return tuple(sorted(set(normalized)))
