@@ -1,0 +1,1 @@
+"""Spatial necks (they keep feature maps spatial for the CAM heads)."""
