@@ -72,9 +72,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                 out_dir=args.show_dir,
                 max_samples=args.show_num))
         cfg.custom_hooks = hooks
-    set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
+    # --cfg-options first, so that the safe dataloader defaults below see
+    # the final num_workers (persistent_workers needs workers)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
     return cfg
 
 

@@ -80,12 +80,14 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.load_from = args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    # --cfg-options first, so that the safe dataloader defaults below see
+    # the final num_workers (persistent_workers needs workers)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     set_dataloader_defaults(
         cfg,
         pin_memory=not args.no_pin_memory,
         persistent_workers=not args.no_persistent_workers)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

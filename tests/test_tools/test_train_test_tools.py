@@ -52,7 +52,10 @@ def test_test_tool_dumps_predictions(tiny):
     out = osp.join(tiny['root'], 'preds.pkl')
     run_tool([
         'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / 'test_pred'), '--out', out, '--out-item', 'pred'
+        str(tiny['root'] / 'test_pred'), '--out', out, '--out-item', 'pred',
+        # persistent workers are dropped for num_workers=0 even when asked
+        '--cfg-options', 'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=True'
     ])
     preds = mmengine.load(out)
     assert len(preds) == 15
