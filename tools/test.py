@@ -63,19 +63,29 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg', None) or {}, fp16=True)
+    # --cfg-options first, so that the hook below sees the final test metric
+    # and the dataloader defaults the final num_workers
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.show_dir is not None:
         hooks = list(cfg.get('custom_hooks', []) or [])
         hooks = [h for h in hooks if h.get('type') != 'CAMVisualizationHook']
-        hooks.append(
-            dict(
-                type='CAMVisualizationHook',
-                out_dir=args.show_dir,
-                max_samples=args.show_num))
+        hook = dict(
+            type='CAMVisualizationHook',
+            out_dir=args.show_dir,
+            max_samples=args.show_num)
+        # draw boxes at the box metric's fixed threshold (e.g. PaS)
+        evaluators = cfg.get('test_evaluator', None) or []
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        for evaluator in evaluators:
+            if evaluator.get('type') == 'WSOLMetric':
+                for key in ('threshold', 'threshold_standard', 'percentile'):
+                    if key in evaluator:
+                        hook[key] = evaluator[key]
+                break
+        hooks.append(hook)
         cfg.custom_hooks = hooks
-    # --cfg-options first, so that the safe dataloader defaults below see
-    # the final num_workers (persistent_workers needs workers)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
     return cfg
 

@@ -1,0 +1,19 @@
+# Rethinking CAM ablation (paper Table 3), VGG16 on CUB: CAM + NWC + PaS.
+# Test-time variant (NWC and PaS change no weight): test the model
+# trained with ../cam/cam_vgg16_1xb32_cub.py.
+
+_base_ = ['../cam/cam_vgg16_1xb32_cub.py']
+
+model = dict(
+    # NWC: negative class weights clamped to 0 when building the maps only
+    # (classification is unchanged)
+    localizer=dict(clamp_negative_weights=True))
+
+# PaS: the fixed-threshold boxes (GT-known / Top-1 Loc) are cut at
+# 0.35 * (90th percentile of the uint8 map) instead of 0.2 * max.
+val_evaluator = dict(threshold=0.35,
+                     threshold_standard='percentile',
+                     percentile=90)
+test_evaluator = dict(threshold=0.35,
+                      threshold_standard='percentile',
+                      percentile=90)

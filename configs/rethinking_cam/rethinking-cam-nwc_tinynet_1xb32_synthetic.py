@@ -1,0 +1,10 @@
+# Rethinking CAM ablation (paper Table 3), synthetic set: CAM + NWC.
+# Test-time variant (NWC and PaS change no weight): test the model
+# trained with ../cam/cam_tinynet_1xb32_synthetic.py.
+
+_base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
+
+model = dict(
+    # NWC: negative class weights clamped to 0 when building the maps only
+    # (classification is unchanged)
+    localizer=dict(clamp_negative_weights=True))

@@ -1,0 +1,13 @@
+# Rethinking CAM ablation (paper Table 3), VGG16 on CUB: CAM + TAP + NWC.
+# Test-time variant: test the model trained with
+# rethinking-cam-tap_vgg16_1xb32_cub.py.
+
+_base_ = ['../cam/cam_vgg16_1xb32_cub.py']
+
+model = dict(
+    # TAP, at training and test time: each channel is averaged over its
+    # values > theta_tap * max(F_c)
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)),
+    # NWC: negative class weights clamped to 0 when building the maps only
+    # (classification is unchanged)
+    localizer=dict(clamp_negative_weights=True))

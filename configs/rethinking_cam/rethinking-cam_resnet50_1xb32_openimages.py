@@ -1,0 +1,14 @@
+# Rethinking CAM (Bae et al., ECCV 2020) = CAM + TAP + NWC + PaS on
+# OpenImages30k. ResNet50: theta_tap 0.0 (the paper's value for ResNet50-SE
+# and GoogLeNet).
+# Data, schedule and learning rates are those of the CAM config.
+
+_base_ = ['../cam/cam_resnet50_1xb32_openimages.py']
+
+model = dict(
+    # TAP, at training and test time: each channel is averaged over its
+    # values > theta_tap * max(F_c)
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.0)),
+    # NWC: negative class weights clamped to 0 when building the maps only
+    # (classification is unchanged)
+    localizer=dict(clamp_negative_weights=True))

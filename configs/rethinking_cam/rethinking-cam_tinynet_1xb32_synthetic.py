@@ -1,0 +1,28 @@
+# Rethinking CAM (Bae et al., ECCV 2020) = CAM + TAP + NWC + PaS on the
+# synthetic set, same schedule as cam_tinynet_1xb32_synthetic.
+# Trains its own model; equals the TAP model tested with NWC and PaS.
+# theta_tap 0.1 as for VGG16: TinyWSOLNet also ends in ReLU features.
+
+_base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
+
+model = dict(
+    # TAP, at training and test time: each channel is averaged over its
+    # values > theta_tap * max(F_c)
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)),
+    # NWC: negative class weights clamped to 0 when building the maps only
+    # (classification is unchanged)
+    localizer=dict(clamp_negative_weights=True))
+
+# PaS: the fixed-threshold boxes (GT-known / Top-1 Loc) are cut at
+# 0.35 * (90th percentile of the uint8 map) instead of 0.2 * max.
+val_evaluator = dict(threshold=0.35,
+                     threshold_standard='percentile',
+                     percentile=90)
+test_evaluator = [
+    dict(type='WSOLMetric',
+         iou_thresholds=(30, 50, 70),
+         threshold=0.35,
+         threshold_standard='percentile',
+         percentile=90),
+    dict(type='WSOLMaskMetric', classification=False),
+]
