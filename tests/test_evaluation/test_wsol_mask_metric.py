@@ -1,4 +1,6 @@
 """PxAP / pIoU against a direct per-threshold computation."""
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,128 @@ def test_errors():
             dict(gt_cam=np.zeros((2, 3), np.float32),
                  gt_mask=np.zeros((2, 2), np.uint8))
         ])
+
+
+def _per_threshold_reference(maps, masks, interval):
+    """Precision, recall and IoU at each threshold t (score >= t)."""
+    scores = np.concatenate([m.ravel() for m in maps])
+    labels = np.concatenate([k.ravel() for k in masks])
+    keep = labels != 255
+    scores, fg = scores[keep], labels[keep] == 1
+    prec, rec, iou = [], [], []
+    for t in np.arange(0, 1, interval):
+        pred = scores >= t
+        tp = float((pred & fg).sum())
+        fp = float((pred & ~fg).sum())
+        fn = float(fg.sum()) - tp
+        prec.append(tp / (tp + fp) if tp + fp > 0 else None)
+        rec.append(tp / fg.sum())
+        iou.append(tp / (tp + fp + fn))
+    return prec, rec, iou
+
+
+def test_curves_file(tmp_path):
+    rng = np.random.default_rng(11)
+    maps, masks = _random_case(rng, n=4)
+    maps[0][:] = 0.  # some thresholds then predict nothing in that map
+    path = tmp_path / 'sub' / 'curves.json'
+    metric = METRICS.build(
+        dict(type='WSOLMaskMetric', cam_curve_interval=0.05,
+             curves_file=str(path)))
+    metric.process(None, [dict(gt_cam=m, gt_mask=k)
+                          for m, k in zip(maps, masks)])
+    res = metric.compute_metrics(metric.results)
+    curves = json.loads(path.read_text())
+    assert curves['thresholds'] == pytest.approx(np.arange(0, 1, 0.05))
+    prec, rec, iou = _per_threshold_reference(maps, masks, 0.05)
+    for got, want in zip(curves['precision'], prec):
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert got == pytest.approx(want, abs=1e-12)
+    assert curves['recall'] == pytest.approx(rec, abs=1e-12)
+    assert curves['iou'] == pytest.approx(iou, abs=1e-12)
+    assert curves['recall'][0] == 1.
+    for key in ('PxAP', 'pIoU', 'peak_threshold'):
+        assert curves[key] == res[key]
+    assert max(curves['iou']) * 100 == pytest.approx(res['pIoU'])
+    assert curves['num_images'] == 4
+    assert curves['interval'] == 0.05
+    labels = np.concatenate([k.ravel() for k in masks])
+    assert curves['num_foreground_pixels'] == int((labels == 1).sum())
+    assert curves['num_background_pixels'] == int((labels == 0).sum())
+
+
+def test_all_predicted_nothing_precision_is_null(tmp_path):
+    """A map of zeros predicts nothing above t > 0: precision is null."""
+    mask = np.zeros((4, 4), np.uint8)
+    mask[:2] = 1
+    path = tmp_path / 'c.json'
+    metric = METRICS.build(
+        dict(type='WSOLMaskMetric', cam_curve_interval=0.5,
+             curves_file=str(path)))
+    metric.process(None, [dict(gt_cam=np.zeros((4, 4)), gt_mask=mask)])
+    metric.compute_metrics(metric.results)
+    curves = json.loads(path.read_text())
+    assert curves['precision'] == [0.5, None]
+    assert curves['recall'] == [1., 0.]
+    assert curves['iou'] == [0.5, 0.]
+
+
+def test_nan_is_read_as_zero():
+    mask = np.zeros((6, 6), np.uint8)
+    mask[1:4, 1:4] = 1
+    cam = np.linspace(0, 1, 36).reshape(6, 6)
+    with_nan = cam.copy()
+    with_nan[0, :3] = np.nan
+    zeroed = cam.copy()
+    zeroed[0, :3] = 0.
+    results = []
+    for m in (with_nan, zeroed):
+        metric = METRICS.build(dict(type='WSOLMaskMetric'))
+        metric.process(None, [dict(gt_cam=torch.from_numpy(m),
+                                   gt_mask=torch.from_numpy(mask))])
+        results.append(metric.compute_metrics(metric.results))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize('bad,match', [
+    (1.5, r'\[0, 1\]'),
+    (-0.1, r'\[0, 1\]'),
+    (np.inf, r'\[0, 1\]'),
+])
+def test_out_of_range_map_names_the_image(bad, match):
+    cam = np.full((3, 3), 0.5)
+    cam[1, 1] = bad
+    metric = METRICS.build(dict(type='WSOLMaskMetric'))
+    with pytest.raises(ValueError, match=match) as info:
+        metric.process(None, [dict(gt_cam=cam, gt_mask=np.ones((3, 3)),
+                                   img_path='dir/x.jpg')])
+    assert 'dir/x.jpg' in str(info.value)
+
+
+def test_shape_errors_name_the_image():
+    metric = METRICS.build(dict(type='WSOLMaskMetric'))
+    with pytest.raises(ValueError, match=r"x\.jpg.*\(H, W\)"):
+        metric.process(None, [dict(gt_cam=np.zeros((2, 3, 3)),
+                                   gt_mask=np.ones((3, 3)), img_id='x.jpg')])
+    with pytest.raises(ValueError, match=r"x\.jpg.*shape"):
+        metric.process(None, [dict(gt_cam=np.zeros((3, 4)),
+                                   gt_mask=np.ones((3, 3)), img_id='x.jpg')])
+    # (1, H, W) maps and masks are accepted
+    metric.process(None, [dict(gt_cam=np.zeros((1, 3, 3)),
+                               gt_mask=np.ones((1, 3, 3)))])
+
+
+def test_entries_are_compact_and_exact():
+    """Per-sample entries are small unsigned histograms; sums are exact."""
+    metric = METRICS.build(dict(type='WSOLMaskMetric',
+                                cam_curve_interval=0.001))
+    mask = np.ones((224, 224), np.uint8)
+    metric.process(None, [dict(gt_cam=np.full((224, 224), 0.7),
+                               gt_mask=mask)] * 3)
+    entry = metric.results[0]
+    assert entry['fg'].dtype == np.uint16 and entry['fg'].shape == (1002, )
+    fg_total = sum(int(r['fg'].sum()) for r in metric.results)
+    assert fg_total == 3 * 224 * 224  # would wrap around in uint16
+    curves = metric.compute_metrics(metric.results)
+    assert curves['PxAP'] == pytest.approx(100.)

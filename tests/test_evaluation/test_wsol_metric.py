@@ -1,4 +1,6 @@
 """Tests of WSOLMetric (mmwsol.evaluation.metrics)."""
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -6,7 +8,7 @@ from mmengine.evaluator import Evaluator
 from wsol_eval_reference import (random_gt_boxes, random_maps, ref_correctness,
                                  ref_rescale, ref_thresholds)
 
-from mmwsol.evaluation import WSOLMetric
+from mmwsol.evaluation import WSOLMetric, box_accuracy_curves
 from mmwsol.registry import METRICS
 
 THRESHOLDS = np.arange(0, 1, 0.01)
@@ -358,3 +360,140 @@ def test_best_threshold_inside_the_curve():
     # θ = 0.5: level 127 -> the middle block
     result = evaluate(WSOLMetric(threshold=0.5), samples)
     assert result['wsol/top1_loc'] == 100.0
+
+
+# ----------------------------------------------- samples without scores
+LOC_KEYS = ('MaxBoxAccV2', 'gt_known_loc', 'MaxBoxAccV2@30', 'MaxBoxAccV2@50',
+            'MaxBoxAccV2@70', 'best_thr@30', 'best_thr@50', 'best_thr@70',
+            'gt_known_loc_best')
+
+
+def without_scores(samples, drop_label=False):
+    for sample in samples:
+        sample.pop('pred_score')
+        if drop_label:
+            sample.pop('gt_label')
+    return samples
+
+
+@pytest.mark.parametrize('drop_label', [False, True])
+def test_samples_without_scores_report_localization_only(drop_label):
+    samples = without_scores(hand_made_samples(), drop_label)
+    result = evaluate(WSOLMetric(), samples)
+    assert set(result) == {f'wsol/{k}' for k in LOC_KEYS}
+    for key in LOC_KEYS:
+        assert result[f'wsol/{key}'] == pytest.approx(
+            EXPECTED[key], abs=1e-12), key
+
+
+def test_mixing_samples_with_and_without_scores_fails():
+    samples = hand_made_samples()
+    samples[3].pop('pred_score')
+    metric = WSOLMetric()
+    metric.process(None, samples[:3])
+    with pytest.raises(ValueError, match=r"d\.jpg.*lacks 'pred_score'"):
+        metric.process(None, samples[3:])
+    # gathered from ranks that each saw one kind only
+    with_scores = WSOLMetric()
+    with_scores.process(None, samples[:3])
+    alone = WSOLMetric()
+    alone.process(None, samples[3:4])
+    with pytest.raises(ValueError, match='3 samples with .*1 without'):
+        WSOLMetric().compute_metrics(with_scores.results + alone.results)
+
+
+def test_scores_need_the_gt_label():
+    sample = hand_made_samples()[0]
+    sample.pop('gt_label')
+    with pytest.raises(ValueError, match=r"a\.jpg.*gt_label"):
+        WSOLMetric().process(None, [sample])
+
+
+# --------------------------------------------------------- union boxes
+def test_union_mode_names_and_values():
+    # two blobs; the GT box holds both: only the union box matches it
+    cam = np.zeros((20, 20))
+    cam[1:4, 1:4] = 1.0  # box [1, 1, 4, 4]
+    cam[10:18, 10:18] = 1.0  # box [10, 10, 18, 18]
+    samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 18, 18]], (20, 20))]
+    union = evaluate(WSOLMetric(box_mode='union'), samples)
+    assert union['wsol/MaxBoxAccUnion'] == 100.0
+    assert union['wsol/MaxBoxAccUnion@70'] == 100.0
+    assert union['wsol/gt_known_loc'] == 100.0
+    assert union['wsol/top1_loc'] == 100.0
+    v2 = evaluate(WSOLMetric(), samples)
+    # the larger blob: 81 / 324 = 0.25
+    assert v2['wsol/MaxBoxAccV2@30'] == 0.0
+    assert v2['wsol/gt_known_loc'] == 0.0
+
+
+# --------------------------------------------------------------- curves
+def test_curves_file(tmp_path):
+    path = tmp_path / 'out' / 'curves.json'
+    metric = WSOLMetric(curves_file=str(path), loc_iou_threshold=60)
+    samples = hand_made_samples()
+    result = evaluate(metric, samples)
+    curves = json.loads(path.read_text())
+    assert curves['box_mode'] == 'all'
+    assert curves['interval'] == 0.01
+    assert curves['num_images'] == 5
+    assert curves['thresholds'] == THRESHOLDS.tolist()
+    # the MaxBoxAcc IoU thresholds only (not the extra loc row)
+    assert curves['iou_thresholds'] == [30.0, 50.0, 70.0]
+    # hand tallies: 40 / 40 / 20 below t = 0.5, 60 / 60 / 40 from it on
+    expected = [[40.0] * 50 + [60.0] * 50, [40.0] * 50 + [60.0] * 50,
+                [20.0] * 50 + [40.0] * 50]
+    assert curves['accuracy'] == expected
+    assert curves['max_accuracy'] == [60.0, 60.0, 40.0]
+    assert curves['best_threshold'] == [0.5, 0.5, 0.5]
+    assert result['wsol/MaxBoxAccV2@50'] == 60.0
+
+
+def test_box_accuracy_curves_function():
+    correct = np.zeros((4, 2, 3), dtype=bool)
+    correct[:3, 0, 1] = True
+    correct[0, 1, :] = True
+    curves = box_accuracy_curves(
+        correct, [0.0, 0.4, 0.8], (30, 70), box_mode='largest', interval=0.4)
+    assert curves == dict(
+        thresholds=[0.0, 0.4, 0.8],
+        iou_thresholds=[30.0, 70.0],
+        accuracy=[[0.0, 75.0, 0.0], [25.0, 25.0, 25.0]],
+        max_accuracy=[75.0, 25.0],
+        best_threshold=[0.4, 0.0],
+        box_mode='largest',
+        interval=0.4,
+        num_images=4)
+    json.dumps(curves)  # JSON-ready
+    with pytest.raises(ValueError, match='shape'):
+        box_accuracy_curves(correct, [0.0, 0.4, 0.8], (30, 50, 70))
+
+
+# ------------------------------------------- distributed with options
+@pytest.mark.parametrize('options', [
+    dict(error_analysis=True, box_mode='union'),
+    dict(error_analysis=True, box_mode='largest', cam_curve_interval=0.001),
+])
+@pytest.mark.parametrize('scores', [True, False])
+def test_distributed_with_options(options, scores):
+    rng = np.random.default_rng(12)
+    samples = random_samples(rng, 10)
+    if not scores:
+        samples = without_scores(samples)
+    single = evaluate(WSOLMetric(**options), samples, batch_size=3)
+    assert ('wsol/err_cls' in single) == scores
+    world_size = 4
+    padded = samples + samples[:(-len(samples)) % world_size]
+    parts = []
+    for rank in range(world_size):
+        metric = WSOLMetric(**options)
+        metric.process(None, padded[rank::world_size])
+        parts.append(metric.results)
+    gathered = [entry for group in zip(*parts) for entry in group]
+    metrics = WSOLMetric(**options).compute_metrics(gathered[:len(samples)])
+    assert {f'wsol/{k}': v for k, v in metrics.items()} == single
+    for entry in gathered:
+        assert set(entry) == {
+            'gt_rank', 'num_classes', 'box_correct', 'fixed_correct',
+            'loc_error'
+        }

@@ -28,6 +28,10 @@ def ref_boxes_at_level(u8, level, mode):
     contours = found[0] if len(found) == 2 else found[1]
     if len(contours) == 0:
         return [[0, 0, 0, 0]]
+    if mode == 'union':
+        # one box around everything: the bounding rect of all contour
+        # points together
+        contours = [np.concatenate(contours)]
     if mode == 'largest':
         largest = contours[0]
         largest_area = cv2.contourArea(largest)

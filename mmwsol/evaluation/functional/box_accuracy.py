@@ -1,10 +1,11 @@
 """Per-image box correctness over CAM thresholds and IoU thresholds."""
-from typing import Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
 from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
                     threshold_levels)
+from .component_tree import level_best_ious
 from .iou import box_iou
 
 
@@ -28,35 +29,70 @@ def iou_thresholds_as_fraction(iou_thresholds: Sequence[float]) -> np.ndarray:
     return np.asarray(iou_thresholds, dtype=np.float64).reshape(-1) / 100
 
 
+#: Backends of :func:`best_iou_curve`.
+BOX_BACKENDS = ('auto', 'tree', 'opencv')
+#: With more distinct levels than this, ``'auto'`` builds the component
+#: trees once instead of tracing contours level by level (on 224 x 224
+#: maps the trees cost about as much as 110-150 contour tracings, for
+#: smooth and noisy maps alike).
+TREE_MIN_LEVELS = 128
+
+
 def best_iou_curve(scoremap: np.ndarray,
                    gt_boxes: np.ndarray,
                    thresholds: Sequence[float],
-                   mode: str = 'all') -> np.ndarray:
+                   mode: str = 'all',
+                   backend: str = 'auto') -> np.ndarray:
     """Best IoU of the boxes of a score map at each CAM threshold.
 
-    At each threshold the boxes are extracted as in
-    :func:`~mmwsol.evaluation.functional.boxes_at_thresholds` and the best
-    IoU over all (box, GT box) pairs is kept. Thresholds that share the
-    level ``int(t * u8.max())`` share their result.
+    At each threshold the boxes are those of
+    :func:`~mmwsol.evaluation.functional.boxes_at_level` and the best IoU
+    over all (box, GT box) pairs is kept. Thresholds sharing a level
+    ``int(t * u8.max())`` share their result, and the distinct levels are
+    computed by one of two exact backends with equal results:
+
+    - ``'opencv'``: trace the contours of each distinct level with OpenCV;
+    - ``'tree'``: read the boxes of all levels from the component trees of
+      the map
+      (:func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`),
+      a cost nearly independent of the number of levels.
 
     Args:
         scoremap (np.ndarray): Score map of shape (H, W) in ``[0, 1]``.
         gt_boxes (np.ndarray): GT boxes of shape (n, 4), n >= 1, in the
             coordinates of the score map.
         thresholds (Sequence[float]): The CAM thresholds.
-        mode (str): ``'all'`` or ``'largest'``. Defaults to 'all'.
+        mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
+            'all'.
+        backend (str): ``'tree'``, ``'opencv'`` or ``'auto'``: the tree when
+            there are more than :data:`TREE_MIN_LEVELS` distinct levels
+            (e.g. interval 0.001) or in mode ``'union'``, else OpenCV.
+            Defaults to 'auto'.
 
     Returns:
         np.ndarray: float64 array of shape (n_thresholds, ).
     """
+    if backend not in BOX_BACKENDS:
+        raise ValueError(f'Unknown backend {backend!r}, choose from '
+                         f'{BOX_BACKENDS}.')
     gt_boxes = _check_gt_boxes(gt_boxes)
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
-    best = np.empty(len(unique_levels), dtype=np.float64)
-    for i, level in enumerate(unique_levels.tolist()):
-        boxes = boxes_at_level(scoremap_u8, level, mode)
-        best[i] = box_iou(boxes, gt_boxes).max()
+    if backend == 'auto':
+        # union boxes need no tree: the tree path is always the cheaper
+        many = unique_levels.size > TREE_MIN_LEVELS
+        backend = 'tree' if many or mode == 'union' else 'opencv'
+    if backend == 'tree':
+        best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode)
+    else:
+        per_level = [
+            boxes_at_level(scoremap_u8, level, mode)
+            for level in unique_levels.tolist()
+        ]
+        counts = [len(boxes) for boxes in per_level]
+        ious = box_iou(np.concatenate(per_level), gt_boxes).max(axis=1)
+        best = np.maximum.reduceat(ious, np.cumsum(counts) - counts)
     return best[inverse.reshape(-1)]
 
 
@@ -64,7 +100,8 @@ def box_correctness(scoremap: np.ndarray,
                     gt_boxes: np.ndarray,
                     thresholds: Sequence[float],
                     iou_thresholds: Sequence[float] = (30, 50, 70),
-                    mode: str = 'all') -> np.ndarray:
+                    mode: str = 'all',
+                    backend: str = 'auto') -> np.ndarray:
     """Whether the boxes of a score map localise a GT box, per threshold.
 
     The image is correct at IoU threshold ``δ`` and CAM threshold ``t`` if
@@ -78,13 +115,16 @@ def box_correctness(scoremap: np.ndarray,
         thresholds (Sequence[float]): The CAM thresholds.
         iou_thresholds (Sequence[float]): IoU thresholds in percent.
             Defaults to (30, 50, 70).
-        mode (str): ``'all'`` (MaxBoxAccV2) or ``'largest'`` (MaxBoxAcc).
-            Defaults to 'all'.
+        mode (str): ``'all'`` (MaxBoxAccV2), ``'largest'`` (MaxBoxAcc) or
+            ``'union'`` (one box around the foreground). Defaults to 'all'.
+        backend (str): ``'auto'``, ``'tree'`` or ``'opencv'``, see
+            :func:`best_iou_curve` (all give the same result). Defaults to
+            'auto'.
 
     Returns:
         np.ndarray: bool array of shape (n_iou, n_thresholds).
     """
-    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode)
+    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode, backend)
     fractions = iou_thresholds_as_fraction(iou_thresholds)
     return best[None, :] >= fractions[:, None]
 
@@ -107,7 +147,8 @@ def fixed_threshold_iou(scoremap: np.ndarray,
             Defaults to 'max'.
         percentile (float): Percentile of the ``'percentile'`` standard.
             Defaults to 90.
-        mode (str): ``'all'`` or ``'largest'``. Defaults to 'all'.
+        mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
+            'all'.
 
     Returns:
         float: The best IoU over all (box, GT box) pairs.
@@ -163,3 +204,50 @@ def max_box_accuracy(correct: np.ndarray,
         max_accuracy=curves.max(axis=1),
         best_index=best_index,
         best_threshold=thresholds[best_index])
+
+
+def box_accuracy_curves(correct: np.ndarray,
+                        thresholds: Sequence[float],
+                        iou_thresholds: Sequence[float],
+                        box_mode: str = 'all',
+                        interval: Optional[float] = None) -> Dict[str, Any]:
+    """The accuracy-vs-threshold curves as a JSON-ready dict.
+
+    This is what :class:`~mmwsol.evaluation.WSOLMetric` writes to its
+    ``curves_file``; offline code can build the same dict from stacked
+    :func:`box_correctness` results.
+
+    Args:
+        correct (np.ndarray): bool array of shape (N, n_iou, n_thresholds),
+            one :func:`box_correctness` result per image.
+        thresholds (Sequence[float]): The CAM thresholds.
+        iou_thresholds (Sequence[float]): The IoU threshold (percent) of
+            each row of ``correct``.
+        box_mode (str): The box mode the boxes were drawn with. Defaults
+            to 'all'.
+        interval (float, optional): The step of the thresholds, recorded
+            as given. Defaults to None.
+
+    Returns:
+        dict: ``thresholds`` (list of float), ``iou_thresholds`` (list of
+        float), ``accuracy`` (one list per IoU threshold: percent of images
+        localised at each CAM threshold), ``max_accuracy`` and
+        ``best_threshold`` (one per IoU threshold, the smallest threshold
+        on ties), ``box_mode``, ``interval`` and ``num_images``.
+    """
+    iou_thresholds = [float(v) for v in np.asarray(iou_thresholds).ravel()]
+    correct = np.asarray(correct, dtype=bool)
+    if correct.ndim != 3 or correct.shape[1] != len(iou_thresholds):
+        raise ValueError(f'Expected correctness of shape (N, '
+                         f'{len(iou_thresholds)}, n_thresholds), got '
+                         f'{correct.shape}.')
+    stats = max_box_accuracy(correct, thresholds)
+    return dict(
+        thresholds=[float(t) for t in np.asarray(thresholds)],
+        iou_thresholds=iou_thresholds,
+        accuracy=stats['accuracy'].tolist(),
+        max_accuracy=stats['max_accuracy'].tolist(),
+        best_threshold=stats['best_threshold'].tolist(),
+        box_mode=box_mode,
+        interval=None if interval is None else float(interval),
+        num_images=int(correct.shape[0]))

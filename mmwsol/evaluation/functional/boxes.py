@@ -16,14 +16,22 @@ CVPR 2020):
 5. Mode ``'all'`` (MaxBoxAccV2) keeps the boxes of all contours, including
    the contours of holes that ``RETR_TREE`` returns; mode ``'largest'``
    (MaxBoxAcc, V1) keeps the contour with the largest ``cv2.contourArea``
-   (the first one on ties).
+   (the first one on ties); mode ``'union'`` (SPA's evaluation) keeps one
+   box around the whole foreground, the bounding rect of all contours
+   together.
+
+One level is drawn with OpenCV (:func:`boxes_at_level`); the curves over
+many thresholds use the exact fast path of
+:mod:`~mmwsol.evaluation.functional.component_tree`, which gives the same
+boxes for all levels at once.
 """
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 import cv2
 import numpy as np
 
-BOX_MODES = ('all', 'largest')
+from .component_tree import BOX_MODES, level_boxes
+
 THRESHOLD_STANDARDS = ('max', 'percentile')
 
 
@@ -135,17 +143,29 @@ def boxes_from_foreground(foreground: np.ndarray,
         foreground (np.ndarray): bool (or 0/non-0) array of shape (H, W).
         mode (str): ``'all'`` keeps a box per contour (hole contours
             included); ``'largest'`` keeps the contour of largest
-            ``cv2.contourArea`` (the first one on ties). Defaults to 'all'.
+            ``cv2.contourArea`` (the first one on ties); ``'union'`` keeps
+            one box around all foreground pixels, the bounding rect of all
+            contours together ``[x_min, y_min, x_max + 1, y_max + 1]``
+            clipped like the others. Defaults to 'all'.
 
     Returns:
         np.ndarray: int64 boxes ``[x0, y0, x1, y1]`` of shape (n, 4), n >= 1;
-        ``[[0, 0, 0, 0]]`` when there is no contour.
+        ``[[0, 0, 0, 0]]`` when there is no contour (empty foreground).
     """
     if mode not in BOX_MODES:
         raise ValueError(f'Unknown box mode {mode!r}, choose from '
                          f'{BOX_MODES}.')
     height, width = foreground.shape
     image = np.ascontiguousarray(foreground, dtype=np.uint8)
+    if mode == 'union':
+        # the bounding rect of the non-zero pixels
+        x, y, w, h = cv2.boundingRect(image)
+        if w == 0:
+            return np.zeros((1, 4), dtype=np.int64)
+        return np.array(
+            [[x, y, min(x + w, width - 1),
+              min(y + h, height - 1)]],
+            dtype=np.int64)
     # OpenCV 3 returns (image, contours, hierarchy), 4 and 5 return
     # (contours, hierarchy).
     contours = cv2.findContours(image, cv2.RETR_TREE,
@@ -173,13 +193,18 @@ def boxes_at_level(scoremap_u8: np.ndarray,
     Args:
         scoremap_u8 (np.ndarray): The uint8 map of shape (H, W).
         level (int): The integer binarisation level.
-        mode (str): ``'all'`` or ``'largest'``, see
+        mode (str): ``'all'``, ``'largest'`` or ``'union'``, see
             :func:`boxes_from_foreground`. Defaults to 'all'.
 
     Returns:
         np.ndarray: int64 boxes of shape (n, 4).
     """
-    return boxes_from_foreground(scoremap_u8 > level, mode)
+    if not 0 <= level < 255:
+        return boxes_from_foreground(scoremap_u8 > level, mode)
+    # cv2.threshold writes the uint8 foreground directly (u8 > level)
+    _, foreground = cv2.threshold(scoremap_u8, int(level), 1,
+                                  cv2.THRESH_BINARY)
+    return boxes_from_foreground(foreground, mode)
 
 
 def boxes_at_thresholds(scoremap: np.ndarray,
@@ -187,26 +212,23 @@ def boxes_at_thresholds(scoremap: np.ndarray,
                         mode: str = 'all') -> List[np.ndarray]:
     """Boxes of a score map at each CAM threshold (max standard).
 
-    Thresholds with the same level ``int(t * u8.max())`` give the same
-    binarisation, so their boxes are computed once.
+    All thresholds are served at once by the exact fast path
+    (:func:`~mmwsol.evaluation.functional.component_tree.level_boxes`):
+    the boxes of every threshold equal those of :func:`boxes_at_level`,
+    up to their order within a threshold in mode ``'all'``.
 
     Args:
         scoremap (np.ndarray): Score map of shape (H, W) in ``[0, 1]``.
         thresholds (Sequence[float]): The CAM thresholds.
-        mode (str): ``'all'`` or ``'largest'``. Defaults to 'all'.
+        mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
+            'all'.
 
     Returns:
         list[np.ndarray]: One (n_i, 4) int64 box array per threshold.
     """
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
-    cache: Dict[int, np.ndarray] = {}
-    result = []
-    for level in levels.tolist():
-        if level not in cache:
-            cache[level] = boxes_at_level(scoremap_u8, level, mode)
-        result.append(cache[level])
-    return result
+    return level_boxes(scoremap_u8, levels, mode)
 
 
 def fixed_threshold_boxes(scoremap: np.ndarray,
@@ -223,7 +245,8 @@ def fixed_threshold_boxes(scoremap: np.ndarray,
             :func:`fixed_threshold_level`. Defaults to 'max'.
         percentile (float): Percentile of the ``'percentile'`` standard.
             Defaults to 90.
-        mode (str): ``'all'`` or ``'largest'``. Defaults to 'all'.
+        mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
+            'all'.
 
     Returns:
         np.ndarray: int64 boxes of shape (n, 4).

@@ -119,3 +119,38 @@ def peak_iou_from_histograms(fg_hist: np.ndarray, bg_hist: np.ndarray,
     real = thr < 1.
     best = int(np.argmax(np.where(real, iou, -1.)))
     return float(iou[best] * 100), float(thr[best])
+
+
+def pixel_curves_at_thresholds(fg_hist: np.ndarray, bg_hist: np.ndarray,
+                               num_thresholds: int) -> Dict[str, np.ndarray]:
+    """Precision, recall and IoU at each CAM threshold, in threshold order.
+
+    Entry ``j`` counts the pixels with a score ``>= thresholds[j]`` (the
+    histogram bins from ``j`` on), so the curves run from the lowest
+    threshold (everything predicted, recall 1) to the highest.
+
+    Args:
+        fg_hist (np.ndarray): Summed foreground histogram
+            (``num_thresholds + 2`` bins).
+        bg_hist (np.ndarray): Summed background histogram.
+        num_thresholds (int): Number of real CAM thresholds.
+
+    Returns:
+        dict: float64 arrays of length ``num_thresholds``: ``precision``
+        (NaN where nothing is predicted), ``recall`` and ``iou``
+        (``tp / (tp + fp + fn)``), all fractions in ``[0, 1]``.
+    """
+    c = pixel_curves(fg_hist, bg_hist)
+    if len(c['tp']) != num_thresholds + 2:
+        raise ValueError(f'Histograms of {len(c["tp"])} bins do not belong '
+                         f'to {num_thresholds} thresholds (expected '
+                         f'{num_thresholds + 2} bins).')
+    # pixel_curves runs from the highest bin down; reverse it and drop the
+    # two extra edges (scores >= 2 and >= 1)
+    tp, fp, fn = (c[key][::-1][:num_thresholds] for key in ('tp', 'fp', 'fn'))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        precision = tp / (tp + fp)
+    return dict(
+        precision=precision,
+        recall=c['recall'][::-1][:num_thresholds],
+        iou=tp / (tp + fp + fn))

@@ -1,5 +1,8 @@
 """Pixel-based WSOL metric: PxAP, peak IoU and its threshold."""
-from typing import Dict, List, Optional, Sequence
+import json
+import os
+import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -9,12 +12,70 @@ from mmwsol.registry import METRICS
 from ..functional import (cam_thresholds, mask_score_histograms,
                           peak_iou_from_histograms, pixel_histogram_edges,
                           pxap_from_histograms)
+from ..functional.pxap import pixel_curves_at_thresholds
 
 
-def _to_numpy(value) -> np.ndarray:
+def _to_numpy(value: Any) -> np.ndarray:
+    """A tensor (any device/dtype), array or sequence as numpy."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if value.is_floating_point() and value.dtype not in (torch.float32,
+                                                             torch.float64):
+            value = value.float()
+        return value.numpy()
     return np.asarray(value)
+
+
+def _sample_name(sample: dict) -> str:
+    """A readable name of a sample for error messages."""
+    for key in ('img_path', 'img_id', 'sample_idx'):
+        if sample.get(key) is not None:
+            return f'Sample {key}={sample[key]!r}'
+    return 'A sample'
+
+
+def check_mask_scoremap(cam: Any, name: str = 'A sample') -> np.ndarray:
+    """Check a score map for the pixel metric and return it as float64.
+
+    NaN values are read as 0 (as the box metric does: an all-NaN map is an
+    empty prediction); infinite values and values outside ``[0, 1]`` are
+    errors, because ``np.histogram`` would silently drop or misplace them.
+
+    Args:
+        cam (Any): The map, shape ``(H, W)`` or ``(1, H, W)``.
+        name (str): Name of the sample for error messages.
+
+    Returns:
+        np.ndarray: float64 ``(H, W)`` map in ``[0, 1]``.
+
+    Raises:
+        ValueError: On a wrong dimensionality or a value outside ``[0, 1]``.
+    """
+    cam = _to_numpy(cam)
+    if cam.ndim == 3 and cam.shape[0] == 1:
+        cam = cam[0]
+    if cam.ndim != 2:
+        raise ValueError(f'{name}: gt_cam must have shape (H, W), got '
+                         f'{tuple(cam.shape)}.')
+    cam = np.nan_to_num(cam.astype(np.float64), nan=0.,
+                        posinf=np.inf, neginf=-np.inf)
+    if cam.size and (cam.min() < 0 or cam.max() > 1):
+        raise ValueError(f'{name}: gt_cam must have values in [0, 1], got '
+                         f'the range [{cam.min()}, {cam.max()}].')
+    return cam
+
+
+def _compact_counts(hist: np.ndarray, num_pixels: int) -> np.ndarray:
+    """Store a per-sample histogram in the smallest safe unsigned dtype."""
+    for dtype in (np.uint16, np.uint32):
+        if num_pixels <= np.iinfo(dtype).max:
+            return hist.astype(dtype)
+    return hist.astype(np.int64)
+
+
+def _json_list(values: np.ndarray) -> List[Optional[float]]:
+    """Floats for JSON, NaN written as ``null`` (JSON has no NaN)."""
+    return [None if np.isnan(v) else float(v) for v in values.tolist()]
 
 
 @METRICS.register_module()
@@ -36,12 +97,31 @@ class WSOLMaskMetric(BaseMetric):
 
     Each sample needs ``gt_cam`` ((H, W) in ``[0, 1]``) and ``gt_mask``
     ((H, W) uint8: 1 foreground, 0 background, 255 ignore, at the map size).
-    A sample keeps only its two histograms (O(thresholds)), so distributed
-    evaluation equals single-process evaluation exactly.
+    NaN map values are read as 0 (like :class:`WSOLMetric`; an all-NaN map
+    is an empty prediction); infinite or out-of-range values, a map of
+    another shape than its mask and a map that is not 2-D raise a
+    ``ValueError`` naming the sample. A dataset without any foreground pixel
+    raises a ``ValueError`` (PxAP is undefined).
+
+    A sample keeps only its two histograms (O(thresholds), stored as
+    ``uint16`` for maps up to 65535 pixels), so distributed evaluation
+    equals single-process evaluation exactly.
+
+    With ``curves_file``, :meth:`compute_metrics` also writes a JSON file
+    with the dataset-level curves, one value per CAM threshold (score
+    ``>= t`` is foreground): ``thresholds``, ``precision`` (``null`` where
+    nothing is predicted), ``recall``, ``iou`` (fractions), and ``PxAP``,
+    ``pIoU``, ``peak_threshold``, ``interval``, ``num_images``,
+    ``num_foreground_pixels``, ``num_background_pixels``.
+    ``tools/analysis/plot_curves.py`` draws the precision-recall curve from
+    it.
 
     Args:
         cam_curve_interval (float): Step of the thresholds. Defaults to 0.01.
         classification (bool): Also report ``top1_cls``. Defaults to True.
+        curves_file (str, optional): Path of the curves JSON file written by
+            :meth:`compute_metrics` (folders are created). Defaults to None
+            (no file).
         collect_device (str): Device for gathering results. Defaults to
             'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to None.
@@ -52,40 +132,51 @@ class WSOLMaskMetric(BaseMetric):
     def __init__(self,
                  cam_curve_interval: float = 0.01,
                  classification: bool = True,
+                 curves_file: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.cam_curve_interval = cam_curve_interval
         self.classification = classification
-        self.edges = pixel_histogram_edges(cam_thresholds(cam_curve_interval))
+        self.curves_file = curves_file
+        self.thresholds = cam_thresholds(cam_curve_interval)
+        self.edges = pixel_histogram_edges(self.thresholds)
 
-    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Histogram each sample's map against its mask.
 
         Args:
-            data_batch: Unused.
+            data_batch (Any): Unused.
             data_samples (Sequence[dict]): Predictions with annotations.
         """
         for sample in data_samples:
-            name = sample.get('img_id', sample.get('img_path', '?'))
-            if 'gt_mask' not in sample:
-                raise KeyError(
-                    f'sample {name} has no `gt_mask`: WSOLMaskMetric needs '
-                    'mask annotations (a mask localization file and '
-                    'PackWSOLInputs).')
-            if 'gt_cam' not in sample:
-                raise KeyError(f'sample {name} has no `gt_cam` map')
-            cam = _to_numpy(sample['gt_cam']).astype(np.float32)
-            cam = np.nan_to_num(cam, nan=0.)
-            mask = _to_numpy(sample['gt_mask']).astype(np.uint8)
+            self.results.append(self._process_sample(sample))
+
+    def _process_sample(self, sample: dict) -> dict:
+        """The compact entry of one sample: its two histograms."""
+        name = _sample_name(sample)
+        if sample.get('gt_mask') is None:
+            raise KeyError(
+                f'{name} has no `gt_mask`: WSOLMaskMetric needs mask '
+                'annotations (a mask localization file and PackWSOLInputs).')
+        if sample.get('gt_cam') is None:
+            raise KeyError(f'{name} has no `gt_cam` map')
+        cam = check_mask_scoremap(sample['gt_cam'], name)
+        mask = _to_numpy(sample['gt_mask']).astype(np.uint8)
+        if mask.ndim == 3 and mask.shape[0] == 1:
+            mask = mask[0]
+        try:
             fg, bg = mask_score_histograms(cam, mask, self.edges)
-            entry = dict(fg=fg, bg=bg)
-            if self.classification and 'pred_score' in sample \
-                    and 'gt_label' in sample:
-                score = _to_numpy(sample['pred_score'])
-                label = int(_to_numpy(sample['gt_label']).reshape(-1)[0])
-                entry['top1'] = bool(int(score.argmax()) == label)
-            self.results.append(entry)
+        except ValueError as error:
+            raise ValueError(f'{name}: {error}') from error
+        entry = dict(fg=_compact_counts(fg, cam.size),
+                     bg=_compact_counts(bg, cam.size))
+        if self.classification and sample.get('pred_score') is not None \
+                and sample.get('gt_label') is not None:
+            score = _to_numpy(sample['pred_score'])
+            label = int(_to_numpy(sample['gt_label']).reshape(-1)[0])
+            entry['top1'] = bool(int(score.argmax()) == label)
+        return entry
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Sum the histograms and compute PxAP, pIoU and Peak-T.
@@ -96,8 +187,10 @@ class WSOLMaskMetric(BaseMetric):
         Returns:
             dict[str, float]: The metrics.
         """
-        fg = np.sum([r['fg'] for r in results], axis=0)
-        bg = np.sum([r['bg'] for r in results], axis=0)
+        if not results:
+            raise ValueError('WSOLMaskMetric got no sample to evaluate.')
+        fg = np.sum([r['fg'] for r in results], axis=0, dtype=np.int64)
+        bg = np.sum([r['bg'] for r in results], axis=0, dtype=np.int64)
         piou, peak_t = peak_iou_from_histograms(fg, bg, self.edges)
         metrics = dict(
             PxAP=pxap_from_histograms(fg, bg), pIoU=piou,
@@ -105,4 +198,53 @@ class WSOLMaskMetric(BaseMetric):
         tops = [r['top1'] for r in results if 'top1' in r]
         if tops:
             metrics['top1_cls'] = float(np.mean(tops) * 100)
+        if self.curves_file:
+            self.write_curves(self.curves_file, fg, bg, metrics,
+                              len(results))
         return metrics
+
+    def curves(self, fg_hist: np.ndarray, bg_hist: np.ndarray,
+               metrics: Dict[str, float], num_images: int) -> dict:
+        """The JSON-ready curves of summed histograms.
+
+        Args:
+            fg_hist (np.ndarray): Summed foreground histogram.
+            bg_hist (np.ndarray): Summed background histogram.
+            metrics (dict): ``PxAP``, ``pIoU`` and ``peak_threshold``.
+            num_images (int): Number of evaluated images.
+
+        Returns:
+            dict: See the class docstring.
+        """
+        per_thr = pixel_curves_at_thresholds(fg_hist, bg_hist,
+                                             len(self.thresholds))
+        return dict(
+            thresholds=[float(t) for t in self.thresholds],
+            precision=_json_list(per_thr['precision']),
+            recall=_json_list(per_thr['recall']),
+            iou=_json_list(per_thr['iou']),
+            PxAP=metrics['PxAP'],
+            pIoU=metrics['pIoU'],
+            peak_threshold=metrics['peak_threshold'],
+            interval=float(self.cam_curve_interval),
+            num_images=int(num_images),
+            num_foreground_pixels=int(np.sum(fg_hist)),
+            num_background_pixels=int(np.sum(bg_hist)))
+
+    def write_curves(self, path: str, fg_hist: np.ndarray,
+                     bg_hist: np.ndarray, metrics: Dict[str, float],
+                     num_images: int) -> None:
+        """Write :meth:`curves` to a JSON file (creating its folder).
+
+        Args:
+            path (str): Output path.
+            fg_hist (np.ndarray): Summed foreground histogram.
+            bg_hist (np.ndarray): Summed background histogram.
+            metrics (dict): ``PxAP``, ``pIoU`` and ``peak_threshold``.
+            num_images (int): Number of evaluated images.
+        """
+        folder = osp.dirname(osp.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as f:
+            json.dump(self.curves(fg_hist, bg_hist, metrics, num_images), f)
+            f.write('\n')

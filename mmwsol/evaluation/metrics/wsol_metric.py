@@ -1,4 +1,7 @@
 """Box-based WSOL metric: classification, GT-known / Top-k Loc, MaxBoxAcc."""
+import json
+import os
+import os.path as osp
 from numbers import Number
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -7,9 +10,25 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from mmwsol.registry import METRICS
-from ..functional import (BOX_MODES, THRESHOLD_STANDARDS, box_correctness,
-                          cam_thresholds, fixed_threshold_iou,
-                          max_box_accuracy, rescale_boxes)
+from ..functional import (BOX_MODES, THRESHOLD_STANDARDS, best_box,
+                          box_accuracy_curves, box_correctness, box_iou,
+                          cam_thresholds, error_rates, fixed_threshold_boxes,
+                          localization_error, max_box_accuracy, rescale_boxes)
+
+#: Name of the main number of each box mode.
+MAIN_KEYS = {
+    'all': 'MaxBoxAccV2',
+    'largest': 'MaxBoxAcc',
+    'union': 'MaxBoxAccUnion'
+}
+#: Metric keys of SPA's error cases.
+ERROR_KEYS = {
+    'cls': 'err_cls',
+    'multi_instance': 'err_multi_instance',
+    'part': 'err_part',
+    'more': 'err_more',
+    'other': 'err_other'
+}
 
 
 @METRICS.register_module()
@@ -24,11 +43,15 @@ class WSOLMetric(BaseMetric):
     ``np.arange(0, 1, cam_curve_interval)``, boxes are drawn around the
     contours of the foreground and an image counts as localised at IoU
     threshold ``δ`` if the best IoU between any of its boxes and any GT box
-    (rescaled to the map with ``int(x * W / w)``) is ``>= δ / 100``.
+    (rescaled to the map with ``int(x * W / w)``) is ``>= δ / 100``. The
+    boxes of all thresholds come from an exact fast path (equal to tracing
+    OpenCV contours threshold by threshold), so ``cam_curve_interval=0.001``
+    is practical.
 
     All numbers are percentages over the evaluated images. With ``main`` the
     main key (``'MaxBoxAccV2'`` when ``box_mode='all'``, ``'MaxBoxAcc'``
-    when ``box_mode='largest'``) the result holds:
+    when ``box_mode='largest'``, ``'MaxBoxAccUnion'`` when
+    ``box_mode='union'``) the result holds:
 
     - ``top{k}_cls`` (for each ``k`` in ``topk`` with ``k <= K`` classes):
       Top-k classification accuracy ("Top-1 Cls", "Top-5 Cls").
@@ -49,20 +72,32 @@ class WSOLMetric(BaseMetric):
     - ``gt_known_loc_best``: GT-known Loc at the best CAM threshold for IoU
       ``loc_iou_threshold`` (equal to ``{main}@50``).
     - ``top{k}_loc_best``: Top-k Loc at that same CAM threshold.
+    - with ``error_analysis=True``, SPA's error cases (Pan et al., CVPR
+      2021, appendix, Algorithm 1) at the fixed threshold, see
+      :mod:`~mmwsol.evaluation.functional.error_analysis`: ``err_cls``
+      (top-1 class wrong), then among the correctly classified images
+      ``err_multi_instance`` (M-Ins), ``err_part`` (Part), ``err_more``
+      (More) and ``err_other`` (OT).
 
     Each sample (a dict, as MMEngine passes data samples to metrics) needs:
 
-    - ``pred_score``: class scores of shape (K, ).
-    - ``gt_label``: the GT class, shape (1, ) or a scalar.
     - ``gt_cam``: the localization map of the GT class, shape (H, W), values
       in ``[0, 1]`` (network input size, e.g. 224 x 224). NaN is read as 0.
     - ``ori_gt_bboxes``: GT boxes ``[x0, y0, x1, y1]`` in original image
       coordinates, shape (N, 4), N >= 1.
     - ``ori_shape``: ``(h, w)`` of the original image.
+    - ``pred_score``: class scores of shape (K, ), and then ``gt_label``:
+      the GT class, shape (1, ) or a scalar. Both are optional: without
+      ``pred_score`` (maps from another codebase evaluated offline) only the
+      localization numbers are reported (``gt_known_loc``, ``{main}``,
+      ``{main}@{δ}``, ``best_thr@{δ}``, ``gt_known_loc_best``, and the error
+      cases other than ``err_cls``); all samples of an evaluation must then
+      lack it.
 
     Only a compact entry is kept per sample (the rank of the GT class, the
-    packed correctness bits and the fixed-threshold result), never the map,
-    so distributed evaluation gives exactly the single-process result.
+    packed correctness bits, the fixed-threshold result and the error case),
+    never the map, so distributed evaluation gives exactly the
+    single-process result.
 
     Args:
         iou_thresholds (Sequence[float]): IoU thresholds δ in percent of
@@ -72,8 +107,9 @@ class WSOLMetric(BaseMetric):
             uses 0.001).
         box_mode (str): ``'all'`` keeps a box per contour, holes included
             (MaxBoxAccV2); ``'largest'`` keeps the contour of largest area
-            (MaxBoxAcc, V1). Used for the fixed-threshold numbers too.
-            Defaults to 'all'.
+            (MaxBoxAcc, V1); ``'union'`` keeps one box around the whole
+            foreground (SPA's evaluation). Used for the fixed-threshold
+            numbers too. Defaults to 'all'.
         threshold (float): Fixed threshold θ of ``gt_known_loc`` and
             ``top{k}_loc``. Defaults to 0.2 (the CAM convention of 20 % of
             the map's maximum, also Rethinking CAM's default ``loc_threshold``
@@ -87,7 +123,17 @@ class WSOLMetric(BaseMetric):
         topk (int | Sequence[int]): The k of ``top{k}_cls`` and
             ``top{k}_loc``. Defaults to (1, 5).
         loc_iou_threshold (float): IoU threshold in percent of GT-known and
-            Top-k Loc. Defaults to 50.
+            Top-k Loc, and the "correct" test of the error analysis (there
+            ``IoU > δ / 100``, strictly, as in SPA's Algorithm 1). Defaults
+            to 50.
+        error_analysis (bool): Add SPA's error cases. Defaults to False.
+        curves_file (str, optional): When given, :meth:`compute_metrics`
+            writes the accuracy-vs-threshold curves there as JSON (see
+            :func:`~mmwsol.evaluation.functional.box_accuracy_curves`:
+            ``thresholds``, ``iou_thresholds``, ``accuracy`` in percent per
+            IoU threshold and CAM threshold, ``max_accuracy``,
+            ``best_threshold``, ``box_mode``, ``interval``, ``num_images``).
+            Each evaluation overwrites it. Defaults to None.
         collect_device (str): Device used to collect results from the ranks,
             'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to None,
@@ -118,6 +164,8 @@ class WSOLMetric(BaseMetric):
                  percentile: float = 90,
                  topk: Union[int, Sequence[int]] = (1, 5),
                  loc_iou_threshold: float = 50,
+                 error_analysis: bool = False,
+                 curves_file: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -147,7 +195,9 @@ class WSOLMetric(BaseMetric):
         self.topk = (topk, ) if isinstance(topk, int) else tuple(topk)
         if any(k < 1 for k in self.topk):
             raise ValueError(f'topk must be positive, got {self.topk}.')
-        self.main_key = 'MaxBoxAccV2' if box_mode == 'all' else 'MaxBoxAcc'
+        self.error_analysis = bool(error_analysis)
+        self.curves_file = curves_file
+        self.main_key = MAIN_KEYS[box_mode]
         # The IoU rows stored per sample: the MaxBoxAcc ones, then the
         # localization IoU if it is not among them.
         self._iou_rows = list(self.iou_thresholds)
@@ -164,27 +214,44 @@ class WSOLMetric(BaseMetric):
                 class docstring for the keys.
         """
         for sample in data_samples:
-            self.results.append(self._process_sample(sample))
+            entry = self._process_sample(sample)
+            if self.results and (self.results[0]['gt_rank'] is None) != \
+                    (entry['gt_rank'] is None):
+                raise ValueError(
+                    f'{_sample_name(sample)} '
+                    f'{"lacks" if entry["gt_rank"] is None else "has"} '
+                    "'pred_score' unlike the samples before it; WSOLMetric "
+                    'evaluates either all samples with class scores or all '
+                    'without (localization only).')
+            self.results.append(entry)
 
     def _process_sample(self, sample: dict) -> dict:
         name = _sample_name(sample)
-        for key in ('pred_score', 'gt_label', 'gt_cam', 'ori_gt_bboxes',
-                    'ori_shape'):
+        for key in ('gt_cam', 'ori_gt_bboxes', 'ori_shape'):
             if sample.get(key) is None:
                 raise ValueError(
-                    f'{name} has no {key!r}; WSOLMetric needs pred_score, '
-                    'gt_label, gt_cam, ori_gt_bboxes and ori_shape (pack the '
-                    'original GT boxes and the original shape into the data '
-                    'sample).')
-        scores = _to_numpy(sample['pred_score']).reshape(-1)
-        label = _to_numpy(sample['gt_label']).reshape(-1)
-        if label.size != 1:
-            raise ValueError(f'{name}: WSOLMetric needs exactly one GT label, '
-                             f'got {label.tolist()}.')
-        label = int(label[0])
-        if not 0 <= label < scores.size:
-            raise ValueError(f'{name}: GT label {label} is outside the '
-                             f'{scores.size} predicted classes.')
+                    f'{name} has no {key!r}; WSOLMetric needs gt_cam, '
+                    'ori_gt_bboxes and ori_shape (pack the original GT boxes '
+                    'and the original shape into the data sample), and '
+                    'pred_score with gt_label for the classification '
+                    'numbers.')
+        rank = num_classes = None
+        if sample.get('pred_score') is not None:
+            if sample.get('gt_label') is None:
+                raise ValueError(f"{name} has 'pred_score' but no "
+                                 "'gt_label'; the classification numbers "
+                                 'need the GT class.')
+            scores = _to_numpy(sample['pred_score']).reshape(-1)
+            label = _to_numpy(sample['gt_label']).reshape(-1)
+            if label.size != 1:
+                raise ValueError(f'{name}: WSOLMetric needs exactly one GT '
+                                 f'label, got {label.tolist()}.')
+            label = int(label[0])
+            if not 0 <= label < scores.size:
+                raise ValueError(f'{name}: GT label {label} is outside the '
+                                 f'{scores.size} predicted classes.')
+            rank = _gt_rank(scores, label)
+            num_classes = int(scores.size)
         cam = _to_numpy(sample['gt_cam'])
         if cam.ndim == 3 and cam.shape[0] == 1:
             cam = cam[0]
@@ -210,20 +277,28 @@ class WSOLMetric(BaseMetric):
         try:
             correct = box_correctness(cam, gt_boxes, self.thresholds,
                                       self._iou_rows, self.box_mode)
-            fixed_iou = fixed_threshold_iou(cam, gt_boxes, self.threshold,
-                                            self.threshold_standard,
-                                            self.percentile, self.box_mode)
+            fixed_boxes = fixed_threshold_boxes(cam, self.threshold,
+                                                self.threshold_standard,
+                                                self.percentile, self.box_mode)
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
-
-        return dict(
-            gt_rank=_gt_rank(scores, label),
-            num_classes=int(scores.size),
+        fixed_iou = float(box_iou(fixed_boxes, gt_boxes).max())
+        entry = dict(
+            gt_rank=rank,
+            num_classes=num_classes,
             box_correct=np.packbits(correct, axis=-1),
             fixed_correct=bool(fixed_iou >= self.loc_iou_threshold / 100))
+        if self.error_analysis:
+            entry['loc_error'] = localization_error(
+                best_box(fixed_boxes, gt_boxes), gt_boxes,
+                self.loc_iou_threshold / 100)
+        return entry
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute the metrics from the per-sample entries.
+
+        On the main process only (MMEngine calls it there), it also writes
+        ``curves_file`` when one is set.
 
         Args:
             results (list[dict]): The entries of :meth:`process`, gathered
@@ -232,29 +307,55 @@ class WSOLMetric(BaseMetric):
         Returns:
             dict[str, float]: The metrics, see the class docstring.
         """
+        with_scores = [r['gt_rank'] is not None for r in results]
+        if any(with_scores) and not all(with_scores):
+            raise ValueError(
+                f'WSOLMetric got {sum(with_scores)} samples with '
+                f"'pred_score' and {len(results) - sum(with_scores)} without; "
+                'evaluate either all samples with class scores or all '
+                'without (localization only).')
         num_thresholds = len(self.thresholds)
-        ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
-        num_classes = min(r['num_classes'] for r in results)
+        ranks = None
+        num_classes = 0
+        if all(with_scores):
+            ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
+            num_classes = min(r['num_classes'] for r in results)
         correct = np.stack([
             np.unpackbits(r['box_correct'], axis=-1,
                           count=num_thresholds).astype(bool) for r in results
         ])
         fixed = np.array([r['fixed_correct'] for r in results], dtype=bool)
-        return summarize(ranks, num_classes, correct, fixed, self.thresholds,
-                         self.iou_thresholds, self._loc_row, self.topk,
-                         self.main_key)
+        metrics = summarize(ranks, num_classes, correct, fixed,
+                            self.thresholds, self.iou_thresholds,
+                            self._loc_row, self.topk, self.main_key)
+        if self.error_analysis:
+            codes = np.array([r['loc_error'] for r in results])
+            rates = error_rates(codes, None if ranks is None else ranks == 0)
+            metrics.update({
+                ERROR_KEYS[name]: value
+                for name, value in rates.items()
+            })
+        if self.curves_file:
+            curves = box_accuracy_curves(correct[:, :len(self.iou_thresholds)],
+                                         self.thresholds, self.iou_thresholds,
+                                         self.box_mode,
+                                         self.cam_curve_interval)
+            _write_json(self.curves_file, curves)
+        return metrics
 
 
-def summarize(ranks: np.ndarray, num_classes: int, correct: np.ndarray,
-              fixed_correct: np.ndarray, thresholds: np.ndarray,
-              iou_thresholds: Sequence[float], loc_row: int,
-              topk: Sequence[int], main_key: str) -> Dict[str, float]:
+def summarize(ranks: Optional[np.ndarray], num_classes: int,
+              correct: np.ndarray, fixed_correct: np.ndarray,
+              thresholds: np.ndarray, iou_thresholds: Sequence[float],
+              loc_row: int, topk: Sequence[int],
+              main_key: str) -> Dict[str, float]:
     """The WSOL numbers from per-image results.
 
     Args:
-        ranks (np.ndarray): Rank of the GT class among the scores (0 = top
-            prediction), shape (N, ).
-        num_classes (int): Number of classes K.
+        ranks (np.ndarray, optional): Rank of the GT class among the scores
+            (0 = top prediction), shape (N, ). None without class scores:
+            then no classification or top-k number is reported.
+        num_classes (int): Number of classes K (unused without ranks).
         correct (np.ndarray): Box correctness, bool (N, n_rows, n_thr); the
             first ``len(iou_thresholds)`` rows are the IoU thresholds of
             MaxBoxAcc and row ``loc_row`` is the localization IoU.
@@ -264,13 +365,13 @@ def summarize(ranks: np.ndarray, num_classes: int, correct: np.ndarray,
         iou_thresholds (Sequence[float]): IoU thresholds of MaxBoxAcc.
         loc_row (int): Row of the localization IoU in ``correct``.
         topk (Sequence[int]): The k of the top-k numbers.
-        main_key (str): ``'MaxBoxAccV2'`` or ``'MaxBoxAcc'``.
+        main_key (str): The main key, e.g. ``'MaxBoxAccV2'``.
 
     Returns:
         dict[str, float]: The metrics in percent (thresholds as fractions).
     """
-    num_images = len(ranks)
-    ks = [k for k in topk if k <= num_classes]
+    num_images = len(correct)
+    ks = [] if ranks is None else [k for k in topk if k <= num_classes]
 
     def percent(mask: np.ndarray) -> float:
         return float(np.count_nonzero(mask) * 100. / float(num_images))
@@ -298,6 +399,14 @@ def summarize(ranks: np.ndarray, num_classes: int, correct: np.ndarray,
     for k in ks:
         metrics[f'top{k}_loc_best'] = percent(best_correct & (ranks < k))
     return metrics
+
+
+def _write_json(path: str, data: dict) -> None:
+    """Write ``data`` as JSON, creating the parent folder."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(data, f, indent=1)
 
 
 def _gt_rank(scores: np.ndarray, label: int) -> int:

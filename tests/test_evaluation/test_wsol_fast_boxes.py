@@ -1,0 +1,243 @@
+"""The fast path of the box protocol equals OpenCV, level by level.
+
+``level_boxes`` / ``level_best_ious`` (mmwsol.evaluation.functional.
+component_tree) never trace a contour; these tests hold them to the literal
+reference (one ``cv2.findContours`` per level) on random maps, maps with
+rings and holes, constant maps and full-size CAM-like maps.
+"""
+import cv2
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from wsol_eval_reference import (gaussian_blobs, normalise, random_gt_boxes,
+                                 random_maps, ref_best_ious,
+                                 ref_boxes_at_level, ref_iou, ref_thresholds,
+                                 rings, upsampled_noise)
+
+from mmwsol.evaluation.functional import (box_correctness, level_best_ious,
+                                          level_boxes, scoremap_to_uint8)
+
+MODES = ('all', 'largest', 'union')
+ALL_LEVELS = np.arange(256)
+
+
+def assert_same_boxes(u8, levels, mode):
+    """``level_boxes`` equals one OpenCV call per level (as multisets)."""
+    got = level_boxes(u8, levels, mode)
+    assert len(got) == len(levels)
+    for level, boxes in zip(levels, got):
+        expected = ref_boxes_at_level(u8, int(level), mode)
+        assert sorted(boxes.tolist()) == sorted(expected), (mode, level)
+        if mode != 'all':
+            assert len(boxes) == 1
+
+
+# ------------------------------------------------------ random uint8 maps
+small_maps = hnp.arrays(
+    np.uint8,
+    st.tuples(st.integers(1, 14), st.integers(1, 14)),
+    # few distinct values make plateaus, rings and holes likely
+    elements=st.one_of(
+        st.sampled_from([0, 0, 40, 90, 200, 255]), st.integers(0, 255)))
+
+
+@settings(max_examples=120, deadline=None)
+@given(small_maps, st.sampled_from(MODES))
+def test_random_maps_every_level(u8, mode):
+    assert_same_boxes(u8, ALL_LEVELS, mode)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hnp.arrays(
+        np.uint8,
+        st.tuples(st.integers(2, 24), st.integers(2, 24)),
+        elements=st.sampled_from([0, 1, 2])), st.sampled_from(MODES))
+def test_three_level_maps_every_level(u8, mode):
+    """Dense noise of three values: many nested components and holes."""
+    assert_same_boxes(u8 * 100, np.arange(0, 256, 25), mode)
+
+
+@st.composite
+def painted_maps(draw):
+    """Rectangles and rings painted over each other, holes included."""
+    height = draw(st.integers(3, 32))
+    width = draw(st.integers(3, 32))
+    u8 = np.full((height, width), draw(st.sampled_from([0, 10])), np.uint8)
+    for _ in range(draw(st.integers(1, 6))):
+        y0 = draw(st.integers(0, height - 1))
+        x0 = draw(st.integers(0, width - 1))
+        y1 = draw(st.integers(y0, height - 1))
+        x1 = draw(st.integers(x0, width - 1))
+        value = draw(st.integers(0, 255))
+        u8[y0:y1 + 1, x0:x1 + 1] = value
+        if draw(st.booleans()) and y1 - y0 >= 2 and x1 - x0 >= 2:
+            # cut a hole (possibly touching the ring's border)
+            t = draw(st.integers(1, max(1, (min(y1 - y0, x1 - x0)) // 2)))
+            u8[y0 + t:y1 + 1 - t,
+               x0 + t:x1 + 1 - t] = draw(st.integers(0, 255))
+    return u8
+
+
+@settings(max_examples=120, deadline=None)
+@given(painted_maps(), st.sampled_from(MODES))
+def test_rings_and_holes_every_level(u8, mode):
+    assert_same_boxes(u8, ALL_LEVELS, mode)
+
+
+def test_hole_boxes_are_found_in_all_mode():
+    u8 = np.zeros((9, 11), np.uint8)
+    u8[1:8, 1:9] = 200  # rows 1..7, cols 1..8
+    u8[3:6, 3:6] = 0  # hole rows/cols 3..5
+    u8[4, 4] = 250  # an island in the hole
+    boxes = level_boxes(u8, [0, 199, 200, 249, 250], 'all')
+    # outer [1, 1, 9, 8], hole [2, 2, 7, 7] (grown by one), island
+    # [4, 4, 5, 5]; from 200 on only the island; nothing from 250 on
+    assert sorted(boxes[0].tolist()) == [[1, 1, 9, 8], [2, 2, 7, 7],
+                                         [4, 4, 5, 5]]
+    assert sorted(boxes[1].tolist()) == sorted(boxes[0].tolist())
+    assert boxes[2].tolist() == [[4, 4, 5, 5]]
+    assert boxes[3].tolist() == [[4, 4, 5, 5]]
+    assert boxes[4].tolist() == [[0, 0, 0, 0]]
+    assert_same_boxes(u8, ALL_LEVELS, 'all')
+
+
+def test_largest_ties_follow_opencv_order():
+    """Equal contour areas: OpenCV lists the later first pixel first."""
+    u8 = np.zeros((10, 12), np.uint8)
+    u8[1, 1] = u8[1, 8] = u8[6, 3] = 200  # three single pixels: area 0
+    u8[4:6, 9:11] = 100  # a 2 x 2 block: area 1, only below level 100
+    # at level 150 the three pixels tie; the one at (6, 3) starts last
+    assert level_boxes(u8, [150], 'largest')[0].tolist() == [[3, 6, 4, 7]]
+    assert level_boxes(u8, [50], 'largest')[0].tolist() == [[9, 4, 11, 6]]
+    assert_same_boxes(u8, ALL_LEVELS, 'largest')
+
+
+@pytest.mark.parametrize('value', [0, 1, 128, 255])
+@pytest.mark.parametrize('mode', MODES)
+def test_constant_maps(value, mode):
+    u8 = np.full((7, 9), value, np.uint8)
+    got = level_boxes(u8, ALL_LEVELS, mode)
+    for level, boxes in zip(ALL_LEVELS, got):
+        expected = [[0, 0, 8, 6]] if level < value else [[0, 0, 0, 0]]
+        assert boxes.tolist() == expected
+    assert_same_boxes(u8, ALL_LEVELS, mode)
+
+
+# ------------------------------------------------------- CAM-like maps
+def noisy_map(rng, height, width, amplitude=0.05):
+    base = upsampled_noise(rng, height, width)
+    return normalise(
+        np.clip(base + amplitude * rng.standard_normal(base.shape), 0, None))
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_full_size_maps_every_level(mode):
+    rng = np.random.default_rng(31)
+    maps = [
+        gaussian_blobs(rng, 224, 224, 4),
+        upsampled_noise(rng, 224, 224),
+        rings(rng, 224, 224, 3),
+        noisy_map(rng, 224, 224),
+    ]
+    for scoremap in maps:
+        assert_same_boxes(scoremap_to_uint8(scoremap), ALL_LEVELS[:255], mode)
+
+
+@pytest.mark.parametrize('height, width', [(224, 224), (40, 70), (63, 17)])
+@pytest.mark.parametrize('mode', MODES)
+def test_best_ious_with_several_gt_boxes(height, width, mode):
+    rng = np.random.default_rng(height + 3 * width)
+    thresholds = ref_thresholds(0.01)
+    for scoremap in random_maps(rng, height,
+                                width)[:6] + [noisy_map(rng, height, width)]:
+        gt = random_gt_boxes(rng, height, width, int(rng.integers(1, 5)))
+        # and one box drawn from the map's own boxes, so IoUs get high
+        u8 = scoremap_to_uint8(scoremap)
+        own = ref_boxes_at_level(u8, int(0.3 * int(u8.max())), 'all')
+        gt.append(list(own[0]))
+        expected = ref_best_ious(scoremap, gt, thresholds, mode)
+        levels = [int(t * int(u8.max())) for t in thresholds]
+        got = level_best_ious(u8, np.array(gt), levels, mode)
+        assert got.tolist() == expected
+
+
+def test_levels_in_any_order_with_repeats():
+    rng = np.random.default_rng(4)
+    u8 = scoremap_to_uint8(noisy_map(rng, 50, 60))
+    gt = np.array([[5, 7, 30, 40], [20, 3, 58, 22]])
+    levels = rng.integers(0, 256, 300)
+    got = level_best_ious(u8, gt, levels, 'all')
+    for level, value in zip(levels, got):
+        boxes = ref_boxes_at_level(u8, int(level), 'all')
+        assert value == max(ref_iou(b, g) for b in boxes for g in gt)
+    boxes = level_boxes(u8, levels, 'largest')
+    for level, box in zip(levels, boxes):
+        assert box.tolist() == ref_boxes_at_level(u8, int(level), 'largest')
+
+
+def test_invalid_inputs():
+    u8 = np.zeros((4, 4), np.uint8)
+    with pytest.raises(ValueError, match='box mode'):
+        level_boxes(u8, [0], 'biggest')
+    with pytest.raises(ValueError, match='non-negative'):
+        level_boxes(u8, [-1], 'all')
+    with pytest.raises(ValueError, match='uint8'):
+        level_boxes(np.zeros((4, 4)), [0], 'all')
+
+
+# ---------------------------------------------------------- invariances
+@settings(max_examples=40, deadline=None)
+@given(painted_maps(), st.sampled_from(['all', 'union']))
+def test_transposing_the_map_transposes_the_boxes(u8, mode):
+    """The protocol treats x and y alike (ties aside, hence not
+    'largest')."""
+    direct = level_boxes(u8, ALL_LEVELS, mode)
+    transposed = level_boxes(np.ascontiguousarray(u8.T), ALL_LEVELS, mode)
+    for a, b in zip(direct, transposed):
+        assert sorted(a.tolist()) == sorted(b[:, [1, 0, 3, 2]].tolist())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64, (12, 15),
+        elements=st.floats(0, 1, allow_nan=False, width=32)),
+    st.floats(0.1, 10), st.sampled_from(MODES))
+def test_scaling_before_normalisation(raw, scale, mode):
+    """Rescaling the raw map does not change the result when the uint8 map
+    is unchanged (the protocol only sees the uint8 map)."""
+    assume(raw.max() > raw.min())
+    a = normalise(raw)
+    b = normalise(raw * scale)
+    assume(np.array_equal(scoremap_to_uint8(a), scoremap_to_uint8(b)))
+    gt = np.array([[2, 3, 9, 10], [0, 0, 14, 4]])
+    thresholds = ref_thresholds(0.01)
+    assert np.array_equal(
+        box_correctness(a, gt, thresholds, (30, 50, 70), mode),
+        box_correctness(b, gt, thresholds, (30, 50, 70), mode))
+
+
+@settings(max_examples=40, deadline=None)
+@given(painted_maps())
+def test_union_box_shrinks_as_the_level_rises(u8):
+    boxes = np.concatenate(level_boxes(u8, ALL_LEVELS, 'union'))
+    nonempty = ALL_LEVELS < u8.max()
+    inner = boxes[1:][nonempty[1:]]
+    outer = boxes[:-1][nonempty[1:]]
+    assert (inner[:, :2] >= outer[:, :2]).all()
+    assert (inner[:, 2:] <= outer[:, 2:]).all()
+
+
+def test_opencv_is_not_called(monkeypatch):
+
+    def fail(*args, **kwargs):
+        raise AssertionError('findContours called')
+
+    monkeypatch.setattr(cv2, 'findContours', fail)
+    rng = np.random.default_rng(0)
+    u8 = scoremap_to_uint8(noisy_map(rng, 30, 30))
+    for mode in MODES:
+        level_best_ious(u8, np.array([[1, 1, 20, 20]]), ALL_LEVELS, mode)
