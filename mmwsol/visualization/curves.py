@@ -25,7 +25,11 @@ from matplotlib.figure import Figure
 
 #: Line styles of the IoU thresholds when several runs share a figure.
 _LINE_STYLES = ('-', '--', ':', '-.')
-_MAIN_NAMES = {'all': 'MaxBoxAccV2', 'largest': 'MaxBoxAcc'}
+_MAIN_NAMES = {
+    'all': 'MaxBoxAccV2',
+    'largest': 'MaxBoxAcc',
+    'union': 'MaxBoxAccUnion'
+}
 
 
 def load_curves(path: str) -> dict:

@@ -80,7 +80,8 @@ def best_iou_curve(scoremap: np.ndarray,
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
     if backend == 'auto':
-        # union boxes need no tree: the tree path is always the cheaper
+        # in mode 'union' the tree backend reads every box from the row
+        # and column maxima of the map: always the cheaper
         many = unique_levels.size > TREE_MIN_LEVELS
         backend = 'tree' if many or mode == 'union' else 'opencv'
     if backend == 'tree':

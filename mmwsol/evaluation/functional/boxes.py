@@ -20,8 +20,9 @@ CVPR 2020):
    box around the whole foreground, the bounding rect of all contours
    together.
 
-One level is drawn with OpenCV (:func:`boxes_at_level`); the curves over
-many thresholds use the exact fast path of
+One level is drawn with OpenCV (:func:`boxes_at_level`). Over many
+thresholds, :func:`boxes_at_thresholds` (and, with many distinct levels,
+the accuracy curves) use the exact fast path of
 :mod:`~mmwsol.evaluation.functional.component_tree`, which gives the same
 boxes for all levels at once.
 """
@@ -202,8 +203,9 @@ def boxes_at_level(scoremap_u8: np.ndarray,
     if not 0 <= level < 255:
         return boxes_from_foreground(scoremap_u8 > level, mode)
     # cv2.threshold writes the uint8 foreground directly (u8 > level)
-    _, foreground = cv2.threshold(scoremap_u8, int(level), 1,
-                                  cv2.THRESH_BINARY)
+    _, foreground = cv2.threshold(
+        np.ascontiguousarray(scoremap_u8, dtype=np.uint8), int(level), 1,
+        cv2.THRESH_BINARY)
     return boxes_from_foreground(foreground, mode)
 
 

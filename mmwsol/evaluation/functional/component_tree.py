@@ -37,8 +37,15 @@ highest neighbour when that neighbour is higher), the part of a basin above
 any level is connected, and the components at a level are the groups of
 basins linked by an edge whose *pass value* (the lower of two adjacent
 pixels) is above the level -- Kruskal's algorithm over the basin graph,
-whose size is the number of local maxima, not of pixels. The boxes of all
-levels are then read from per-basin running extents with vectorised numpy.
+whose size is the number of local maxima, not of pixels. Every pixel is
+then attached to the tree node holding it when it enters (from per-pass-
+value snapshots for small trees, by binary lifting for large ones), and the
+extent of every component at every level is its own pixels' running extent
+joined with its descendants' extents (a range of the tree's pre-order,
+answered by a sparse table), all with vectorised numpy. Holes come from the
+tree of ``255 - u8`` with 4-connectivity and a frame around the image; the
+largest contour from the tree of the map with its holes filled.
+
 The tests compare every box of every level with OpenCV on random maps.
 """
 import functools
