@@ -1,0 +1,9 @@
+# Table 6 of Yang et al. (WACV 2020), CUB-200-2011: the NL-CCAM model with the
+# top-0 & bottom-1 (the inverted K-th map only) combination function. Test-time
+# only: evaluate the checkpoint of ../nl-ccam_vgg16_1xb32_cub.py with this
+# config.
+_base_ = ['../nl-ccam_vgg16_1xb32_cub.py']
+
+model = dict(
+    localizer=dict(
+        combination=dict(_delete_=True, type='TopBottom', top=0, bottom=1)))
