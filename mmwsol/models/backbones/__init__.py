@@ -10,4 +10,4 @@ from .tiny_wsol_net import TinyWSOLNet
 from .wsol_inception_v3 import WSOLInceptionV3
 from .wsol_vgg import WSOLVGG
 
-__all__ = ['WSOLVGG', 'WSOLInceptionV3', 'TinyWSOLNet']
+__all__ = ['WSOLVGG', 'WSOLInceptionV3', 'TinyWSOLNet', 'InsertLayers']

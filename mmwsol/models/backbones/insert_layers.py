@@ -118,13 +118,13 @@ class InsertLayers(BaseModule):
         self.inserted = nn.ModuleDict()
         self.insert_after: List[str] = []
         modules = dict(self.backbone.named_modules())
-        for item in insert:
-            item = dict(item)
+        for original in insert:
+            item = dict(original)
             after = item.pop('after', None)
             module = item.pop('module', None)
             if item or not isinstance(after, str) or module is None:
                 raise ValueError('each insertion must be dict(after=NAME, '
-                                 f'module=CFG), got {dict(item)}')
+                                 f'module=CFG), got {original}')
             if after not in modules or after == '':
                 names = [n for n in modules if n]
                 raise KeyError(

@@ -84,7 +84,9 @@ def polynomial_weights(num_classes: int,
     the bottom part: two zero weights in the middle instead of none. The two
     differ by less than ``1 / (K / 2 - 1)`` per weight (0.01 for CUB); the
     difference only matters for small ``K``. (The authors' *linear* code,
-    ``linspace(1, -1, K)``, is exactly eq. 5.)
+    ``linspace(1, -1, K)``, is exactly eq. 5.) A part of length 1 gets the
+    weight ``+1`` (top) or ``-1`` (bottom), where ``linspace`` would give
+    1 and 0.
 
     ``eta = 0`` (constant) gives ``+1`` for ``k <= p`` and ``-1`` above.
 
