@@ -16,7 +16,7 @@ JOBS ?= 2
 
 install: $(STAMP)
 
-$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py mmwsol/evaluation/functional/_level_sets.c
 	@echo "[mmwsol] installing into $(VENV) (first run only)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q 'setuptools<70' wheel $(PIPQ)

@@ -148,7 +148,9 @@ def test_full_size_maps_every_level(mode):
 
 @pytest.mark.parametrize('height, width', [(224, 224), (40, 70), (63, 17)])
 @pytest.mark.parametrize('mode', MODES)
-def test_best_ious_with_several_gt_boxes(height, width, mode):
+@pytest.mark.parametrize('implementation', ['auto', 'numpy'])
+def test_best_ious_with_several_gt_boxes(height, width, mode,
+                                         implementation):
     rng = np.random.default_rng(height + 3 * width)
     thresholds = ref_thresholds(0.01)
     for scoremap in random_maps(rng, height,
@@ -160,7 +162,8 @@ def test_best_ious_with_several_gt_boxes(height, width, mode):
         gt.append(list(own[0]))
         expected = ref_best_ious(scoremap, gt, thresholds, mode)
         levels = [int(t * int(u8.max())) for t in thresholds]
-        got = level_best_ious(u8, np.array(gt), levels, mode)
+        got = level_best_ious(u8, np.array(gt), levels, mode,
+                              implementation)
         assert got.tolist() == expected
 
 
@@ -240,4 +243,6 @@ def test_opencv_is_not_called(monkeypatch):
     rng = np.random.default_rng(0)
     u8 = scoremap_to_uint8(noisy_map(rng, 30, 30))
     for mode in MODES:
-        level_best_ious(u8, np.array([[1, 1, 20, 20]]), ALL_LEVELS, mode)
+        for implementation in ('auto', 'numpy'):
+            level_best_ious(u8, np.array([[1, 1, 20, 20]]), ALL_LEVELS,
+                            mode, implementation)

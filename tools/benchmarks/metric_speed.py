@@ -7,7 +7,11 @@ it times, per image, the box correctness over the CAM thresholds
 ``np.arange(0, 1, interval)`` (IoU 30/50/70):
 
 - ``fast``: :func:`mmwsol.evaluation.functional.box_correctness`, the
-  exact fast path (component trees of the uint8 map, no contour tracing);
+  exact fast path as installed (in box mode ``'all'`` the compiled sweep,
+  a union-find over the pixels in value order, when it was built; else
+  the numpy component trees; no contour tracing either way);
+- ``numpy``: the same with the pure numpy component trees
+  (``implementation='numpy'``), what users without a C compiler get;
 - ``loop``: the literal per-threshold loop of the protocol's words, as the
   test reference does it: for every threshold, the uint8 map, the level
   ``int(t * max)``, ``cv2.findContours`` of ``u8 > level``, a bounding rect
@@ -28,6 +32,7 @@ Example::
 """
 import argparse
 import time
+from functools import partial
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import cv2
@@ -36,6 +41,7 @@ import numpy as np
 from mmwsol.evaluation.functional import (box_correctness, cam_thresholds,
                                           mask_score_histograms,
                                           pixel_histogram_edges)
+from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 IOU_THRESHOLDS = (30, 50, 70)
 
@@ -214,10 +220,11 @@ def main(args: Optional[List[str]] = None) -> None:
         masks.append(mask)
 
     print(f'{opts.num_images} maps per kind, {opts.size} x {opts.size}, '
-          f'noise std {opts.noise}, IoU {IOU_THRESHOLDS}; ms per image')
-    header = (f'{"kind":7} {"mode":8} {"interval":>8} {"fast":>8} '
-              f'{"loop":>9} {"ratio":>6} {"cv loop":>9} {"ratio":>6} '
-              f'{"identical":>9} {"PxAP":>7}')
+          f'noise std {opts.noise}, IoU {IOU_THRESHOLDS}; ms per image; '
+          f'compiled sweep installed: {has_compiled_sweep()}')
+    header = (f'{"kind":7} {"mode":8} {"interval":>8} {"fast":>7} '
+              f'{"numpy":>7} {"loop":>8} {"ratio":>6} {"cv loop":>8} '
+              f'{"ratio":>6} {"identical":>9} {"PxAP":>6}')
     print(header)
     print('-' * len(header))
     for kind, maps in (('smooth', smooth), ('noisy', noisy)):
@@ -229,18 +236,23 @@ def main(args: Optional[List[str]] = None) -> None:
                 iou = [IOU_THRESHOLDS] * len(maps)
                 fast_ms, fast = timed(box_correctness, maps, gts, per_image,
                                       iou, modes)
+                numpy_ms, numpy_fast = timed(
+                    partial(box_correctness, implementation='numpy'), maps,
+                    gts, per_image, iou, modes)
                 loop_ms, loop = timed(literal_loop, maps, gts, per_image,
                                       modes)
                 cv_ms, cv = timed(cv_loop, maps, gts, per_image, modes)
                 identical = all(
                     np.array_equal(a, b) and np.array_equal(a, c)
-                    for a, b, c in zip(fast, loop, cv))
+                    and np.array_equal(a, d)
+                    for a, b, c, d in zip(fast, loop, cv, numpy_fast))
                 edges = [pixel_histogram_edges(thresholds)] * len(maps)
                 pxap_ms, _ = timed(mask_score_histograms, maps, masks, edges)
-                print(f'{kind:7} {mode:8} {interval:>8g} {fast_ms:8.2f} '
-                      f'{loop_ms:9.2f} {loop_ms / fast_ms:5.1f}x '
-                      f'{cv_ms:9.2f} {cv_ms / fast_ms:5.1f}x '
-                      f'{str(identical):>9} {pxap_ms:7.2f}')
+                print(f'{kind:7} {mode:8} {interval:>8g} {fast_ms:7.2f} '
+                      f'{numpy_ms:7.2f} {loop_ms:8.2f} '
+                      f'{loop_ms / fast_ms:5.1f}x {cv_ms:8.2f} '
+                      f'{cv_ms / fast_ms:5.1f}x {str(identical):>9} '
+                      f'{pxap_ms:6.2f}')
                 if not identical:
                     raise SystemExit('the fast path differs from the loops')
 

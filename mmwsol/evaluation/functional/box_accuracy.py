@@ -5,7 +5,7 @@ import numpy as np
 
 from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
                     threshold_levels)
-from .component_tree import level_best_ious
+from .component_tree import has_compiled_sweep, level_best_ious
 from .iou import box_iou
 
 
@@ -42,7 +42,8 @@ def best_iou_curve(scoremap: np.ndarray,
                    gt_boxes: np.ndarray,
                    thresholds: Sequence[float],
                    mode: str = 'all',
-                   backend: str = 'auto') -> np.ndarray:
+                   backend: str = 'auto',
+                   implementation: str = 'auto') -> np.ndarray:
     """Best IoU of the boxes of a score map at each CAM threshold.
 
     At each threshold the boxes are those of
@@ -66,7 +67,12 @@ def best_iou_curve(scoremap: np.ndarray,
             'all'.
         backend (str): ``'tree'``, ``'opencv'`` or ``'auto'``: the tree when
             there are more than :data:`TREE_MIN_LEVELS` distinct levels
-            (e.g. interval 0.001) or in mode ``'union'``, else OpenCV.
+            (e.g. interval 0.001), in mode ``'union'``, and in mode
+            ``'all'`` when the compiled sweep is installed; else OpenCV.
+            Defaults to 'auto'.
+        implementation (str): Implementation of the tree backend,
+            ``'auto'``, ``'compiled'`` or ``'numpy'``, see
+            :func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`.
             Defaults to 'auto'.
 
     Returns:
@@ -81,11 +87,14 @@ def best_iou_curve(scoremap: np.ndarray,
     unique_levels, inverse = np.unique(levels, return_inverse=True)
     if backend == 'auto':
         # in mode 'union' the tree backend reads every box from the row
-        # and column maxima of the map: always the cheaper
+        # and column maxima of the map, and in mode 'all' the compiled
+        # sweep costs a few contour tracings: both always the cheaper
         many = unique_levels.size > TREE_MIN_LEVELS
-        backend = 'tree' if many or mode == 'union' else 'opencv'
+        cheap = mode == 'union' or (mode == 'all' and has_compiled_sweep())
+        backend = 'tree' if many or cheap else 'opencv'
     if backend == 'tree':
-        best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode)
+        best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode,
+                               implementation)
     else:
         per_level = [
             boxes_at_level(scoremap_u8, level, mode)
@@ -102,7 +111,8 @@ def box_correctness(scoremap: np.ndarray,
                     thresholds: Sequence[float],
                     iou_thresholds: Sequence[float] = (30, 50, 70),
                     mode: str = 'all',
-                    backend: str = 'auto') -> np.ndarray:
+                    backend: str = 'auto',
+                    implementation: str = 'auto') -> np.ndarray:
     """Whether the boxes of a score map localise a GT box, per threshold.
 
     The image is correct at IoU threshold ``δ`` and CAM threshold ``t`` if
@@ -121,11 +131,14 @@ def box_correctness(scoremap: np.ndarray,
         backend (str): ``'auto'``, ``'tree'`` or ``'opencv'``, see
             :func:`best_iou_curve` (all give the same result). Defaults to
             'auto'.
+        implementation (str): ``'auto'``, ``'compiled'`` or ``'numpy'``,
+            see :func:`best_iou_curve`. Defaults to 'auto'.
 
     Returns:
         np.ndarray: bool array of shape (n_iou, n_thresholds).
     """
-    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode, backend)
+    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode, backend,
+                          implementation)
     fractions = iou_thresholds_as_fraction(iou_thresholds)
     return best[None, :] >= fractions[:, None]
 

@@ -55,6 +55,19 @@ import numpy as np
 
 from .iou import box_iou
 
+try:  # the compiled sweep (setup.py builds it when a C compiler is there)
+    from . import _level_sets
+except ImportError:  # pragma: no cover - depends on the installation
+    _level_sets = None
+
+#: Implementations of :func:`level_best_ious`.
+IMPLEMENTATIONS = ('auto', 'compiled', 'numpy')
+
+
+def has_compiled_sweep() -> bool:
+    """Whether the compiled sweep of box mode ``'all'`` is installed."""
+    return _level_sets is not None
+
 BOX_MODES = ('all', 'largest', 'union')
 # largest basins x pass values for which the merge tree keeps a snapshot of
 # every basin's node at every pass value
@@ -870,8 +883,17 @@ def level_boxes(scoremap_u8: np.ndarray,
 def level_best_ious(scoremap_u8: np.ndarray,
                     gt_boxes: np.ndarray,
                     levels: Sequence[int],
-                    mode: str = 'all') -> np.ndarray:
+                    mode: str = 'all',
+                    implementation: str = 'auto') -> np.ndarray:
     """Best IoU between the boxes of each level and any GT box.
+
+    In mode ``'all'`` (MaxBoxAccV2) a compiled sweep does the work when it
+    is installed: a union-find adds the pixels in value order, descending
+    for the 8-connected foreground components and ascending for the
+    4-connected background components (the holes), and every component
+    alive at a level contributes the IoU of its box (the same boxes as the
+    component trees, hence as OpenCV's contours). Otherwise, and in the
+    other modes, the numpy component trees of this module are read.
 
     Args:
         scoremap_u8 (np.ndarray): (H, W) uint8 map.
@@ -879,18 +901,40 @@ def level_best_ious(scoremap_u8: np.ndarray,
         levels (Sequence[int]): Non-negative integer levels, any order.
         mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
             'all'.
+        implementation (str): ``'auto'`` (compiled when available and the
+            mode is ``'all'``), ``'compiled'`` (an error if unavailable or
+            the mode is not ``'all'``) or ``'numpy'``. All give the same
+            values. Defaults to 'auto'.
 
     Returns:
         np.ndarray: float64 (n_levels, ), the maximum over the level's boxes
         and the GT boxes of :func:`~mmwsol.evaluation.functional.box_iou`.
     """
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f'Unknown implementation {implementation!r}, '
+                         f'choose from {IMPLEMENTATIONS}.')
+    compiled = implementation == 'compiled' or (
+        implementation == 'auto' and mode == 'all' and has_compiled_sweep())
+    if compiled and (mode != 'all' or not has_compiled_sweep()):
+        raise ValueError("The compiled sweep serves mode 'all' only and "
+                         'must be built (pip install -e . with a C '
+                         'compiler); use implementation="numpy".')
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
     gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
+    if gt_boxes.shape[0] == 0:
+        raise ValueError('At least one GT box is needed.')
     empty_iou = float(box_iou(np.zeros((1, 4), np.int64), gt_boxes).max())
     result = np.full(levels.size, empty_iou, dtype=np.float64)
     is_active = levels < peak
     active, inverse = np.unique(levels[is_active], return_inverse=True)
-    if active.size:
+    if active.size and compiled:
+        best = np.empty(active.size, dtype=np.float64)
+        _level_sets.best_ious_all(
+            scoremap_u8, scoremap_u8.shape[0], scoremap_u8.shape[1],
+            np.ascontiguousarray(active, dtype=np.int64),
+            np.ascontiguousarray(gt_boxes, dtype=np.int64), best)
+        result[is_active] = best[inverse.reshape(-1)]
+    elif active.size:
         index, boxes = _active_level_boxes(scoremap_u8, active, mode)
         ious = box_iou(boxes, gt_boxes).max(axis=1)
         starts = np.searchsorted(index, np.arange(active.size))
