@@ -1,4 +1,4 @@
-"""The compiled sweep of box mode 'all' equals OpenCV and the numpy trees.
+"""The compiled sweeps (box modes 'all', 'largest') equal OpenCV and numpy.
 
 ``level_best_ious(..., implementation='compiled')`` runs a C union-find
 (mmwsol/evaluation/functional/_level_sets.c). It is optional at install
@@ -26,11 +26,14 @@ needs_compiled = pytest.mark.skipif(
 ALL_LEVELS = np.arange(256)
 
 
-def reference(u8, gt, levels):
+MODES = ('all', 'largest')
+
+
+def reference(u8, gt, levels, mode='all'):
     """One OpenCV contour tracing per level, IoUs in plain Python."""
     out = []
     for level in levels:
-        boxes = ref_boxes_at_level(u8, int(level), 'all')
+        boxes = ref_boxes_at_level(u8, int(level), mode)
         out.append(max(ref_iou(b, g) for b in boxes for g in gt.tolist()))
     return out
 
@@ -58,12 +61,12 @@ gt_strategy = st.lists(
         st.tuples(st.integers(1, 14), st.integers(1, 14)),
         elements=st.one_of(
             st.sampled_from([0, 0, 40, 90, 200, 255]), st.integers(0, 255))),
-    gt_strategy)
-def test_random_small_maps_equal_opencv(u8, gt):
+    gt_strategy, st.sampled_from(MODES))
+def test_random_small_maps_equal_opencv(u8, gt, mode):
     # GT boxes as given, inverted ones included (IoU convention corner case)
     gt = np.array(gt, dtype=np.int64)
-    got = level_best_ious(u8, gt, ALL_LEVELS, 'all', 'compiled')
-    assert got.tolist() == reference(u8, gt, ALL_LEVELS)
+    got = level_best_ious(u8, gt, ALL_LEVELS, mode, 'compiled')
+    assert got.tolist() == reference(u8, gt, ALL_LEVELS, mode)
 
 
 @needs_compiled
@@ -72,19 +75,21 @@ def test_random_small_maps_equal_opencv(u8, gt):
     hnp.arrays(
         np.uint8,
         st.tuples(st.integers(2, 30), st.integers(2, 30)),
-        elements=st.sampled_from([0, 1, 2])))
-def test_dense_three_level_maps_equal_numpy_trees(u8):
+        elements=st.sampled_from([0, 1, 2])), st.sampled_from(MODES))
+def test_dense_three_level_maps_equal_numpy_trees(u8, mode):
     """Many nested components and holes; compiled == numpy == OpenCV."""
     u8 = u8 * 100
     gt = np.array([[0, 0, 3, 3], [2, 1, 9, 6], [5, 5, 5, 5]])
     levels = np.arange(0, 256, 5)
-    compiled = level_best_ious(u8, gt, levels, 'all', 'compiled')
-    numpy = level_best_ious(u8, gt, levels, 'all', 'numpy')
-    assert compiled.tolist() == numpy.tolist() == reference(u8, gt, levels)
+    compiled = level_best_ious(u8, gt, levels, mode, 'compiled')
+    numpy = level_best_ious(u8, gt, levels, mode, 'numpy')
+    assert compiled.tolist() == numpy.tolist() == reference(
+        u8, gt, levels, mode)
 
 
 @needs_compiled
-def test_full_size_maps_equal_numpy_and_opencv():
+@pytest.mark.parametrize('mode', MODES)
+def test_full_size_maps_equal_numpy_and_opencv(mode):
     rng = np.random.default_rng(7)
     maps = random_maps(rng, 224, 224)[:4] + [
         gaussian_blobs(rng, 224, 224, 5),
@@ -97,22 +102,23 @@ def test_full_size_maps_equal_numpy_and_opencv():
     for scoremap in maps:
         u8 = scoremap_to_uint8(scoremap)
         gt = np.array(random_gt_boxes(rng, 224, 224, 3))
-        compiled = level_best_ious(u8, gt, ALL_LEVELS, 'all', 'compiled')
-        numpy = level_best_ious(u8, gt, ALL_LEVELS, 'all', 'numpy')
+        compiled = level_best_ious(u8, gt, ALL_LEVELS, mode, 'compiled')
+        numpy = level_best_ious(u8, gt, ALL_LEVELS, mode, 'numpy')
         assert np.array_equal(compiled, numpy)
         # OpenCV on a subset of levels (one tracing each)
         some = ALL_LEVELS[::17]
-        assert compiled[some].tolist() == reference(u8, gt, some)
+        assert compiled[some].tolist() == reference(u8, gt, some, mode)
 
 
 @needs_compiled
 @pytest.mark.parametrize('shape', [(1, 1), (1, 9), (9, 1), (3, 300)])
-def test_degenerate_shapes(shape):
+@pytest.mark.parametrize('mode', MODES)
+def test_degenerate_shapes(shape, mode):
     rng = np.random.default_rng(sum(shape))
     u8 = rng.integers(0, 256, shape).astype(np.uint8)
     gt = np.array([[0, 0, shape[1] - 1, shape[0] - 1], [0, 0, 0, 0]])
-    got = level_best_ious(u8, gt, ALL_LEVELS, 'all', 'compiled')
-    assert got.tolist() == reference(u8, gt, ALL_LEVELS)
+    got = level_best_ious(u8, gt, ALL_LEVELS, mode, 'compiled')
+    assert got.tolist() == reference(u8, gt, ALL_LEVELS, mode)
 
 
 @needs_compiled
@@ -135,7 +141,7 @@ def test_implementation_argument_is_checked():
     gt = np.array([[0, 0, 1, 1]])
     with pytest.raises(ValueError, match='implementation'):
         level_best_ious(u8, gt, [0], 'all', 'fortran')
-    with pytest.raises(ValueError, match="mode 'all' only"):
-        level_best_ious(u8, gt, [0], 'largest', 'compiled')
+    with pytest.raises(ValueError, match='compiled sweeps serve'):
+        level_best_ious(u8, gt, [0], 'union', 'compiled')
     with pytest.raises(ValueError, match='GT box'):
         level_best_ious(u8, np.zeros((0, 4)), [0], 'all', 'numpy')

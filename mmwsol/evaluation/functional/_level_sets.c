@@ -18,7 +18,16 @@
  * components alive at that level. The Python module keeps an equivalent pure
  * numpy implementation and the tests check both against OpenCV.
  *
+ * Box mode 'largest' (MaxBoxAcc) keeps, per level, the outer contour of
+ * largest `cv2.contourArea`: that of the top-level component whose filled
+ * set (holes included) covers the most 2 x 2 windows (one half unit per
+ * window with three pixels inside, one with four), ties going to the
+ * component whose first pixel in raster order comes last. A background
+ * sweep finds, per pixel, the level at which it leaves the filled
+ * foreground; a foreground sweep of that filled map counts the windows.
+ *
  * Interface (no numpy C API; plain buffers):
+ *   best_ious_largest(...) takes the same arguments as best_ious_all;
  *   best_ious_all(u8: bytes-like (H * W) uint8, height: int, width: int,
  *                 levels: bytes-like int64 (n,) strictly increasing, each
  *                 below the map's maximum,
@@ -39,6 +48,8 @@ typedef struct {
     int32_t x0, y0, x1, y1;
     int32_t slot;   /* index in `live`, -1 when not listed */
     int32_t border; /* background: touches the image border */
+    int32_t first;  /* raster index of the component's first pixel */
+    int32_t area2;  /* twice the outer contour area (filled components) */
 } Node;
 
 typedef struct {
@@ -64,14 +75,14 @@ static void *get_workspace(size_t size) {
     return workspace;
 }
 
-/* Carve two forests and the pixel order out of the workspace. */
-static int32_t *forests_init(Forest *fg, Forest *bg, Py_ssize_t n,
-                             Py_ssize_t num_pixels) {
+/* Carve `count` forests of n nodes and `extra` bytes out of the workspace;
+ * returns the extra bytes. */
+static char *forests_init(Forest **forests, int count, Py_ssize_t n,
+                          size_t extra) {
     size_t per_forest = n * (sizeof(Node) + sizeof(double) + sizeof(int32_t));
-    char *mem = get_workspace(2 * per_forest + num_pixels * sizeof(int32_t));
+    char *mem = get_workspace(count * per_forest + extra);
     if (!mem) return NULL;
-    Forest *forests[2] = {fg, bg};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < count; k++) {
         Forest *f = forests[k];
         f->best = (double *)mem;
         mem += n * sizeof(double);
@@ -82,7 +93,7 @@ static int32_t *forests_init(Forest *fg, Forest *bg, Py_ssize_t n,
         f->num_live = 0;
         for (Py_ssize_t i = 0; i < n; i++) f->node[i].parent = -1;
     }
-    return (int32_t *)mem;
+    return mem;
 }
 
 static inline int32_t find_root(Node *node, int32_t p) {
@@ -161,6 +172,8 @@ static inline int32_t unite(Forest *f, int32_t root, int32_t q) {
     if (b->x1 > a->x1) a->x1 = b->x1;
     if (b->y1 > a->y1) a->y1 = b->y1;
     a->border |= b->border;
+    if (b->first < a->first) a->first = b->first;
+    a->area2 += b->area2;
     list_remove(f, rb);
     return ra;
 }
@@ -196,14 +209,30 @@ static int32_t add_pixel(Forest *f, int32_t packed, int32_t width,
     c->y0 = c->y1 = y;
     c->border = track_border &&
                 (x == 0 || y == 0 || x == width - 1 || y == height - 1);
+    c->first = y * width + x;
+    c->area2 = 0;
     list_add(f, p);
     int32_t root = p;
     if (connectivity == 8) {
-        const int32_t offsets[8] = {-stride - 1, -stride, -stride + 1, -1,
-                                    1, stride - 1, stride, stride + 1};
-        for (int k = 0; k < 8; k++) {
-            int32_t q = p + offsets[k];
-            if (node[q].parent >= 0) root = unite(f, root, q);
+        /* Added neighbours that touch each other are already one
+         * component: two consecutive orthogonal neighbours (N-E, E-S, S-W,
+         * W-N) touch, and a diagonal touches both orthogonals beside it.
+         * So unite with an orthogonal only if the one before it (in the
+         * order N, E, S, W) is absent, and with a diagonal only if both
+         * orthogonals beside it are absent. */
+        const int32_t ortho[4] = {-stride, 1, stride, -1};
+        const int32_t diag[4] = {-stride + 1, stride + 1, stride - 1,
+                                 -stride - 1}; /* NE, SE, SW, NW */
+        int present[4];
+        for (int k = 0; k < 4; k++) present[k] = node[p + ortho[k]].parent >= 0;
+        int all = present[0] && present[1] && present[2] && present[3];
+        for (int k = 0; k < 4; k++) {
+            if (present[k] && (!present[(k + 3) & 3] || (all && k == 0)))
+                root = unite(f, root, p + ortho[k]);
+            /* diagonal k lies between orthogonals k and k + 1 */
+            if (!present[k] && !present[(k + 1) & 3] &&
+                node[p + diag[k]].parent >= 0)
+                root = unite(f, root, p + diag[k]);
         }
     } else {
         const int32_t offsets[4] = {-stride, -1, 1, stride};
@@ -215,48 +244,71 @@ static int32_t add_pixel(Forest *f, int32_t packed, int32_t width,
     return root;
 }
 
-static PyObject *best_ious_all(PyObject *self, PyObject *args) {
+/* The arguments shared by the sweeps, validated. */
+typedef struct {
     Py_buffer map_buf, level_buf, gt_buf, out_buf;
-    Py_ssize_t height, width;
-    if (!PyArg_ParseTuple(args, "y*nny*y*w*", &map_buf, &height, &width,
-                          &level_buf, &gt_buf, &out_buf))
-        return NULL;
-    PyObject *result = NULL;
-    Py_ssize_t n = height * width;
-    Py_ssize_t num_levels = level_buf.len / (Py_ssize_t)sizeof(int64_t);
-    Py_ssize_t num_gt = gt_buf.len / (Py_ssize_t)(4 * sizeof(int64_t));
-    const uint8_t *u8 = (const uint8_t *)map_buf.buf;
-    const int64_t *levels = (const int64_t *)level_buf.buf;
-    const int64_t *gt = (const int64_t *)gt_buf.buf;
-    double *out = (double *)out_buf.buf;
-    Forest fg = {0}, bg = {0};
-    int32_t *order = NULL;
+    Py_ssize_t height, width, num_levels, num_gt;
+    const uint8_t *u8;
+    const int64_t *levels;
+    const int64_t *gt;
+    double *out;
+} Args;
 
-    if (height <= 0 || width <= 0 || height > 32767 || width > 32767 ||
-        map_buf.len != n ||
-        out_buf.len != num_levels * (Py_ssize_t)sizeof(double) ||
-        num_gt < 1) {
-        PyErr_SetString(PyExc_ValueError, "best_ious_all: bad buffer sizes");
-        goto done;
+static void args_release(Args *a) {
+    PyBuffer_Release(&a->map_buf);
+    PyBuffer_Release(&a->level_buf);
+    PyBuffer_Release(&a->gt_buf);
+    PyBuffer_Release(&a->out_buf);
+}
+
+static int args_parse(PyObject *args, Args *a, const char *name) {
+    if (!PyArg_ParseTuple(args, "y*nny*y*w*", &a->map_buf, &a->height,
+                          &a->width, &a->level_buf, &a->gt_buf, &a->out_buf))
+        return -1;
+    a->num_levels = a->level_buf.len / (Py_ssize_t)sizeof(int64_t);
+    a->num_gt = a->gt_buf.len / (Py_ssize_t)(4 * sizeof(int64_t));
+    a->u8 = (const uint8_t *)a->map_buf.buf;
+    a->levels = (const int64_t *)a->level_buf.buf;
+    a->gt = (const int64_t *)a->gt_buf.buf;
+    a->out = (double *)a->out_buf.buf;
+    if (a->height <= 0 || a->width <= 0 || a->height > 32767 ||
+        a->width > 32767 || a->map_buf.len != a->height * a->width ||
+        a->out_buf.len != a->num_levels * (Py_ssize_t)sizeof(double) ||
+        a->num_gt < 1) {
+        PyErr_Format(PyExc_ValueError, "%s: bad buffer sizes", name);
+        args_release(a);
+        return -1;
     }
-    for (Py_ssize_t i = 0; i < num_levels; i++) {
-        if (levels[i] < 0 || levels[i] > 254 ||
-            (i > 0 && levels[i] <= levels[i - 1])) {
-            PyErr_SetString(PyExc_ValueError,
-                            "best_ious_all: levels must be strictly "
-                            "increasing in [0, 254]");
-            goto done;
+    for (Py_ssize_t i = 0; i < a->num_levels; i++) {
+        if (a->levels[i] < 0 || a->levels[i] > 254 ||
+            (i > 0 && a->levels[i] <= a->levels[i - 1])) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: levels must be strictly increasing in "
+                         "[0, 254]", name);
+            args_release(a);
+            return -1;
         }
     }
-    order = forests_init(&fg, &bg, (height + 2) * (width + 2), n);
-    if (!order) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    return 0;
+}
 
-    {
+static PyObject *best_ious_all(PyObject *self, PyObject *args) {
+    Args a;
+    if (args_parse(args, &a, "best_ious_all") < 0) return NULL;
+    const Py_ssize_t height = a.height, width = a.width, n = height * width;
+    const Py_ssize_t num_levels = a.num_levels, num_gt = a.num_gt;
+    const int64_t *levels = a.levels, *gt = a.gt;
+    double *out = a.out;
+    Forest fg, bg;
+    Forest *forests[2] = {&fg, &bg};
+    int32_t *order = (int32_t *)forests_init(
+        forests, 2, (height + 2) * (width + 2), n * sizeof(int32_t));
+    if (!order) {
+        args_release(&a);
+        return PyErr_NoMemory();
+    }
     Py_ssize_t start[257];
-    bucket_sort(u8, height, width, order, start);
+    bucket_sort(a.u8, height, width, order, start);
     /* foreground u8 > v: levels from the highest, pixels by value down */
     int next_value = 255; /* values > next_value have been added */
     for (Py_ssize_t i = num_levels - 1; i >= 0; i--) {
@@ -304,21 +356,155 @@ static PyObject *best_ious_all(PyObject *self, PyObject *args) {
         }
         out[i] = best;
     }
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    args_release(&a);
+    Py_RETURN_NONE;
+}
 
-done:
-    PyBuffer_Release(&map_buf);
-    PyBuffer_Release(&level_buf);
-    PyBuffer_Release(&gt_buf);
-    PyBuffer_Release(&out_buf);
-    return result;
+/* The level at which each pixel leaves the filled foreground: the lowest
+ * level v >= u8 at which its 4-connected background component of
+ * `u8 <= v` reaches the image border (`highest + 1` if none up to
+ * `highest`). Pixels above `highest` keep their value. The result `f`
+ * satisfies: f > v iff the pixel is inside a filled component of
+ * `u8 > v` (the component with its holes), for every v <= highest. */
+static void filled_map(const uint8_t *u8, Py_ssize_t height, Py_ssize_t width,
+                       int highest, const int32_t *order,
+                       const Py_ssize_t *start, Forest *bg, int32_t *next,
+                       int32_t *head, int32_t *tail, uint8_t *filled) {
+    Py_ssize_t n = height * width;
+    int32_t stride = (int32_t)width + 2;
+    for (Py_ssize_t i = 0; i < n; i++)
+        filled[i] = u8[i] > highest ? u8[i] : (uint8_t)(highest + 1);
+    Node *node = bg->node;
+    for (int v = 0; v <= highest; v++) {
+        for (Py_ssize_t j = start[v]; j < start[v + 1]; j++) {
+            int32_t packed = order[j];
+            int32_t y = packed >> 16, x = packed & 0xffff;
+            int32_t p = (y + 1) * stride + x + 1;
+            Node *c = &node[p];
+            c->parent = p;
+            c->size = 1;
+            c->border = x == 0 || y == 0 || x == width - 1 ||
+                        y == height - 1;
+            c->slot = -1;
+            /* the unjoined pixels of a root, as a linked list */
+            if (c->border) {
+                filled[y * width + x] = (uint8_t)v;
+                head[p] = -1;
+            } else {
+                head[p] = tail[p] = p;
+                next[p] = -1;
+            }
+            int32_t root = p;
+            const int32_t offsets[4] = {-stride, -1, 1, stride};
+            for (int k = 0; k < 4; k++) {
+                int32_t q = p + offsets[k];
+                if (node[q].parent < 0) continue;
+                int32_t ra = root, rb = find_root(node, q);
+                if (ra == rb) continue;
+                if (node[ra].size < node[rb].size) {
+                    int32_t t = ra;
+                    ra = rb;
+                    rb = t;
+                }
+                node[rb].parent = ra;
+                node[ra].size += node[rb].size;
+                if (node[ra].border != node[rb].border) {
+                    /* the inner one joins the border now */
+                    int32_t inner = node[ra].border ? rb : ra;
+                    for (int32_t m = head[inner]; m >= 0; m = next[m]) {
+                        int32_t my = m / stride - 1, mx = m % stride - 1;
+                        filled[my * width + mx] = (uint8_t)v;
+                    }
+                    head[ra] = -1;
+                    node[ra].border = 1;
+                } else if (!node[ra].border) {
+                    next[tail[ra]] = head[rb];
+                    tail[ra] = tail[rb];
+                }
+                root = ra;
+            }
+        }
+    }
+    /* a pixel inside until `highest` keeps highest + 1; one that joined at
+     * v >= its value leaves at v: f = max(u8, join) */
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (u8[i] > filled[i]) filled[i] = u8[i];
+}
+
+static PyObject *best_ious_largest(PyObject *self, PyObject *args) {
+    Args a;
+    if (args_parse(args, &a, "best_ious_largest") < 0) return NULL;
+    const Py_ssize_t height = a.height, width = a.width, n = height * width;
+    const Py_ssize_t padded = (height + 2) * (width + 2);
+    if (a.num_levels == 0) {
+        args_release(&a);
+        Py_RETURN_NONE;
+    }
+    Forest fg, bg;
+    Forest *forests[2] = {&fg, &bg};
+    size_t extra = n * sizeof(int32_t) + 3 * padded * sizeof(int32_t) + n;
+    char *mem = forests_init(forests, 2, padded, extra);
+    if (!mem) {
+        args_release(&a);
+        return PyErr_NoMemory();
+    }
+    int32_t *order = (int32_t *)mem;
+    int32_t *next = order + n, *head = next + padded, *tail = head + padded;
+    uint8_t *filled = (uint8_t *)(tail + padded);
+    Py_ssize_t start[257];
+    int highest = (int)a.levels[a.num_levels - 1];
+    bucket_sort(a.u8, height, width, order, start);
+    filled_map(a.u8, height, width, highest, order, start, &bg, next, head,
+               tail, filled);
+    bucket_sort(filled, height, width, order, start);
+    /* foreground of the filled map, levels from the highest; a 2 x 2
+     * window adds one half unit of area to its component when its third
+     * pixel enters and another when its fourth does */
+    int32_t stride = (int32_t)width + 2;
+    const int32_t corners[4] = {-stride - 1, -stride, -1, 0};
+    Node *node = fg.node;
+    int next_value = 255;
+    for (Py_ssize_t i = a.num_levels - 1; i >= 0; i--) {
+        int v = (int)a.levels[i];
+        for (; next_value > v; next_value--) {
+            for (Py_ssize_t j = start[next_value]; j < start[next_value + 1];
+                 j++) {
+                int32_t packed = order[j];
+                int32_t r = add_pixel(&fg, packed, (int32_t)width,
+                                      (int32_t)height, 8, 0);
+                int32_t p = ((packed >> 16) + 1) * stride +
+                            (packed & 0xffff) + 1;
+                for (int k = 0; k < 4; k++) {
+                    int32_t c = p + corners[k];
+                    int inside = (node[c].parent >= 0) +
+                                 (node[c + 1].parent >= 0) +
+                                 (node[c + stride].parent >= 0) +
+                                 (node[c + stride + 1].parent >= 0);
+                    if (inside >= 3) node[r].area2++;
+                }
+            }
+        }
+        /* largest area; on ties the latest first pixel (OpenCV's order) */
+        int32_t winner = fg.live[0];
+        for (int32_t k = 1; k < fg.num_live; k++) {
+            int32_t r = fg.live[k];
+            if (node[r].area2 > node[winner].area2 ||
+                (node[r].area2 == node[winner].area2 &&
+                 node[r].first > node[winner].first))
+                winner = r;
+        }
+        update_best(&fg, winner, 0, width, height, a.gt, a.num_gt);
+        a.out[i] = fg.best[winner];
+    }
+    args_release(&a);
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"best_ious_all", best_ious_all, METH_VARARGS,
      "Best IoU of the contour boxes (holes included) of each level."},
+    {"best_ious_largest", best_ious_largest, METH_VARARGS,
+     "IoU of the largest outer contour's box at each level."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_level_sets",

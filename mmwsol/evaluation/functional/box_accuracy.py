@@ -67,8 +67,8 @@ def best_iou_curve(scoremap: np.ndarray,
             'all'.
         backend (str): ``'tree'``, ``'opencv'`` or ``'auto'``: the tree when
             there are more than :data:`TREE_MIN_LEVELS` distinct levels
-            (e.g. interval 0.001), in mode ``'union'``, and in mode
-            ``'all'`` when the compiled sweep is installed; else OpenCV.
+            (e.g. interval 0.001), in mode ``'union'``, and whenever the
+            compiled sweeps are installed; else OpenCV.
             Defaults to 'auto'.
         implementation (str): Implementation of the tree backend,
             ``'auto'``, ``'compiled'`` or ``'numpy'``, see
@@ -87,10 +87,10 @@ def best_iou_curve(scoremap: np.ndarray,
     unique_levels, inverse = np.unique(levels, return_inverse=True)
     if backend == 'auto':
         # in mode 'union' the tree backend reads every box from the row
-        # and column maxima of the map, and in mode 'all' the compiled
-        # sweep costs a few contour tracings: both always the cheaper
+        # and column maxima of the map, and the compiled sweeps cost a few
+        # contour tracings: both always the cheaper
         many = unique_levels.size > TREE_MIN_LEVELS
-        cheap = mode == 'union' or (mode == 'all' and has_compiled_sweep())
+        cheap = mode == 'union' or has_compiled_sweep()
         backend = 'tree' if many or cheap else 'opencv'
     if backend == 'tree':
         best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode,

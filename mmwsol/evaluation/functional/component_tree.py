@@ -64,8 +64,13 @@ except ImportError:  # pragma: no cover - depends on the installation
 IMPLEMENTATIONS = ('auto', 'compiled', 'numpy')
 
 
+#: Box modes the compiled sweeps serve ('union' is cheap in numpy).
+COMPILED_MODES = ('all', 'largest')
+
+
 def has_compiled_sweep() -> bool:
-    """Whether the compiled sweep of box mode ``'all'`` is installed."""
+    """Whether the compiled sweeps of box modes ``'all'`` and ``'largest'``
+    are installed."""
     return _level_sets is not None
 
 BOX_MODES = ('all', 'largest', 'union')
@@ -887,13 +892,14 @@ def level_best_ious(scoremap_u8: np.ndarray,
                     implementation: str = 'auto') -> np.ndarray:
     """Best IoU between the boxes of each level and any GT box.
 
-    In mode ``'all'`` (MaxBoxAccV2) a compiled sweep does the work when it
-    is installed: a union-find adds the pixels in value order, descending
-    for the 8-connected foreground components and ascending for the
-    4-connected background components (the holes), and every component
-    alive at a level contributes the IoU of its box (the same boxes as the
-    component trees, hence as OpenCV's contours). Otherwise, and in the
-    other modes, the numpy component trees of this module are read.
+    In modes ``'all'`` (MaxBoxAccV2) and ``'largest'`` (MaxBoxAcc) a
+    compiled sweep does the work when it is installed: a union-find adds
+    the pixels in value order, descending for the 8-connected foreground
+    components and ascending for the 4-connected background components
+    (the holes, and the filled components of mode ``'largest'``), and the
+    components alive at a level give their boxes -- the same boxes as the
+    component trees, hence as OpenCV's contours. Otherwise, and in mode
+    ``'union'``, the numpy component trees of this module are read.
 
     Args:
         scoremap_u8 (np.ndarray): (H, W) uint8 map.
@@ -902,9 +908,9 @@ def level_best_ious(scoremap_u8: np.ndarray,
         mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
             'all'.
         implementation (str): ``'auto'`` (compiled when available and the
-            mode is ``'all'``), ``'compiled'`` (an error if unavailable or
-            the mode is not ``'all'``) or ``'numpy'``. All give the same
-            values. Defaults to 'auto'.
+            mode is ``'all'`` or ``'largest'``), ``'compiled'`` (an error
+            if unavailable or in mode ``'union'``) or ``'numpy'``. All give
+            the same values. Defaults to 'auto'.
 
     Returns:
         np.ndarray: float64 (n_levels, ), the maximum over the level's boxes
@@ -914,10 +920,11 @@ def level_best_ious(scoremap_u8: np.ndarray,
         raise ValueError(f'Unknown implementation {implementation!r}, '
                          f'choose from {IMPLEMENTATIONS}.')
     compiled = implementation == 'compiled' or (
-        implementation == 'auto' and mode == 'all' and has_compiled_sweep())
-    if compiled and (mode != 'all' or not has_compiled_sweep()):
-        raise ValueError("The compiled sweep serves mode 'all' only and "
-                         'must be built (pip install -e . with a C '
+        implementation == 'auto' and mode in COMPILED_MODES
+        and has_compiled_sweep())
+    if compiled and (mode not in COMPILED_MODES or not has_compiled_sweep()):
+        raise ValueError(f'The compiled sweeps serve modes {COMPILED_MODES} '
+                         'and must be built (pip install -e . with a C '
                          'compiler); use implementation="numpy".')
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
     gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
@@ -929,7 +936,9 @@ def level_best_ious(scoremap_u8: np.ndarray,
     active, inverse = np.unique(levels[is_active], return_inverse=True)
     if active.size and compiled:
         best = np.empty(active.size, dtype=np.float64)
-        _level_sets.best_ious_all(
+        sweep = (_level_sets.best_ious_all
+                 if mode == 'all' else _level_sets.best_ious_largest)
+        sweep(
             scoremap_u8, scoremap_u8.shape[0], scoremap_u8.shape[1],
             np.ascontiguousarray(active, dtype=np.int64),
             np.ascontiguousarray(gt_boxes, dtype=np.int64), best)
