@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 import torch
-from mmengine.dist import get_rank
+from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 
 from mmwsol.evaluation.functional import fixed_threshold_boxes
@@ -29,8 +29,26 @@ class CAMVisualizationHook(Hook):
     The map of the GT class (or of the top-1 class when no label is known)
     is blended over the network input, the boxes are cut at a fixed
     threshold like the metric does, and the image goes to the runner's
-    visualizer backends (local files, TensorBoard, ...) and, with
-    ``out_dir``, to PNG files.
+    visualizer backends (``runner.visualizer.add_image``: local files under
+    ``<work_dir>/<timestamp>/vis_data/vis_image``, TensorBoard, WandB...,
+    named ``test_<img_id>`` / ``val_<img_id>`` at step ``runner.iter``)
+    and, with ``out_dir``, to PNG files (``<out_dir>/<img_id>.png`` for
+    test, ``<out_dir>/val_iter<N>/<img_id>.png`` for validation).
+
+    Every ``interval``-th batch is drawn, up to ``max_samples`` samples per
+    evaluation run and rank. MMEngine's visualizer backends only write on
+    rank 0, so with ``all_ranks=True`` in a distributed run each rank keeps
+    its overlays until the end of the evaluation run, where they are
+    gathered (one ``all_gather_object``) and rank 0 writes all of them;
+    without it only rank 0's samples are drawn.
+
+    Example config::
+
+        custom_hooks = [dict(type='CAMVisualizationHook', interval=10,
+                             max_samples=16, enable_val=True)]
+        visualizer = dict(type='UniversalVisualizer', vis_backends=[
+            dict(type='LocalVisBackend'),
+            dict(type='TensorboardVisBackend')])
 
     Args:
         out_dir (str, optional): Folder for PNG files (relative to the work
@@ -44,7 +62,9 @@ class CAMVisualizationHook(Hook):
         box_mode (str): ``'largest'`` or ``'all'`` contours. Defaults to
             'largest' (one box, easiest to read).
         enable_val (bool): Also draw during validation. Defaults to False.
-        all_ranks (bool): Draw on every rank, not only rank 0.
+        all_ranks (bool): Draw the samples of every rank (gathered to rank
+            0 at the end of each evaluation run), not only rank 0's.
+            Defaults to False.
         input_bgr (bool): Whether packed inputs are BGR (OpenCV loading).
             Defaults to True.
     """
@@ -73,9 +93,35 @@ class CAMVisualizationHook(Hook):
         self.all_ranks = all_ranks
         self.input_bgr = input_bgr
         self._drawn = 0
+        self._pending = []
 
     def _reset(self, runner) -> None:
         self._drawn = 0
+        self._pending = []
+
+    def _gathering(self) -> bool:
+        return self.all_ranks and get_world_size() > 1
+
+    def _flush(self, runner) -> None:
+        """Gather the kept overlays of all ranks; rank 0 writes them."""
+        if not self._gathering():
+            return
+        gathered = all_gather_object(self._pending)
+        self._pending = []
+        if get_rank() != 0:
+            return
+        for items in gathered:
+            for mode, stem, overlay, step in items:
+                self._write(runner, mode, stem, overlay, step)
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        """Write the overlays gathered from all ranks (``all_ranks``)."""
+        self._flush(runner)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        """Write the overlays gathered from all ranks (``all_ranks``)."""
+        if self.enable_val:
+            self._flush(runner)
 
     def before_test_epoch(self, runner) -> None:
         """Reset the counter."""
@@ -146,16 +192,26 @@ class CAMVisualizationHook(Hook):
             texts.insert(0, f'GT: {name(cls)}')
         overlay = draw_cam_overlay(
             image, cam, boxes, gt_boxes, texts=texts)
-        img_id = sample.get('img_id', sample.get('img_path',
-                                                 f'{self._drawn}'))
+        img_id = sample.get('img_id', None) or sample.get(
+            'img_path', None) or f'{self._drawn}'
         stem = re.sub(r'[^A-Za-z0-9_.-]+', '_', str(img_id)).strip('_')
         stem = osp.splitext(stem)[0] or f'sample_{self._drawn}'
-        runner.visualizer.add_image(
-            f'{mode}_{stem}', overlay, step=runner.iter)
-        if self.out_dir is not None:
-            out_dir = self.out_dir if osp.isabs(self.out_dir) else osp.join(
-                runner.work_dir, self.out_dir)
-            os.makedirs(out_dir, exist_ok=True)
-            cv2.imwrite(
-                osp.join(out_dir, f'{stem}.png'),
-                cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+        if self._gathering():
+            self._pending.append((mode, stem, overlay, runner.iter))
+        else:
+            self._write(runner, mode, stem, overlay, runner.iter)
+
+    def _write(self, runner, mode: str, stem: str, overlay: np.ndarray,
+               step: int) -> None:
+        """Send one overlay to the visualizer backends and ``out_dir``."""
+        runner.visualizer.add_image(f'{mode}_{stem}', overlay, step=step)
+        if self.out_dir is None:
+            return
+        out_dir = self.out_dir if osp.isabs(self.out_dir) else osp.join(
+            runner.work_dir, self.out_dir)
+        if mode != 'test':
+            out_dir = osp.join(out_dir, f'{mode}_iter{step}')
+        os.makedirs(out_dir, exist_ok=True)
+        cv2.imwrite(
+            osp.join(out_dir, f'{stem}.png'),
+            cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
