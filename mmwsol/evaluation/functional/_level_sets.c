@@ -299,10 +299,13 @@ static PyObject *best_ious_all(PyObject *self, PyObject *args) {
     const Py_ssize_t num_levels = a.num_levels, num_gt = a.num_gt;
     const int64_t *levels = a.levels, *gt = a.gt;
     double *out = a.out;
-    Forest fg, bg;
-    Forest *forests[2] = {&fg, &bg};
-    int32_t *order = (int32_t *)forests_init(
-        forests, 2, (height + 2) * (width + 2), n * sizeof(int32_t));
+    /* one forest, used by the foreground sweep and then reset for the
+     * background sweep: half the memory stays in cache */
+    Forest fg;
+    Forest *forests[1] = {&fg};
+    const Py_ssize_t padded = (height + 2) * (width + 2);
+    int32_t *order = (int32_t *)forests_init(forests, 1, padded,
+                                             n * sizeof(int32_t));
     if (!order) {
         args_release(&a);
         return PyErr_NoMemory();
@@ -331,6 +334,9 @@ static PyObject *best_ious_all(PyObject *self, PyObject *args) {
         out[i] = best;
     }
     /* holes of u8 > v = background u8 <= v off the border: levels up */
+    Forest bg = fg;
+    bg.num_live = 0;
+    for (Py_ssize_t i = 0; i < padded; i++) bg.node[i].parent = -1;
     int added_to = -1; /* values <= added_to have been added */
     for (Py_ssize_t i = 0; i < num_levels; i++) {
         int v = (int)levels[i];
@@ -440,10 +446,11 @@ static PyObject *best_ious_largest(PyObject *self, PyObject *args) {
         args_release(&a);
         Py_RETURN_NONE;
     }
-    Forest fg, bg;
-    Forest *forests[2] = {&fg, &bg};
+    /* one forest: the background sweep of filled_map, then reset */
+    Forest fg;
+    Forest *forests[1] = {&fg};
     size_t extra = n * sizeof(int32_t) + 3 * padded * sizeof(int32_t) + n;
-    char *mem = forests_init(forests, 2, padded, extra);
+    char *mem = forests_init(forests, 1, padded, extra);
     if (!mem) {
         args_release(&a);
         return PyErr_NoMemory();
@@ -454,8 +461,10 @@ static PyObject *best_ious_largest(PyObject *self, PyObject *args) {
     Py_ssize_t start[257];
     int highest = (int)a.levels[a.num_levels - 1];
     bucket_sort(a.u8, height, width, order, start);
-    filled_map(a.u8, height, width, highest, order, start, &bg, next, head,
+    filled_map(a.u8, height, width, highest, order, start, &fg, next, head,
                tail, filled);
+    for (Py_ssize_t i = 0; i < padded; i++) fg.node[i].parent = -1;
+    fg.num_live = 0;
     bucket_sort(filled, height, width, order, start);
     /* foreground of the filled map, levels from the highest; a 2 x 2
      * window adds one half unit of area to its component when its third
