@@ -1,7 +1,8 @@
 from .cam_visualization_hook import CAMVisualizationHook
+from .ram_start_hook import RAMStartHook, ram_modules
 from .rng_state_hook import RNGStateHook, get_rng_states, set_rng_states
 
 __all__ = [
-    'CAMVisualizationHook', 'RNGStateHook', 'get_rng_states',
-    'set_rng_states'
+    'CAMVisualizationHook', 'RAMStartHook', 'ram_modules', 'RNGStateHook',
+    'get_rng_states', 'set_rng_states'
 ]

@@ -1,0 +1,7 @@
+# Ablation (paper Tables 5/6), ImageNet, InceptionV3: the baseline + SCG (test
+# time only). Use the checkpoint of
+# spa-baseline_inception-v3_1xb32_imagenet.py.
+_base_ = ['../spa_inception-v3_1xb32_imagenet.py']
+
+model = dict(head=dict(ra_loss=None))
+custom_hooks = [dict(type='RNGStateHook')]

@@ -1,0 +1,9 @@
+# Ablation (paper Tables 5/6), CUB, InceptionV3: the baseline, SPA's conv
+# head (CAM network without the fully connected layer, as ACoL) trained with
+# CE only, plain CAM maps. Same recipe as ../spa_inception-v3_1xb32_cub.py.
+_base_ = ['../spa_inception-v3_1xb32_cub.py']
+
+model = dict(
+    head=dict(ra_loss=None),
+    localizer=dict(_delete_=True, type='CAM'))
+custom_hooks = [dict(type='RNGStateHook')]

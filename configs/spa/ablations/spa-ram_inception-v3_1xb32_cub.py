@@ -1,0 +1,6 @@
+# Ablation (paper Tables 5/6), CUB, InceptionV3: RAM without SCG (plain CAM
+# maps). Test-time variant: use the checkpoint of
+# ../spa_inception-v3_1xb32_cub.py.
+_base_ = ['../spa_inception-v3_1xb32_cub.py']
+
+model = dict(localizer=dict(_delete_=True, type='CAM'))

@@ -1,0 +1,5 @@
+# Ablation (paper Tables 5/6), CUB, VGG16: RAM without SCG (plain CAM maps).
+# Test-time variant: use the checkpoint of ../spa_vgg16_1xb32_cub.py.
+_base_ = ['../spa_vgg16_1xb32_cub.py']
+
+model = dict(localizer=dict(_delete_=True, type='CAM'))

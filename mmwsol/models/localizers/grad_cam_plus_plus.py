@@ -1,0 +1,110 @@
+"""Grad-CAM++ (Chattopadhay et al., WACV 2018) on any layer."""
+from typing import Optional
+
+import torch
+
+from mmwsol.registry import MODELS
+from .base_grad import BaseGradLocalizer
+from .grad_capture import check_gradient_shapes
+
+
+def grad_cam_plus_plus_maps(acts: torch.Tensor,
+                            grads: torch.Tensor,
+                            relu: bool = True,
+                            variant: str = 'paper') -> torch.Tensor:
+    """Grad-CAM++ with the closed form for an exponential output.
+
+    With ``g = dS/dZ`` and ``Y = exp(S)``, the pixel weights are
+
+    ``alpha_{c,ij} = g_{c,ij}^2 / (2 g_{c,ij}^2 + g_{c,ij}^3 sum_ab Z_{c,ab})``
+
+    (``variant='paper'``, Grad-CAM++ eq. 19), the channel weights
+    ``w_c = sum_ij alpha_{c,ij} relu(g_{c,ij})`` and the map
+    ``relu(sum_c w_c Z_c)``. A zero denominator is replaced by 1 (then
+    ``alpha = 0``). The paper's factor ``exp(S)`` in ``relu(exp(S) g)`` is a
+    positive constant per map and is left out (it overflows for large
+    logits and min-max normalisation removes it).
+
+    ``variant='reference'`` uses ``sum_ab Z_{c,ab} g_{c,ab}^3`` in the
+    denominator, as the BagCAMs code (its Tables 4-8) does. Both agree when
+    the gradient is spatially constant (last layer of a GAP classifier):
+    then ``w_c = relu(W_kc) / (2 + W_kc z_c)`` with ``z`` the pooled
+    features.
+
+    Args:
+        acts (torch.Tensor): Activation ``(N, C, h, w)``.
+        grads (torch.Tensor): Gradients ``(N, T, C, h, w)``.
+        relu (bool): Apply ReLU to the map. Defaults to True.
+        variant (str): ``'paper'`` or ``'reference'``. Defaults to
+            ``'paper'``.
+
+    Returns:
+        torch.Tensor: Maps ``(N, T, h, w)``.
+    """
+    check_gradient_shapes(acts, grads)
+    if variant not in ('paper', 'reference'):
+        raise ValueError(f"variant must be 'paper' or 'reference', got "
+                         f'{variant!r}')
+    a = acts[:, None]  # (N, 1, C, h, w)
+    g2 = grads.pow(2)
+    g3 = grads.pow(3)
+    if variant == 'paper':
+        spatial = g3 * a.sum(dim=(-2, -1), keepdim=True)
+    else:
+        spatial = (a * g3).sum(dim=(-2, -1), keepdim=True)
+    denom = 2 * g2 + spatial
+    denom = torch.where(denom != 0, denom, torch.ones_like(denom))
+    alpha = g2 / denom
+    weights = (alpha * grads.clamp(min=0)).sum(dim=(-2, -1))  # (N, T, C)
+    maps = torch.einsum('ntc,nchw->nthw', weights, acts)
+    return maps.clamp(min=0) if relu else maps
+
+
+@MODELS.register_module()
+class GradCAMPlusPlus(BaseGradLocalizer):
+    """Grad-CAM++ on a named layer.
+
+    BagCAMs' Table 1 writes it ``sum_{n,c} alpha dS_k/dZ_{c,n} Z_{c,i}``
+    (spatial weighting ``Lambda^i = diag(alpha)``). Defaults as the BagCAMs
+    code: backpropagate the target logit, no guided ReLU, ReLU on the map,
+    bilinear upsampling; the pixel weights follow the Grad-CAM++ paper unless
+    ``variant='reference'`` (see :func:`grad_cam_plus_plus_maps`).
+
+    Args:
+        layer (str): Dotted module name, e.g. ``'backbone.layer3'``.
+        relu (bool): Apply ReLU to the map. Defaults to True.
+        variant (str): ``'paper'`` or ``'reference'`` pixel weights.
+            Defaults to ``'paper'``.
+        score (str): Score differentiated. Defaults to ``'logit'``.
+        guided_relu (bool): Guided backpropagation. Defaults to False.
+        upsample (str): Defaults to ``'bilinear'``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 layer: str,
+                 relu: bool = True,
+                 variant: str = 'paper',
+                 score: str = 'logit',
+                 guided_relu: bool = False,
+                 upsample: str = 'bilinear',
+                 init_cfg: Optional[dict] = None):
+        super().__init__(layer=layer,
+                         score=score,
+                         guided_relu=guided_relu,
+                         upsample=upsample,
+                         init_cfg=init_cfg)
+        if variant not in ('paper', 'reference'):
+            raise ValueError(f"variant must be 'paper' or 'reference', got "
+                             f'{variant!r}')
+        self.relu = relu
+        self.variant = variant
+
+    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
+                            scores: torch.Tensor) -> torch.Tensor:
+        """See :func:`grad_cam_plus_plus_maps`."""
+        return grad_cam_plus_plus_maps(acts, grads, self.relu, self.variant)
+
+    def extra_repr(self) -> str:
+        return (f'{super().extra_repr()}, relu={self.relu}, '
+                f'variant={self.variant!r}')

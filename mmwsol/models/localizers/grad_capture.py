@@ -1,0 +1,334 @@
+"""Capture a named layer's activation and the gradients of class scores.
+
+Gradient-based localizers (GradCAM, GradCAM++, PCS, BagCAMs) need, for one
+layer of any model, its activation ``Z`` and ``dS / dZ`` for one target score
+``S`` per sample. :class:`LayerGradCapture` provides both with hooks that
+never outlive it:
+
+- a forward hook on the layer stores its output as a fresh leaf tensor
+  (``Z.detach().requires_grad_()``) and passes a clone of it downstream.
+  Gradients are taken with ``torch.autograd.grad`` w.r.t. that leaf: the
+  backward pass stops at the layer, and no parameter gets a ``.grad``. The
+  clone keeps ``Z`` intact when the next module works in place (e.g. an
+  ``nn.ReLU(inplace=True)`` right after a convolution);
+- the forward pass runs under ``no_grad`` up to the layer and with grad
+  enabled after it (the hook switches it on), so no autograd graph is kept
+  for the part of the network below the layer. This also makes it work
+  inside MMEngine's val/test loops, which run under ``no_grad``;
+- the model is put in eval mode (BatchNorm in train mode would mix the
+  samples of the batch, so sample ``i``'s map would depend on the others, and
+  it would update the running statistics) and every module's ``training``
+  flag is restored on exit, exactly as it was;
+- ``guided_relu=True`` makes every ``nn.ReLU`` module pass only positive
+  gradients backward (guided backpropagation). It is done with a tensor hook
+  on each ReLU output, registered by a forward hook, not with module backward
+  hooks: ``register_full_backward_hook`` wraps the module's outputs in a
+  view-producing autograd function, and an in-place ReLU (the default in
+  mmcv's ``ConvModule`` and mmpretrain's ResNet) then fails or is skipped.
+  A tensor hook on the output of an in-place op receives the gradient of
+  that op's output even if the tensor is modified in place later. ReLUs
+  applied functionally (``F.relu``) are not seen.
+
+The grad mode, hooks and captured tensors are restored/removed on exit, also
+when an error is raised inside the ``with`` block.
+
+Example:
+    >>> with LayerGradCapture(model, 'backbone.layer3') as capture:
+    ...     logits = capture.run(lambda: model(inputs, mode='tensor'))
+    ...     scores = select_scores(logits, targets, 'logit')  # (N, T)
+    ...     acts = capture.activation                          # (N, C, h, w)
+    ...     grads = capture.gradients(scores[:, 0])            # (N, C, h, w)
+"""
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SCORES = ('logit', 'log', 'softmax', 'log_softmax')
+
+
+def select_scores(logits: torch.Tensor,
+                  targets: torch.Tensor,
+                  score: str = 'logit') -> torch.Tensor:
+    """Pick the score of each target class that gradients are taken of.
+
+    Args:
+        logits (torch.Tensor): Class logits ``(N, K)``.
+        targets (torch.Tensor): Target classes ``(N, T)``.
+        score (str): ``'logit'`` (the class logit ``s_k``), ``'log'``
+            (``log s_k`` of the logit, as the BagCAMs code does: its gradient
+            is ``(d s_k / dZ) / s_k``, finite for negative logits although
+            the value is NaN), ``'softmax'`` or ``'log_softmax'``.
+
+    Returns:
+        torch.Tensor: Scores ``(N, T)``.
+    """
+    if score not in SCORES:
+        raise ValueError(f'score must be one of {SCORES}, got {score!r}')
+    if targets.dim() != 2 or targets.shape[0] != logits.shape[0]:
+        raise ValueError('targets must have shape (N, T) with N = '
+                         f'{logits.shape[0]}, got {tuple(targets.shape)}')
+    logits = logits.float()
+    if score == 'softmax':
+        logits = F.softmax(logits, dim=1)
+    elif score == 'log_softmax':
+        logits = F.log_softmax(logits, dim=1)
+    # a copy: ``targets`` may be an inference-mode tensor
+    selected = logits.gather(1, targets.to(logits.device).clone())
+    return selected.log() if score == 'log' else selected
+
+
+def check_gradient_shapes(acts: torch.Tensor, grads: torch.Tensor) -> None:
+    """Check ``acts`` is ``(N, C, h, w)`` and ``grads`` ``(N, T, C, h, w)``.
+
+    Args:
+        acts (torch.Tensor): Activation.
+        grads (torch.Tensor): Gradients, one per target.
+    """
+    if acts.dim() != 4 or grads.dim() != 5 or \
+            grads.shape[:1] + grads.shape[2:] != acts.shape:
+        raise ValueError('expected acts (N, C, h, w) and grads '
+                         f'(N, T, C, h, w), got {tuple(acts.shape)} and '
+                         f'{tuple(grads.shape)}')
+
+
+def get_layer(model: nn.Module, layer: str) -> nn.Module:
+    """Return the submodule named ``layer`` with a helpful error.
+
+    Args:
+        model (nn.Module): The model.
+        layer (str): Dotted module name, as in ``model.named_modules()``
+            (e.g. ``'backbone.layer3'``).
+
+    Returns:
+        nn.Module: The module.
+    """
+    try:
+        return model.get_submodule(layer)
+    except AttributeError:
+        names = [n for n, _ in model.named_modules() if n]
+        parent = layer.rsplit('.', 1)[0] if '.' in layer else ''
+        near = [n for n in names if n.startswith(parent)][:12] if parent \
+            else [n for n in names if '.' not in n]
+        raise ValueError(f'{type(model).__name__} has no layer {layer!r}; '
+                         f'e.g. {near}') from None
+
+
+def _split_output(output: Any) -> Tuple[torch.Tensor, Callable]:
+    """Return the tensor to capture from a module output and a function
+    that puts a replacement back (tuples/lists: their last item)."""
+    if isinstance(output, torch.Tensor):
+        return output, lambda t: t
+    if isinstance(output, (tuple, list)) and output and isinstance(
+            output[-1], torch.Tensor):
+        return output[-1], lambda t: type(output)([*output[:-1], t])
+    raise TypeError('the captured layer must return a tensor (or a '
+                    f'tuple/list ending with one), got {type(output)}')
+
+
+def _guide_relu_hook(module: nn.Module, args: Any,
+                     output: torch.Tensor) -> None:
+    """Forward hook on a ReLU: only positive gradients flow back."""
+    if isinstance(output, torch.Tensor) and output.requires_grad:
+        output.register_hook(lambda grad: grad.clamp(min=0))
+
+
+class LayerGradCapture:
+    """Context manager giving a layer's activation and score gradients.
+
+    See the module docstring for how it works. Use :meth:`run` once to run
+    the forward pass, then :meth:`gradients` once per target column.
+
+    Args:
+        model (nn.Module): The model (eval mode is forced inside).
+        layer (str): Dotted name of the module whose output is captured,
+            e.g. ``'backbone.layer3'``. It must run exactly once per forward
+            pass. For modules returning a tuple or list (a backbone), the last
+            item is captured.
+        guided_relu (bool): Pass only positive gradients back through every
+            ``nn.ReLU`` module (guided backpropagation). Defaults to False.
+    """
+
+    def __init__(self,
+                 model: nn.Module,
+                 layer: str,
+                 guided_relu: bool = False):
+        self.model = model
+        self.layer = layer
+        self.guided_relu = guided_relu
+        self.module = get_layer(model, layer)
+        self._handles: List[Any] = []
+        self._modes: Dict[nn.Module, bool] = {}
+        self._grad_mode: Optional[bool] = None
+        self._inference: Optional[torch.inference_mode] = None
+        self._calls = 0
+        self._activation: Optional[torch.Tensor] = None
+
+    # ------------------------------------------------------------- context
+    def __enter__(self) -> 'LayerGradCapture':
+        # autograd is off under ``torch.inference_mode``: leave it inside
+        self._inference = torch.inference_mode(False)
+        self._inference.__enter__()
+        self._grad_mode = torch.is_grad_enabled()
+        self._modes = {m: m.training for m in self.model.modules()}
+        try:
+            self.model.eval()
+            self._handles.append(
+                self.module.register_forward_hook(self._capture_hook))
+            if self.guided_relu:
+                for m in self.model.modules():
+                    if isinstance(m, nn.ReLU):
+                        self._handles.append(
+                            m.register_forward_hook(_guide_relu_hook))
+        except BaseException:
+            self._restore()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        """Remove the hooks, drop the captures, restore modes."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        for module, mode in self._modes.items():
+            module.training = mode
+        self._modes = {}
+        if self._grad_mode is not None:
+            torch.set_grad_enabled(self._grad_mode)
+        self._grad_mode = None
+        if self._inference is not None:
+            self._inference.__exit__(None, None, None)
+        self._inference = None
+        self._activation = None
+        self._calls = 0
+
+    # --------------------------------------------------------------- hooks
+    def _capture_hook(self, module: nn.Module, args: Any, output: Any) -> Any:
+        self._calls += 1
+        if self._calls > 1:
+            raise RuntimeError(
+                f'layer {self.layer!r} ran more than once in one forward '
+                'pass (a shared module?); capture a module that runs once')
+        tensor, rebuild = _split_output(output)
+        leaf = tensor.detach().requires_grad_(True)
+        self._activation = leaf
+        # Everything after the layer records the graph.
+        torch.set_grad_enabled(True)
+        return rebuild(leaf.clone())
+
+    # ----------------------------------------------------------------- API
+    def run(self, forward: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """Run the model's forward pass and capture the layer.
+
+        Args:
+            forward (Callable): Runs the model and returns the logits
+                ``(N, K)``.
+
+        Returns:
+            torch.Tensor: The logits, differentiable w.r.t. the activation.
+            Grad mode stays enabled until the context exits, so scores
+            computed from them are differentiable too.
+        """
+        if self._grad_mode is None:
+            raise RuntimeError('use LayerGradCapture as a context manager')
+        self._calls = 0
+        self._activation = None
+        torch.set_grad_enabled(False)
+        logits = forward()
+        torch.set_grad_enabled(True)
+        if self._activation is None:
+            raise RuntimeError(f'layer {self.layer!r} did not run in the '
+                               'forward pass')
+        if not (isinstance(logits, torch.Tensor) and logits.requires_grad):
+            raise RuntimeError(f'the output does not depend on layer '
+                               f'{self.layer!r} through differentiable ops')
+        return logits
+
+    @property
+    def activation(self) -> torch.Tensor:
+        """The captured activation ``(N, C, h, w)`` (detached)."""
+        if self._activation is None:
+            raise RuntimeError('call run() first')
+        return self._activation.detach()
+
+    def gradients(self,
+                  scores: torch.Tensor,
+                  retain_graph: bool = True) -> torch.Tensor:
+        """Gradient of ``scores.sum()`` w.r.t. the activation.
+
+        With one score per sample (``scores`` of shape ``(N, )``) and samples
+        processed independently (eval mode), row ``i`` of the result is
+        ``d scores[i] / d Z[i]``.
+
+        Args:
+            scores (torch.Tensor): ``(N, )`` scores, one per sample.
+            retain_graph (bool): Keep the graph for another call. Pass False
+                on the last call to free it early. Defaults to True.
+
+        Returns:
+            torch.Tensor: Gradients with the activation's shape.
+        """
+        if self._activation is None:
+            raise RuntimeError('call run() first')
+        if scores.dim() != 1 or scores.shape[0] != self._activation.shape[0]:
+            raise ValueError('scores must have shape (N, ) with N = '
+                             f'{self._activation.shape[0]}, got '
+                             f'{tuple(scores.shape)}')
+        grad, = torch.autograd.grad(scores.sum(),
+                                    self._activation,
+                                    retain_graph=retain_graph,
+                                    allow_unused=True)
+        if grad is None:
+            grad = torch.zeros_like(self._activation)
+        return grad.detach()
+
+
+def model_logits(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """Logits of a classifier: ``head(extract_feat(inputs))`` when the model
+    has both (mmpretrain classifiers), else ``model(inputs)``."""
+    if hasattr(model, 'extract_feat') and getattr(model, 'head',
+                                                  None) is not None:
+        return model.head(model.extract_feat(inputs))
+    return model(inputs)
+
+
+def capture_layer_gradients(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    layer: str,
+    targets: torch.Tensor,
+    score: str = 'logit',
+    guided_relu: bool = False
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Activation of ``layer`` and gradients of every target's score.
+
+    A convenience wrapper of :class:`LayerGradCapture` (one forward pass,
+    ``T`` backward passes through the part of the network above the layer).
+
+    Args:
+        model (nn.Module): The classifier.
+        inputs (torch.Tensor): Input batch ``(N, 3, H, W)``.
+        layer (str): Dotted module name.
+        targets (torch.Tensor): Target classes ``(N, T)``.
+        score (str): See :func:`select_scores`. Defaults to ``'logit'``.
+        guided_relu (bool): Guided backpropagation through ``nn.ReLU``
+            modules. Defaults to False.
+
+    Returns:
+        tuple[torch.Tensor]: The activation ``(N, C, h, w)``, the gradients
+        ``(N, T, C, h, w)`` and the scores ``(N, T)``, all detached.
+    """
+    with LayerGradCapture(model, layer, guided_relu) as capture:
+        logits = capture.run(lambda: model_logits(model, inputs))
+        scores = select_scores(logits, targets, score)
+        num = scores.shape[1]
+        grads = [
+            capture.gradients(scores[:, t], retain_graph=t < num - 1)
+            for t in range(num)
+        ]
+        acts = capture.activation
+    return acts, torch.stack(grads, dim=1), scores.detach()
