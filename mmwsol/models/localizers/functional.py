@@ -5,8 +5,31 @@ import torch
 import torch.nn.functional as F
 
 
+def normalize_last_dim(x: torch.Tensor) -> torch.Tensor:
+    """Min-max normalise ``x`` over its last dimension to ``[0, 1]``.
+
+    A vector that is constant, or that holds a NaN/inf value, becomes all
+    zeros (an empty prediction for the community evaluator). The dtype is
+    kept.
+
+    Args:
+        x (torch.Tensor): Floating tensor of shape ``(..., D)``.
+
+    Returns:
+        torch.Tensor: Normalised tensor of the same shape and dtype.
+    """
+    finite = torch.isfinite(x).all(dim=-1, keepdim=True)
+    safe = torch.where(torch.isfinite(x), x, torch.zeros_like(x))
+    lo = safe.amin(dim=-1, keepdim=True)
+    span = safe.amax(dim=-1, keepdim=True) - lo
+    valid = finite & (span > 0)
+    out = torch.where(valid, (safe - lo) / torch.where(valid, span, 1.),
+                      torch.zeros_like(safe))
+    return out.clamp_(0., 1.)
+
+
 def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
-    """Min-max normalise each 2-D map to ``[0, 1]``.
+    """Min-max normalise each 2-D map to ``[0, 1]`` (in float32).
 
     A map that is constant, or that holds a NaN/inf value, becomes all zeros:
     the community evaluator treats it as an empty prediction.
@@ -15,18 +38,10 @@ def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
         maps (torch.Tensor): Maps of shape ``(..., H, W)``.
 
     Returns:
-        torch.Tensor: Normalised maps with the input's shape and float dtype.
+        torch.Tensor: Normalised float32 maps with the input's shape.
     """
     maps = maps.float()
-    flat = maps.flatten(-2)
-    finite = torch.isfinite(flat).all(dim=-1, keepdim=True)
-    safe = torch.where(torch.isfinite(flat), flat, torch.zeros_like(flat))
-    lo = safe.amin(dim=-1, keepdim=True)
-    span = safe.amax(dim=-1, keepdim=True) - lo
-    valid = finite & (span > 0)
-    out = torch.where(valid, (safe - lo) / torch.where(valid, span, 1.),
-                      torch.zeros_like(safe))
-    return out.clamp_(0., 1.).view_as(maps)
+    return normalize_last_dim(maps.flatten(-2)).view_as(maps)
 
 
 def resize_maps(maps: torch.Tensor,

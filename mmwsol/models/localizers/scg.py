@@ -7,24 +7,9 @@ import torch.nn.functional as F
 
 from mmwsol.registry import MODELS
 from .base import BaseLocalizer
+from .functional import normalize_last_dim
 
 COMBINATIONS = ('max', 'first', 'second')
-
-
-def _min_max_last(x: torch.Tensor) -> torch.Tensor:
-    """Min-max normalise ``x`` over its last dimension, keeping its dtype.
-
-    Like :func:`normalize_maps`: a constant vector, or one holding a NaN or
-    inf, becomes zeros.
-    """
-    finite = torch.isfinite(x).all(dim=-1, keepdim=True)
-    safe = torch.where(torch.isfinite(x), x, torch.zeros_like(x))
-    lo = safe.amin(dim=-1, keepdim=True)
-    span = safe.amax(dim=-1, keepdim=True) - lo
-    valid = finite & (span > 0)
-    out = torch.where(valid, (safe - lo) / torch.where(valid, span, 1.),
-                      torch.zeros_like(safe))
-    return out.clamp_(0., 1.)
 
 
 def _column_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
@@ -182,11 +167,11 @@ def seed_correlation_maps(hsc: torch.Tensor,
     seeds = torch.cat([(coarse >= obj_th), (coarse <= bg_th)], dim=1)
     # (N, P, P) @ (N, P, 2T): the summed normalised columns of the seeds
     sums = torch.bmm(cols, seeds.to(cols.dtype).transpose(1, 2))
-    sums = _min_max_last(sums.transpose(1, 2))
+    sums = normalize_last_dim(sums.transpose(1, 2))
     t = coarse.shape[1]
     obj, bg = sums[:, :t], sums[:, t:]
     maps = (obj - bg).clamp_(min=0)
-    return _min_max_last(maps)
+    return normalize_last_dim(maps)
 
 
 def _common_size(sizes: Sequence[Tuple[int, int]],
@@ -261,7 +246,7 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
     if tuple(coarse.shape[-2:]) != out_size:
         coarse = F.interpolate(
             coarse, size=out_size, mode='bilinear', align_corners=False)
-    coarse = _min_max_last(coarse.flatten(2))
+    coarse = normalize_last_dim(coarse.flatten(2))
     maps = seed_correlation_maps(hsc, coarse, obj_th, bg_th, inplace=True)
     return maps.view(*maps.shape[:2], *out_size)
 
