@@ -2,6 +2,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from cam_stub_model import StubModel
 
 from mmwsol.models.localizers import (CAM, class_activation_maps,
                                       normalize_maps, resize_maps)
@@ -59,31 +60,11 @@ def test_bicubic_resize_matches_opencv():
     assert np.abs(ours.numpy() - ref).max() < 1e-4
 
 
-class _Head(torch.nn.Module):
-
-    def __init__(self, w):
-        super().__init__()
-        self.w = w
-
-    def cam_features(self, feats):
-        return feats[-1]
-
-    def class_weights(self):
-        return self.w
-
-
-class _Model(torch.nn.Module):
-
-    def __init__(self, w):
-        super().__init__()
-        self.head = _Head(w)
-
-
 def test_cam_localizer_end_to_end():
     torch.manual_seed(0)
     feats = (torch.randn(2, 4, 3, 3), )
     w = torch.randn(5, 4)
-    model = _Model(w)
+    model = StubModel(w)
     cam = MODELS.build(dict(type='CAM'))
     assert isinstance(cam, CAM)
     targets = torch.tensor([[0, 3], [4, 4]])

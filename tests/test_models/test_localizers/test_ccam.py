@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from cam_stub_model import StubModel
 from mmpretrain.structures import DataSample
 
 from mmwsol.models.localizers import (CAM, CCAM, ExplicitWeights, Polynomial,
@@ -172,7 +173,7 @@ def test_top1_bottom0_equals_cam_exactly():
     weights = torch.randn(10, 8)
     logits = torch.randn(4, 10)
     targets = torch.randint(0, 10, (4, 6))
-    model = _Model(weights)
+    model = StubModel(weights)
     inputs = torch.zeros(4, 3, 20, 20)
     for clamp in (False, True):
         cam = CAM(clamp_negative_weights=clamp)
@@ -240,26 +241,6 @@ def test_shape_errors():
 # ----------------------------------------------------------------------------
 # the localizer
 # ----------------------------------------------------------------------------
-class _Head(torch.nn.Module):
-
-    def __init__(self, w):
-        super().__init__()
-        self.w = w
-
-    def cam_features(self, feats):
-        return feats[-1]
-
-    def class_weights(self):
-        return self.w
-
-
-class _Model(torch.nn.Module):
-
-    def __init__(self, w):
-        super().__init__()
-        self.head = _Head(w)
-
-
 def test_localize_normalises_once_after_combining():
     torch.manual_seed(3)
     feats = (torch.randn(2, 4, 3, 3), )
@@ -269,7 +250,7 @@ def test_localize_normalises_once_after_combining():
     ccam = MODELS.build(
         dict(type='CCAM', combination=dict(type='Polynomial', degree=2)))
     assert isinstance(ccam, CCAM)
-    maps = ccam.localize(_Model(weights), torch.zeros(2, 3, 12, 12), feats,
+    maps = ccam.localize(StubModel(weights), torch.zeros(2, 3, 12, 12), feats,
                          logits, targets)
     g = polynomial_weights(6, 2)
     for n in range(2):
