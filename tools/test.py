@@ -57,7 +57,8 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
-    from mmwsol.utils import set_dataloader_defaults, set_work_dir
+    from mmwsol.utils import (merge_cfg_options, set_dataloader_defaults,
+                              set_work_dir)
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
@@ -65,8 +66,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.test_cfg = dict(cfg.get('test_cfg', None) or {}, fp16=True)
     # --cfg-options first, so that the hook below sees the final test metric
     # and the dataloader defaults the final num_workers
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    try:
+        merge_cfg_options(cfg, args.cfg_options)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
     if args.show_dir is not None:
         hooks = list(cfg.get('custom_hooks', []) or [])
         hooks = [h for h in hooks if h.get('type') != 'CAMVisualizationHook']

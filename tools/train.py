@@ -57,7 +57,8 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
-    from mmwsol.utils import set_dataloader_defaults, set_work_dir
+    from mmwsol.utils import (merge_cfg_options, set_dataloader_defaults,
+                              set_work_dir)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -82,8 +83,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
     # --cfg-options first, so that the safe dataloader defaults below see
     # the final num_workers (persistent_workers needs workers)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    try:
+        merge_cfg_options(cfg, args.cfg_options)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
     set_dataloader_defaults(
         cfg,
         pin_memory=not args.no_pin_memory,

@@ -45,6 +45,7 @@ from mmengine.registry import DefaultScope
 
 from mmwsol.evaluation.functional import (BOX_MODES, THRESHOLD_STANDARDS,
                                           fixed_threshold_boxes)
+from mmwsol.utils.launch import merge_cfg_options
 
 ImageType = Union[str, np.ndarray]
 
@@ -271,8 +272,7 @@ def init_localizer(config: Union[str, Config],
                         f'{type(config).__name__}')
     else:
         config = copy.deepcopy(config)
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
+    merge_cfg_options(config, cfg_options)
     model_cfg = copy.deepcopy(config.model)
     _strip_pretrained(model_cfg)
     if model_cfg.get('data_preprocessor', None) is None and config.get(
