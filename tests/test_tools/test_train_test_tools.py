@@ -69,18 +69,27 @@ def test_test_tool_dumps_predictions(tiny):
     }
 
 
-def test_distributed_test_equals_single_process(tiny):
+@pytest.mark.parametrize('localizer', [
+    [],
+    # a gradient localizer on an intermediate layer: autograd inside the
+    # distributed test loop must not change a number either
+    ['model.localizer.type=BagCAMs', 'model.localizer.layer=backbone.stages.2'],
+], ids=['cam', 'bagcams'])
+def test_distributed_test_equals_single_process(tiny, localizer):
     """2 gloo processes, 15 test images (the sampler pads to 16)."""
     ckpt = osp.join(tiny['work'], 'epoch_2.pth')
-    single = osp.join(tiny['root'], 'metrics_1proc.json')
-    double = osp.join(tiny['root'], 'metrics_2proc.json')
+    name = 'bagcams' if localizer else 'cam'
+    single = osp.join(tiny['root'], f'metrics_1proc_{name}.json')
+    double = osp.join(tiny['root'], f'metrics_2proc_{name}.json')
+    options = ['--cfg-options', *localizer] if localizer else []
     run_tool([
         'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / 'test1'), '--out', single
+        str(tiny['root'] / f'test1_{name}'), '--out', single, *options
     ])
     run_tool([
         'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / 'test2'), '--out', double, '--launcher', 'pytorch'
+        str(tiny['root'] / f'test2_{name}'), '--out', double, '--launcher',
+        'pytorch', *options
     ],
              nproc=2)
     assert read_json(single) == read_json(double)
