@@ -13,7 +13,7 @@ from mmwsol.evaluation.functional import (
     best_iou_curve, box_correctness, box_iou, boxes_at_thresholds,
     boxes_from_foreground, cam_thresholds, fixed_threshold_boxes,
     fixed_threshold_iou, fixed_threshold_level, max_box_accuracy,
-    rescale_boxes, scoremap_to_uint8, threshold_levels)
+    rescale_boxes, resolve_box_backend, scoremap_to_uint8, threshold_levels)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 
@@ -391,7 +391,13 @@ def count_contour_calls(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize('backend', ['auto', 'tree', 'opencv'])
+@pytest.mark.parametrize('backend', [
+    'auto', 'tree', 'opencv',
+    pytest.param(
+        'compiled',
+        marks=pytest.mark.skipif(
+            not has_compiled_sweep(), reason='compiled sweep not built'))
+])
 def test_backends_equal_the_literal_loop(monkeypatch, backend):
     """Each backend equals the loop without dedupe; OpenCV traces each
     distinct level once, the tree never traces a contour."""
@@ -438,6 +444,18 @@ def test_auto_backend_uses_the_tree_for_many_levels(monkeypatch):
                                                 'opencv').tolist()
     with pytest.raises(ValueError, match='backend'):
         best_iou_curve(scoremap, gt, thresholds, 'all', 'gpu')
+
+
+@pytest.mark.parametrize(
+    'mode, levels, compiled, expected',
+    [('all', 100, True, 'compiled'), ('largest', 255, True, 'compiled'),
+     ('union', 100, True, 'tree'), ('all', 100, False, 'opencv'),
+     ('all', 129, False, 'tree'), ('largest', 128, False, 'opencv'),
+     ('union', 5, False, 'tree')])
+def test_resolve_box_backend_rule(mode, levels, compiled, expected):
+    assert resolve_box_backend('auto', mode, levels, compiled) == expected
+    # explicit backends pass through
+    assert resolve_box_backend('opencv', mode, levels, compiled) == 'opencv'
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,8 +10,9 @@ it times, per image, the box correctness over the CAM thresholds
   exact fast path as installed (in box mode ``'all'`` the compiled sweep,
   a union-find over the pixels in value order, when it was built; else
   the numpy component trees; no contour tracing either way);
-- ``numpy``: the same with the pure numpy component trees
-  (``implementation='numpy'``), what users without a C compiler get;
+- ``numpy``: what ``backend='auto'`` does without the compiled sweeps
+  (a machine without a C compiler): the pure numpy component trees, or
+  OpenCV per distinct level when there are few levels;
 - ``loop``: the literal per-threshold loop of the protocol's words, as the
   test reference does it: for every threshold, the uint8 map, the level
   ``int(t * max)``, ``cv2.findContours`` of ``u8 > level``, a bounding rect
@@ -32,7 +33,6 @@ Example::
 """
 import argparse
 import time
-from functools import partial
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import cv2
@@ -40,7 +40,9 @@ import numpy as np
 
 from mmwsol.evaluation.functional import (box_correctness, cam_thresholds,
                                           mask_score_histograms,
-                                          pixel_histogram_edges)
+                                          pixel_histogram_edges,
+                                          resolve_box_backend,
+                                          scoremap_to_uint8, threshold_levels)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 IOU_THRESHOLDS = (30, 50, 70)
@@ -195,6 +197,17 @@ def cv_loop(scoremap: np.ndarray, gt_boxes: np.ndarray, thresholds: np.ndarray,
     return best[None, :] >= (np.asarray(IOU_THRESHOLDS) / 100)[:, None]
 
 
+def without_compiled(scoremap: np.ndarray, gt_boxes: np.ndarray,
+                     thresholds: np.ndarray, iou_thresholds: Sequence[float],
+                     mode: str) -> np.ndarray:
+    """``box_correctness`` as ``'auto'`` runs it without the C sweeps."""
+    levels = threshold_levels(scoremap_to_uint8(scoremap), thresholds)
+    backend = resolve_box_backend('auto', mode,
+                                  np.unique(levels).size, compiled=False)
+    return box_correctness(scoremap, gt_boxes, thresholds, iou_thresholds,
+                           mode, backend)
+
+
 # --------------------------------------------------------------- timing
 def timed(function: Callable, maps: Sequence[np.ndarray],
           *args) -> Tuple[float, List]:
@@ -236,9 +249,8 @@ def main(args: Optional[List[str]] = None) -> None:
                 iou = [IOU_THRESHOLDS] * len(maps)
                 fast_ms, fast = timed(box_correctness, maps, gts, per_image,
                                       iou, modes)
-                numpy_ms, numpy_fast = timed(
-                    partial(box_correctness, implementation='numpy'), maps,
-                    gts, per_image, iou, modes)
+                numpy_ms, numpy_fast = timed(without_compiled, maps, gts,
+                                             per_image, iou, modes)
                 loop_ms, loop = timed(literal_loop, maps, gts, per_image,
                                       modes)
                 cv_ms, cv = timed(cv_loop, maps, gts, per_image, modes)

@@ -2,7 +2,7 @@
 from .box_accuracy import (accuracy_curves, best_iou_curve,
                            box_accuracy_curves, box_correctness,
                            fixed_threshold_iou, iou_thresholds_as_fraction,
-                           max_box_accuracy)
+                           max_box_accuracy, resolve_box_backend)
 from .boxes import (BOX_MODES, THRESHOLD_STANDARDS, boxes_at_level,
                     boxes_at_thresholds, boxes_from_foreground, cam_thresholds,
                     fixed_threshold_boxes, fixed_threshold_level,
@@ -22,6 +22,7 @@ __all__ = [
     'boxes_at_level', 'boxes_at_thresholds', 'fixed_threshold_boxes',
     'level_boxes', 'level_best_ious', 'box_iou', 'rescale_boxes',
     'iou_thresholds_as_fraction', 'best_iou_curve', 'box_correctness',
+    'resolve_box_backend',
     'fixed_threshold_iou', 'accuracy_curves', 'max_box_accuracy',
     'box_accuracy_curves', 'LOC_CORRECT', 'LOC_MULTI_INSTANCE', 'LOC_PART',
     'LOC_MORE', 'LOC_OTHER', 'LOC_ERROR_NAMES', 'box_overlaps',

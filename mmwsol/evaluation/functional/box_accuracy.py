@@ -5,7 +5,8 @@ import numpy as np
 
 from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
                     threshold_levels)
-from .component_tree import has_compiled_sweep, level_best_ious
+from .component_tree import (COMPILED_MODES, has_compiled_sweep,
+                             level_best_ious)
 from .iou import box_iou
 
 
@@ -30,33 +31,73 @@ def iou_thresholds_as_fraction(iou_thresholds: Sequence[float]) -> np.ndarray:
 
 
 #: Backends of :func:`best_iou_curve`.
-BOX_BACKENDS = ('auto', 'tree', 'opencv')
-#: With more distinct levels than this, ``'auto'`` builds the component
-#: trees once instead of tracing contours level by level (on 224 x 224
-#: maps the trees cost about as much as 110-150 contour tracings, for
-#: smooth and noisy maps alike).
+BOX_BACKENDS = ('auto', 'compiled', 'tree', 'opencv')
+#: Without the compiled sweeps, ``'auto'`` builds the numpy component trees
+#: once instead of tracing contours level by level when there are more
+#: distinct levels than this (on 224 x 224 maps the trees cost about as much
+#: as 110-150 contour tracings, for smooth and noisy maps alike).
 TREE_MIN_LEVELS = 128
+
+
+def resolve_box_backend(backend: str,
+                        mode: str,
+                        num_levels: int,
+                        compiled: Optional[bool] = None) -> str:
+    """The concrete backend ``'auto'`` stands for.
+
+    ``'compiled'`` when the compiled sweeps are installed and serve the mode
+    (``'all'``, ``'largest'``); else ``'tree'`` (the numpy component trees)
+    in mode ``'union'`` -- every box from the row and column maxima of the
+    map -- or with more than :data:`TREE_MIN_LEVELS` distinct levels; else
+    ``'opencv'``. Other backends are returned unchanged.
+
+    Args:
+        backend (str): One of :data:`BOX_BACKENDS`.
+        mode (str): The box mode.
+        num_levels (int): Number of distinct binarisation levels.
+        compiled (bool, optional): Whether the compiled sweeps count as
+            installed; defaults to the truth (what a machine without a C
+            compiler does is ``compiled=False``).
+
+    Returns:
+        str: ``'compiled'``, ``'tree'`` or ``'opencv'``.
+    """
+    if backend not in BOX_BACKENDS:
+        raise ValueError(f'Unknown backend {backend!r}, choose from '
+                         f'{BOX_BACKENDS}.')
+    if backend != 'auto':
+        return backend
+    if compiled is None:
+        compiled = has_compiled_sweep()
+    if compiled and mode in COMPILED_MODES:
+        return 'compiled'
+    if mode == 'union' or num_levels > TREE_MIN_LEVELS:
+        return 'tree'
+    return 'opencv'
 
 
 def best_iou_curve(scoremap: np.ndarray,
                    gt_boxes: np.ndarray,
                    thresholds: Sequence[float],
                    mode: str = 'all',
-                   backend: str = 'auto',
-                   implementation: str = 'auto') -> np.ndarray:
+                   backend: str = 'auto') -> np.ndarray:
     """Best IoU of the boxes of a score map at each CAM threshold.
 
     At each threshold the boxes are those of
     :func:`~mmwsol.evaluation.functional.boxes_at_level` and the best IoU
     over all (box, GT box) pairs is kept. Thresholds sharing a level
     ``int(t * u8.max())`` share their result, and the distinct levels are
-    computed by one of two exact backends with equal results:
+    computed by one of three exact backends with equal results:
 
     - ``'opencv'``: trace the contours of each distinct level with OpenCV;
-    - ``'tree'``: read the boxes of all levels from the component trees of
-      the map
-      (:func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`),
-      a cost nearly independent of the number of levels.
+    - ``'compiled'``: the compiled union-find sweeps (modes ``'all'`` and
+      ``'largest'``; built at install time when a C compiler is there);
+    - ``'tree'``: read the boxes of all levels from the numpy component
+      trees of the map.
+
+    The last two
+    (:func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`)
+    cost nearly the same whatever the number of levels.
 
     Args:
         scoremap (np.ndarray): Score map of shape (H, W) in ``[0, 1]``.
@@ -65,15 +106,8 @@ def best_iou_curve(scoremap: np.ndarray,
         thresholds (Sequence[float]): The CAM thresholds.
         mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
             'all'.
-        backend (str): ``'tree'``, ``'opencv'`` or ``'auto'``: the tree when
-            there are more than :data:`TREE_MIN_LEVELS` distinct levels
-            (e.g. interval 0.001), in mode ``'union'``, and whenever the
-            compiled sweeps are installed; else OpenCV.
-            Defaults to 'auto'.
-        implementation (str): Implementation of the tree backend,
-            ``'auto'``, ``'compiled'`` or ``'numpy'``, see
-            :func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`.
-            Defaults to 'auto'.
+        backend (str): One of :data:`BOX_BACKENDS`; ``'auto'`` picks as
+            :func:`resolve_box_backend` says. Defaults to 'auto'.
 
     Returns:
         np.ndarray: float64 array of shape (n_thresholds, ).
@@ -85,16 +119,11 @@ def best_iou_curve(scoremap: np.ndarray,
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
-    if backend == 'auto':
-        # in mode 'union' the tree backend reads every box from the row
-        # and column maxima of the map, and the compiled sweeps cost a few
-        # contour tracings: both always the cheaper
-        many = unique_levels.size > TREE_MIN_LEVELS
-        cheap = mode == 'union' or has_compiled_sweep()
-        backend = 'tree' if many or cheap else 'opencv'
-    if backend == 'tree':
+    backend = resolve_box_backend(backend, mode, unique_levels.size)
+    if backend != 'opencv':
         best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode,
-                               implementation)
+                               'compiled' if backend == 'compiled' else
+                               'numpy')
     else:
         per_level = [
             boxes_at_level(scoremap_u8, level, mode)
@@ -111,8 +140,7 @@ def box_correctness(scoremap: np.ndarray,
                     thresholds: Sequence[float],
                     iou_thresholds: Sequence[float] = (30, 50, 70),
                     mode: str = 'all',
-                    backend: str = 'auto',
-                    implementation: str = 'auto') -> np.ndarray:
+                    backend: str = 'auto') -> np.ndarray:
     """Whether the boxes of a score map localise a GT box, per threshold.
 
     The image is correct at IoU threshold ``δ`` and CAM threshold ``t`` if
@@ -128,17 +156,14 @@ def box_correctness(scoremap: np.ndarray,
             Defaults to (30, 50, 70).
         mode (str): ``'all'`` (MaxBoxAccV2), ``'largest'`` (MaxBoxAcc) or
             ``'union'`` (one box around the foreground). Defaults to 'all'.
-        backend (str): ``'auto'``, ``'tree'`` or ``'opencv'``, see
+        backend (str): One of :data:`BOX_BACKENDS`, see
             :func:`best_iou_curve` (all give the same result). Defaults to
             'auto'.
-        implementation (str): ``'auto'``, ``'compiled'`` or ``'numpy'``,
-            see :func:`best_iou_curve`. Defaults to 'auto'.
 
     Returns:
         np.ndarray: bool array of shape (n_iou, n_thresholds).
     """
-    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode, backend,
-                          implementation)
+    best = best_iou_curve(scoremap, gt_boxes, thresholds, mode, backend)
     fractions = iou_thresholds_as_fraction(iou_thresholds)
     return best[None, :] >= fractions[:, None]
 
