@@ -7,14 +7,7 @@ from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
                     threshold_levels)
 from .component_tree import (COMPILED_MODES, has_compiled_sweep,
                              level_best_ious)
-from .iou import box_iou
-
-
-def _check_gt_boxes(gt_boxes: np.ndarray) -> np.ndarray:
-    gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
-    if len(gt_boxes) == 0:
-        raise ValueError('At least one GT box is needed.')
-    return gt_boxes
+from .iou import box_iou, check_gt_boxes
 
 
 def iou_thresholds_as_fraction(iou_thresholds: Sequence[float]) -> np.ndarray:
@@ -115,7 +108,7 @@ def best_iou_curve(scoremap: np.ndarray,
     if backend not in BOX_BACKENDS:
         raise ValueError(f'Unknown backend {backend!r}, choose from '
                          f'{BOX_BACKENDS}.')
-    gt_boxes = _check_gt_boxes(gt_boxes)
+    gt_boxes = check_gt_boxes(gt_boxes)
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
@@ -192,7 +185,7 @@ def fixed_threshold_iou(scoremap: np.ndarray,
     Returns:
         float: The best IoU over all (box, GT box) pairs.
     """
-    gt_boxes = _check_gt_boxes(gt_boxes)
+    gt_boxes = check_gt_boxes(gt_boxes)
     scoremap_u8 = scoremap_to_uint8(scoremap)
     level = fixed_threshold_level(scoremap_u8, threshold, standard, percentile)
     boxes = boxes_at_level(scoremap_u8, level, mode)

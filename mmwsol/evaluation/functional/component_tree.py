@@ -53,7 +53,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .iou import box_iou
+from .iou import box_iou, check_gt_boxes
 
 try:  # the compiled sweep (setup.py builds it when a C compiler is there)
     from . import _level_sets
@@ -927,9 +927,7 @@ def level_best_ious(scoremap_u8: np.ndarray,
                          'and must be built (pip install -e . with a C '
                          'compiler); use implementation="numpy".')
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
-    gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
-    if gt_boxes.shape[0] == 0:
-        raise ValueError('At least one GT box is needed.')
+    gt_boxes = check_gt_boxes(gt_boxes)
     empty_iou = float(box_iou(np.zeros((1, 4), np.int64), gt_boxes).max())
     result = np.full(levels.size, empty_iou, dtype=np.float64)
     is_active = levels < peak

@@ -51,6 +51,24 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     return ious
 
 
+def check_gt_boxes(gt_boxes: np.ndarray) -> np.ndarray:
+    """GT boxes as an ``(n, 4)`` array, n >= 1.
+
+    Args:
+        gt_boxes (np.ndarray): Boxes, any shape with ``4 * n`` values.
+
+    Returns:
+        np.ndarray: The boxes reshaped to ``(n, 4)``.
+
+    Raises:
+        ValueError: No box is given.
+    """
+    gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
+    if len(gt_boxes) == 0:
+        raise ValueError('At least one GT box is needed.')
+    return gt_boxes
+
+
 def rescale_boxes(boxes: np.ndarray, ori_shape: Sequence[int],
                   new_shape: Sequence[int]) -> np.ndarray:
     """Rescale boxes from the original image to the score map grid.
