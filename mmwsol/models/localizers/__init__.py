@@ -1,6 +1,6 @@
 from .bagcams import BagCAMs, bagcams_maps
 from .base import BaseLocalizer
-from .base_grad import BaseGradLocalizer
+from .base_grad import BaseGradLocalizer, ReLUGradLocalizer
 from .cam import CAM, class_activation_maps
 from .ccam import (CCAM, combinational_class_activation_maps,
                    target_first_ranks)
@@ -23,7 +23,7 @@ __all__ = [
     'resize_maps', 'CCAM', 'combinational_class_activation_maps',
     'target_first_ranks', 'BaseCombination', 'TopBottom', 'Polynomial',
     'ExplicitWeights', 'top_bottom_weights', 'polynomial_weights',
-    'BaseGradLocalizer', 'LayerGradCapture', 'capture_layer_gradients',
+    'BaseGradLocalizer', 'ReLUGradLocalizer', 'LayerGradCapture', 'capture_layer_gradients',
     'select_scores', 'GradCAM', 'grad_cam_maps', 'GradCAMPlusPlus',
     'grad_cam_plus_plus_maps', 'PCS', 'pcs_maps', 'BagCAMs', 'bagcams_maps'
 ]

@@ -101,3 +101,39 @@ class BaseGradLocalizer(BaseLocalizer):
         return (f'layer={self.layer!r}, score={self.score!r}, '
                 f'guided_relu={self.guided_relu}, '
                 f'upsample={self.upsample!r}')
+
+
+class ReLUGradLocalizer(BaseGradLocalizer):
+    """A gradient localizer whose channel sum may go through a ReLU.
+
+    The common frame of :class:`GradCAM`, :class:`GradCAMPlusPlus` and
+    :class:`PCS`: their map functions take a ``relu`` flag, and the BagCAMs
+    code (used for the BagCAMs paper's Tables 4-8) backpropagates the target
+    logit without guided ReLU, applies the ReLU and upsamples bilinearly --
+    the defaults here.
+
+    Args:
+        layer (str): Dotted module name, e.g. ``'backbone.layer3'``.
+        relu (bool): Apply ReLU to the map. Defaults to True.
+        score (str): Score differentiated. Defaults to ``'logit'``.
+        guided_relu (bool): Guided backpropagation. Defaults to False.
+        upsample (str): Defaults to ``'bilinear'``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 layer: str,
+                 relu: bool = True,
+                 score: str = 'logit',
+                 guided_relu: bool = False,
+                 upsample: str = 'bilinear',
+                 init_cfg: Optional[dict] = None):
+        super().__init__(layer=layer,
+                         score=score,
+                         guided_relu=guided_relu,
+                         upsample=upsample,
+                         init_cfg=init_cfg)
+        self.relu = relu
+
+    def extra_repr(self) -> str:
+        return f'{super().extra_repr()}, relu={self.relu}'

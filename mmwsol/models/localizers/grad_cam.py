@@ -1,10 +1,8 @@
 """Grad-CAM (Selvaraju et al., ICCV 2017) on any layer."""
-from typing import Optional
-
 import torch
 
 from mmwsol.registry import MODELS
-from .base_grad import BaseGradLocalizer
+from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
@@ -31,7 +29,7 @@ def grad_cam_maps(acts: torch.Tensor,
 
 
 @MODELS.register_module()
-class GradCAM(BaseGradLocalizer):
+class GradCAM(ReLUGradLocalizer):
     """Grad-CAM on a named layer: channel weights are the spatial mean of
     the gradient of the target's score.
 
@@ -49,24 +47,7 @@ class GradCAM(BaseGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 relu: bool = True,
-                 score: str = 'logit',
-                 guided_relu: bool = False,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(layer=layer,
-                         score=score,
-                         guided_relu=guided_relu,
-                         upsample=upsample,
-                         init_cfg=init_cfg)
-        self.relu = relu
-
     def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
                             scores: torch.Tensor) -> torch.Tensor:
         """See :func:`grad_cam_maps`."""
         return grad_cam_maps(acts, grads, self.relu)
-
-    def extra_repr(self) -> str:
-        return f'{super().extra_repr()}, relu={self.relu}'

@@ -4,7 +4,7 @@ from typing import Optional
 import torch
 
 from mmwsol.registry import MODELS
-from .base_grad import BaseGradLocalizer
+from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
@@ -61,7 +61,7 @@ def grad_cam_plus_plus_maps(acts: torch.Tensor,
 
 
 @MODELS.register_module()
-class GradCAMPlusPlus(BaseGradLocalizer):
+class GradCAMPlusPlus(ReLUGradLocalizer):
     """Grad-CAM++ on a named layer.
 
     BagCAMs' Table 1 writes it ``sum_{n,c} alpha dS_k/dZ_{c,n} Z_{c,i}``
@@ -90,6 +90,7 @@ class GradCAMPlusPlus(BaseGradLocalizer):
                  upsample: str = 'bilinear',
                  init_cfg: Optional[dict] = None):
         super().__init__(layer=layer,
+                         relu=relu,
                          score=score,
                          guided_relu=guided_relu,
                          upsample=upsample,
@@ -97,7 +98,6 @@ class GradCAMPlusPlus(BaseGradLocalizer):
         if variant not in ('paper', 'reference'):
             raise ValueError(f"variant must be 'paper' or 'reference', got "
                              f'{variant!r}')
-        self.relu = relu
         self.variant = variant
 
     def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
@@ -106,5 +106,4 @@ class GradCAMPlusPlus(BaseGradLocalizer):
         return grad_cam_plus_plus_maps(acts, grads, self.relu, self.variant)
 
     def extra_repr(self) -> str:
-        return (f'{super().extra_repr()}, relu={self.relu}, '
-                f'variant={self.variant!r}')
+        return f'{super().extra_repr()}, variant={self.variant!r}'

@@ -1,10 +1,8 @@
 """Pixel-level class selection (PCS, Tan et al., ACM MM 2020) on any layer."""
-from typing import Optional
-
 import torch
 
 from mmwsol.registry import MODELS
-from .base_grad import BaseGradLocalizer
+from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
@@ -31,7 +29,7 @@ def pcs_maps(acts: torch.Tensor,
 
 
 @MODELS.register_module()
-class PCS(BaseGradLocalizer):
+class PCS(ReLUGradLocalizer):
     """Pixel-level class selection, as the BagCAMs paper defines it.
 
     BagCAMs' Table 1: ``P_{k,i} = sum_c dS_k/dZ_{c,i} Z_{c,i}`` with ``S_k``
@@ -49,24 +47,7 @@ class PCS(BaseGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 relu: bool = True,
-                 score: str = 'logit',
-                 guided_relu: bool = False,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(layer=layer,
-                         score=score,
-                         guided_relu=guided_relu,
-                         upsample=upsample,
-                         init_cfg=init_cfg)
-        self.relu = relu
-
     def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
                             scores: torch.Tensor) -> torch.Tensor:
         """See :func:`pcs_maps`."""
         return pcs_maps(acts, grads, self.relu)
-
-    def extra_repr(self) -> str:
-        return f'{super().extra_repr()}, relu={self.relu}'
