@@ -32,6 +32,28 @@ def class_activation_maps(features: torch.Tensor, weights: torch.Tensor,
     return torch.einsum('ntc,nchw->nthw', w.to(features.dtype), features)
 
 
+def cam_style_head(model: nn.Module, method: str) -> nn.Module:
+    """The model's head, checked to give what CAM-style maps read.
+
+    Args:
+        model (nn.Module): The classifier.
+        method (str): The localizer asking, for the error message.
+
+    Returns:
+        nn.Module: ``model.head``, which has ``cam_features`` and
+        ``class_weights``.
+
+    Raises:
+        TypeError: The head lacks one of them.
+    """
+    head = model.head
+    if not (hasattr(head, 'cam_features') and hasattr(head, 'class_weights')):
+        raise TypeError(f'{type(head).__name__} does not provide '
+                        f'`cam_features` and `class_weights`; {method} needs '
+                        'a CAM-style head such as CAMHead.')
+    return head
+
+
 @MODELS.register_module()
 class CAM(BaseLocalizer):
     """Class activation maps from a head's classifier weights.
@@ -59,12 +81,7 @@ class CAM(BaseLocalizer):
                 feats: Tuple[torch.Tensor], logits: torch.Tensor,
                 targets: torch.Tensor) -> torch.Tensor:
         """Return raw CAMs ``(N, T, h, w)`` for the target classes."""
-        head = model.head
-        if not (hasattr(head, 'cam_features')
-                and hasattr(head, 'class_weights')):
-            raise TypeError(f'{type(head).__name__} does not provide '
-                            '`cam_features` and `class_weights`; CAM needs a '
-                            'CAM-style head such as CAMHead.')
+        head = cam_style_head(model, 'CAM')
         return class_activation_maps(
             head.cam_features(feats), head.class_weights(), targets,
             self.clamp_negative_weights)

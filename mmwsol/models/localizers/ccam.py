@@ -6,6 +6,7 @@ import torch.nn as nn
 
 from mmwsol.registry import MODELS, TASK_UTILS
 from .base import BaseLocalizer
+from .cam import cam_style_head
 from .combinations import BaseCombination
 
 
@@ -156,12 +157,7 @@ class CCAM(BaseLocalizer):
                 feats: Tuple[torch.Tensor], logits: torch.Tensor,
                 targets: torch.Tensor) -> torch.Tensor:
         """Return raw CCAMs ``(N, T, h, w)`` for the target classes."""
-        head = model.head
-        if not (hasattr(head, 'cam_features')
-                and hasattr(head, 'class_weights')):
-            raise TypeError(f'{type(head).__name__} does not provide '
-                            '`cam_features` and `class_weights`; CCAM needs '
-                            'a CAM-style head such as CAMHead.')
+        head = cam_style_head(model, 'CCAM')
         weights = head.class_weights()
         rank_weights = self.combination.combination_weights(weights.shape[0])
         return combinational_class_activation_maps(
