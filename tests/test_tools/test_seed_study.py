@@ -1,0 +1,107 @@
+"""Tests of tools/analysis/seed_study.py and the demo's reference lines."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+
+
+def _load(relpath: str, name: str):
+    spec = importlib.util.spec_from_file_location(name,
+                                                  osp.join(ROOT, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+seed_study = _load('tools/analysis/seed_study.py', 'seed_study_tool')
+demo = _load('tools/demo.py', 'demo_tool')
+
+
+def test_summarize_mean_and_sample_std():
+    # values 50, 52, 57: mean 53, deviations -3, -1, 4 -> sum of squares
+    # 26, sample variance 13
+    out = seed_study.summarize({
+        2: dict(a=57., b=1.),
+        0: dict(a=50., b=1.),
+        1: dict(a=52., b=1., only_here=3.)
+    })
+    assert out['n'] == 3
+    assert out['mean']['a'] == pytest.approx(53.)
+    assert out['std']['a'] == pytest.approx(13**0.5)
+    assert out['std']['b'] == 0.
+    # a metric missing on some seed is not averaged over the others
+    assert 'only_here' not in out['mean']
+    assert list(out['per_seed']) == ['0', '1', '2']
+
+
+def test_summarize_one_seed_has_zero_std():
+    out = seed_study.summarize({0: dict(a=1.5)})
+    assert out['mean'] == dict(a=1.5) and out['std'] == dict(a=0.)
+
+
+def test_short_metrics_drops_prefix_and_refuses_collisions():
+    assert seed_study.short_metrics({
+        'wsol/MaxBoxAccV2': 1,
+        'mask/PxAP': 2.5
+    }) == dict(MaxBoxAccV2=1., PxAP=2.5)
+    with pytest.raises(ValueError, match='PxAP'):
+        seed_study.short_metrics({'a/PxAP': 1, 'b/PxAP': 2})
+
+
+def test_markdown_table():
+    results = dict(cam=dict(cam=dict(
+        mean=dict(MaxBoxAccV2=53., PxAP=70.125),
+        std=dict(MaxBoxAccV2=3.6056, PxAP=0.),
+        n=3)))
+    text = seed_study.markdown(results, columns=(('MaxBoxAccV2', 'V2'),
+                                                 ('PxAP', 'PxAP'),
+                                                 ('pIoU', 'pIoU')))
+    assert '| test | V2 | PxAP | pIoU |' in text
+    assert '| cam | 53.00 ± 3.61 | 70.12 ± 0.00 | – |' in text
+
+
+def test_load_study_errors(tmp_path):
+    bad = tmp_path / 'bad.py'
+    bad.write_text('x = 1\n')
+    with pytest.raises(ValueError, match='non-empty dict'):
+        seed_study.load_study(str(bad))
+    missing = tmp_path / 'missing.py'
+    missing.write_text("models = dict(m=dict(train='configs/nope.py', "
+                       "tests=dict(t='configs/nope.py')))\n")
+    with pytest.raises(ValueError, match=r'models\.m\.train.*nope'):
+        seed_study.load_study(str(missing))
+
+
+def test_shipped_zoo_study_names_existing_configs():
+    study = seed_study.load_study(
+        osp.join(ROOT, 'tools/analysis/studies/synthetic_zoo.py'))
+    assert 'cam' in study and 'cam' in study['cam']['tests']
+
+
+def test_demo_summary_prints_reference_beside_the_run(tmp_path):
+    summary = dict(
+        commit='abc',
+        results=dict(cam=dict(cam=dict(
+            mean=dict(MaxBoxAccV2=57.5, PxAP=71.25),
+            std=dict(MaxBoxAccV2=3.25, PxAP=1.5),
+            n=5))))
+    path = tmp_path / 'zoo.json'
+    path.write_text(json.dumps(summary))
+    ref = demo.load_reference(str(path))
+    assert ref['n'] == 5 and ref['commit'] == 'abc'
+    lines = demo.summary_lines(
+        {
+            'wsol/MaxBoxAccV2': 54.07,
+            'wsol/MaxBoxAccV2@50': 1.,
+            'mask/PxAP': 69.65
+        }, ref)
+    assert '5 seeds' in lines[0]
+    v2 = next(line for line in lines if line.strip().startswith('MaxBox'))
+    assert v2.split()[-4:] == ['54.07', '57.50', '±', '3.25']
+    # without a reference only this run's numbers are printed
+    plain = demo.summary_lines({'wsol/MaxBoxAccV2': 54.07}, None)
+    assert len(plain) == 1 and plain[0].split()[-1] == '54.07'
+    assert demo.load_reference(str(tmp_path / 'none.json')) is None
