@@ -145,3 +145,114 @@ def test_implementation_argument_is_checked():
         level_best_ious(u8, gt, [0], 'union', 'compiled')
     with pytest.raises(ValueError, match='GT box'):
         level_best_ious(u8, np.zeros((0, 4)), [0], 'all', 'numpy')
+
+
+# ----------------------------------------------- the extension's own guards
+# The extension is called directly here: the Python wrapper filters and
+# converts its inputs, the guards must hold without it.
+SWEEPS = ('best_ious_all', 'best_ious_largest')
+
+
+def sweep_function(name):
+    from mmwsol.evaluation.functional import _level_sets
+    return getattr(_level_sets, name)
+
+
+def good_args():
+    u8 = np.zeros((6, 7), np.uint8)
+    u8[2, 3] = 10
+    return dict(
+        u8=u8,
+        levels=np.array([0, 5], np.int64),
+        gt=np.array([[1.0, 1.0, 4.0, 4.0]]),
+        out=np.empty(2))
+
+
+def call(name, u8, levels, gt, out):
+    sweep_function(name)(u8, levels, gt, out)
+    return out
+
+
+@needs_compiled
+@pytest.mark.parametrize('name', SWEEPS)
+def test_extension_levels_at_or_above_the_maximum_are_empty(name):
+    """No foreground pixel at a level: the protocol's box [0, 0, 0, 0]
+    (never a value left from an earlier call)."""
+    mode = 'all' if name == 'best_ious_all' else 'largest'
+    # an earlier call leaves a component covering the whole map
+    full = np.full((6, 6), 200, np.uint8)
+    call(name, full, np.array([0], np.int64),
+         np.array([[0., 0., 5., 5.]]), np.empty(1))
+    u8 = np.zeros((6, 6), np.uint8)
+    u8[2, 2] = 10
+    gt = np.array([[3., 3., 4., 4.], [0., 0., 2., 2.]])
+    levels = np.array([5, 10, 11, 254], np.int64)  # max 10: three empty
+    got = call(name, u8, levels, gt, np.full(4, -7.0))
+    expected = reference(u8, gt.astype(np.int64), levels, mode)
+    # [0, 0, 0, 0] against [0, 0, 2, 2]: one pixel of nine
+    assert expected[1:] == [1 / 9] * 3
+    assert got.tolist() == expected
+    # an empty map: every level is empty
+    got = call(name, np.zeros((3, 4), np.uint8), np.array([0, 7], np.int64),
+               np.array([[0., 0., 0., 0.]]), np.empty(2))
+    assert got.tolist() == [1.0, 1.0]
+
+
+@needs_compiled
+@pytest.mark.parametrize('name', SWEEPS)
+@pytest.mark.parametrize('field, value, error, match', [
+    ('u8', np.zeros((6, 7), np.int16), TypeError, 'uint8'),
+    ('u8', np.zeros((6, 7)), TypeError, 'uint8'),
+    ('levels', np.array([0, 5], np.int32), TypeError, 'int64'),
+    ('levels', np.array([0., 5.]), TypeError, 'int64'),
+    ('gt', np.array([[1, 1, 4, 4]], np.int64), TypeError, 'float64'),
+    ('gt', np.array([[1, 1, 4, 4]], np.float32), TypeError, 'float64'),
+    ('out', np.empty(2, np.float32), TypeError, 'float64'),
+    ('out', b'0123456789abcdef', TypeError, 'out'),
+    ('u8', np.zeros(42, np.uint8), ValueError, '2-D'),
+    ('u8', np.zeros((6, 14), np.uint8)[:, ::2], ValueError, 'contiguous'),
+    ('levels', np.array([[0, 5]], np.int64), ValueError, '1-D'),
+    ('levels', np.array([0, 0, 5, 5], np.int64)[::2], ValueError,
+     'contiguous'),
+    ('levels', np.array([5, 0], np.int64), ValueError, 'increasing'),
+    ('levels', np.array([0, 255], np.int64), ValueError, '254'),
+    ('gt', np.array([1., 1., 4., 4.]), ValueError, r'\(G, 4\)'),
+    ('gt', np.zeros((0, 4)), ValueError, 'GT box'),
+    ('gt', np.array([[1., 1., 4., 4., 1., 1., 4., 4.]]), ValueError,
+     r'\(G, 4\)'),
+    ('out', np.empty(3), ValueError, 'out'),
+    ('out', np.empty((2, 1)), ValueError, 'out'),
+])
+def test_extension_checks_its_buffers(name, field, value, error, match):
+    args = good_args()
+    call(name, **args)  # the good arguments work
+    args[field] = value
+    with pytest.raises(error, match=match):
+        call(name, **args)
+
+
+@needs_compiled
+@pytest.mark.parametrize('name', SWEEPS)
+def test_extension_refuses_a_read_only_output(name):
+    args = good_args()
+    args['out'].flags.writeable = False
+    with pytest.raises((TypeError, ValueError), match='out'):
+        call(name, **args)
+
+
+@needs_compiled
+@pytest.mark.parametrize('name', SWEEPS)
+@pytest.mark.parametrize('shape', [(1, 32768), (32768, 1), (2, 40000)])
+def test_extension_refuses_maps_beyond_its_limit(name, shape):
+    u8 = np.zeros(shape, np.uint8)
+    u8[0, 0] = 1
+    with pytest.raises(ValueError, match='32767'):
+        call(name, u8, np.array([0], np.int64),
+             np.array([[0., 0., 1., 1.]]), np.empty(1))
+    # the largest map it takes along one side
+    side = (1, 32767) if shape[0] == 1 or shape[0] == 2 else (32767, 1)
+    u8 = np.zeros(side, np.uint8)
+    u8[0, 0] = 1
+    got = call(name, u8, np.array([0], np.int64),
+               np.array([[0., 0., 1., 1.]]), np.empty(1))
+    assert got.tolist() == [0.5]  # box [0, 0, 1, 0] or [0, 0, 0, 1]

@@ -26,13 +26,23 @@
  * sweep finds, per pixel, the level at which it leaves the filled
  * foreground; a foreground sweep of that filled map counts the windows.
  *
- * Interface (no numpy C API; plain buffers):
+ * A level at which no pixel is above (a level >= the map's maximum) has no
+ * contour: its box is the protocol's [0, 0, 0, 0].
+ *
+ * GT boxes are float64 and the IoU is computed on them as given, with the
+ * operations of box_iou (iou.py) in the same order, so that every backend
+ * gives the same number for non-integer boxes too (setup.py compiles with
+ * -ffp-contract=off: no fused multiply-add).
+ *
+ * Interface (no numpy C API; buffers, checked):
  *   best_ious_largest(...) takes the same arguments as best_ious_all;
- *   best_ious_all(u8: bytes-like (H * W) uint8, height: int, width: int,
- *                 levels: bytes-like int64 (n,) strictly increasing, each
- *                 below the map's maximum,
- *                 gt: bytes-like int64 (G * 4,) boxes [x0, y0, x1, y1],
+ *   best_ious_all(u8: uint8 (H, W), C-contiguous, 1 <= H, W <= MAX_SIDE,
+ *                 levels: int64 (n,) strictly increasing in [0, 254],
+ *                 gt: float64 (G, 4), G >= 1, boxes [x0, y0, x1, y1],
  *                 out: writable float64 (n,)) -> None
+ * A wrong dtype is a TypeError, a wrong shape, order or size a ValueError,
+ * each naming the argument. MAX_SIDE (32767, a module constant) keeps the
+ * packed pixel coordinates and node indices in int32.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -130,23 +140,27 @@ static inline void list_remove(Forest *f, int32_t r) {
     f->node[r].slot = -1;
 }
 
-/* IoU with the inclusive-pixel convention of box_iou (iou.py): identical
- * integer arithmetic, one float64 division. */
+/* IoU with the inclusive-pixel convention of box_iou (iou.py), on float64
+ * GT boxes: the same operations in the same order as numpy does them (the
+ * predicted box's area in int64, everything else in float64), so the result
+ * is bit-identical; exact for integer boxes. */
 static double best_iou(int64_t bx0, int64_t by0, int64_t bx1, int64_t by1,
-                       const int64_t *gt, Py_ssize_t num_gt) {
+                       const double *gt, Py_ssize_t num_gt) {
     double best = 0.0;
     int first = 1;
-    int64_t area_b = (bx1 - bx0 + 1) * (by1 - by0 + 1);
+    const double x0 = (double)bx0, y0 = (double)by0;
+    const double x1 = (double)bx1, y1 = (double)by1;
+    const double area_b = (double)((bx1 - bx0 + 1) * (by1 - by0 + 1));
     for (Py_ssize_t g = 0; g < num_gt; g++) {
-        const int64_t *q = gt + 4 * g;
-        int64_t iw = (bx1 < q[2] ? bx1 : q[2]) - (bx0 > q[0] ? bx0 : q[0]) + 1;
-        int64_t ih = (by1 < q[3] ? by1 : q[3]) - (by0 > q[1] ? by0 : q[1]) + 1;
-        if (iw < 0) iw = 0;
-        if (ih < 0) ih = 0;
-        int64_t inter = iw * ih;
-        int64_t area_g = (q[2] - q[0] + 1) * (q[3] - q[1] + 1);
-        int64_t uni = area_b + area_g - inter;
-        double iou = uni > 0 ? (double)inter / (double)uni : 0.0;
+        const double *q = gt + 4 * g;
+        double iw = (x1 < q[2] ? x1 : q[2]) - (x0 > q[0] ? x0 : q[0]) + 1.0;
+        double ih = (y1 < q[3] ? y1 : q[3]) - (y0 > q[1] ? y0 : q[1]) + 1.0;
+        if (iw < 0) iw = 0.0;
+        if (ih < 0) ih = 0.0;
+        double inter = iw * ih;
+        double area_g = (q[2] - q[0] + 1.0) * (q[3] - q[1] + 1.0);
+        double uni = area_b + area_g - inter;
+        double iou = uni > 0 ? inter / uni : 0.0;
         if (first || iou > best) best = iou;
         first = 0;
     }
@@ -155,7 +169,7 @@ static double best_iou(int64_t bx0, int64_t by0, int64_t bx1, int64_t by1,
 
 /* Refresh the cached IoU of root r from its extent (grown by `grow`). */
 static inline void update_best(Forest *f, int32_t r, int grow, int64_t width,
-                               int64_t height, const int64_t *gt,
+                               int64_t height, const double *gt,
                                Py_ssize_t num_gt) {
     const Node *c = &f->node[r];
     int64_t x0 = c->x0 - grow, y0 = c->y0 - grow;
@@ -256,13 +270,17 @@ static int32_t add_pixel(Forest *f, int32_t packed, int32_t width,
     return root;
 }
 
+/* Largest height and width of a map: pixels are packed as (y << 16) | x in
+ * int32 and the padded grid's node indices stay below 2^31. */
+#define MAX_SIDE 32767
+
 /* The arguments shared by the sweeps, validated. */
 typedef struct {
     Py_buffer map_buf, level_buf, gt_buf, out_buf;
     Py_ssize_t height, width, num_levels, num_gt;
     const uint8_t *u8;
     const int64_t *levels;
-    const int64_t *gt;
+    const double *gt;
     double *out;
 } Args;
 
@@ -273,23 +291,117 @@ static void args_release(Args *a) {
     PyBuffer_Release(&a->out_buf);
 }
 
-static int args_parse(PyObject *args, Args *a, const char *name) {
-    if (!PyArg_ParseTuple(args, "y*nny*y*w*", &a->map_buf, &a->height,
-                          &a->width, &a->level_buf, &a->gt_buf, &a->out_buf))
+/* The element type of a buffer: its struct format without a native byte
+ * order prefix ("" for a non-native one), and its item size. */
+static int has_type(const Py_buffer *view, const char *codes,
+                    Py_ssize_t itemsize) {
+    const char *format = view->format ? view->format : "B";
+    if (*format == '@' || *format == '=') format++;
+    return view->itemsize == itemsize && format[0] != '\0' &&
+           format[1] == '\0' && strchr(codes, format[0]) != NULL;
+}
+
+/* Get the buffer of argument `arg` of `func`: C-contiguous, `ndim`
+ * dimensions (`shape` names them for messages), elements of one of the struct codes `codes` and `itemsize`
+ * bytes (a TypeError otherwise, or a ValueError for the layout). */
+static int get_array(PyObject *obj, Py_buffer *view, const char *func,
+                     const char *arg, int writable, const char *codes,
+                     Py_ssize_t itemsize, const char *dtype, int ndim,
+                     const char *shape) {
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+        /* keep the reason (e.g. a read-only array) in the message */
+        PyObject *type, *value, *trace, *reason = NULL;
+        PyErr_Fetch(&type, &value, &trace);
+        if (value) reason = PyObject_Str(value);
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "%s: argument '%s' must be a %snumpy array of dtype %s, "
+                     "got %.200s (%S)", func, arg,
+                     writable ? "writable " : "", dtype,
+                     Py_TYPE(obj)->tp_name,
+                     reason ? reason : (PyObject *)Py_TYPE(obj));
+        Py_XDECREF(reason);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(trace);
         return -1;
-    a->num_levels = a->level_buf.len / (Py_ssize_t)sizeof(int64_t);
-    a->num_gt = a->gt_buf.len / (Py_ssize_t)(4 * sizeof(int64_t));
+    }
+    if (!has_type(view, codes, itemsize)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: argument '%s' must have dtype %s, got buffer "
+                     "format '%s' of %zd-byte items",
+                     func, arg, dtype, view->format ? view->format : "B",
+                     view->itemsize);
+        return -1;
+    }
+    if (!PyBuffer_IsContiguous(view, 'C')) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: argument '%s' must be C-contiguous "
+                     "(np.ascontiguousarray)", func, arg);
+        return -1;
+    }
+    if (view->ndim != ndim) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: argument '%s' must be %d-D, shape %s, got %d "
+                     "dimension(s)", func, arg, ndim, shape, view->ndim);
+        return -1;
+    }
+    return 0;
+}
+
+static int args_fail(Args *a) {
+    args_release(a);
+    return -1;
+}
+
+static int args_parse(PyObject *args, Args *a, const char *name) {
+    PyObject *u8, *levels, *gt, *out;
+    memset(a, 0, sizeof(*a));
+    if (!PyArg_ParseTuple(args, "OOOO", &u8, &levels, &gt, &out)) return -1;
+    if (get_array(u8, &a->map_buf, name, "u8", 0, "B", 1, "uint8", 2,
+                  "(H, W)") < 0 ||
+        get_array(levels, &a->level_buf, name, "levels", 0, "lq", 8, "int64",
+                  1, "(n,)") < 0 ||
+        get_array(gt, &a->gt_buf, name, "gt", 0, "d", 8, "float64", 2,
+                  "(G, 4)") < 0 ||
+        get_array(out, &a->out_buf, name, "out", 1, "d", 8, "float64", 1,
+                  "(n,)") < 0)
+        return args_fail(a);
+    a->height = a->map_buf.shape[0];
+    a->width = a->map_buf.shape[1];
+    a->num_levels = a->level_buf.shape[0];
+    a->num_gt = a->gt_buf.shape[0];
     a->u8 = (const uint8_t *)a->map_buf.buf;
     a->levels = (const int64_t *)a->level_buf.buf;
-    a->gt = (const int64_t *)a->gt_buf.buf;
+    a->gt = (const double *)a->gt_buf.buf;
     a->out = (double *)a->out_buf.buf;
-    if (a->height <= 0 || a->width <= 0 || a->height > 32767 ||
-        a->width > 32767 || a->map_buf.len != a->height * a->width ||
-        a->out_buf.len != a->num_levels * (Py_ssize_t)sizeof(double) ||
-        a->num_gt < 1) {
-        PyErr_Format(PyExc_ValueError, "%s: bad buffer sizes", name);
-        args_release(a);
-        return -1;
+    if (a->height < 1 || a->width < 1 || a->height > MAX_SIDE ||
+        a->width > MAX_SIDE) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: the map must have 1 to %d rows and columns, got "
+                     "%zd x %zd (larger maps: the numpy path)",
+                     name, MAX_SIDE, a->height, a->width);
+        return args_fail(a);
+    }
+    if (a->gt_buf.shape[1] != 4) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: argument 'gt' must have shape (G, 4), got "
+                     "(%zd, %zd)", name, a->gt_buf.shape[0],
+                     a->gt_buf.shape[1]);
+        return args_fail(a);
+    }
+    if (a->num_gt < 1) {
+        PyErr_Format(PyExc_ValueError, "%s: at least one GT box is needed",
+                     name);
+        return args_fail(a);
+    }
+    if (a->out_buf.shape[0] != a->num_levels) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: argument 'out' must have one value per level "
+                     "(%zd), got %zd", name, a->num_levels,
+                     a->out_buf.shape[0]);
+        return args_fail(a);
     }
     for (Py_ssize_t i = 0; i < a->num_levels; i++) {
         if (a->levels[i] < 0 || a->levels[i] > 254 ||
@@ -297,8 +409,7 @@ static int args_parse(PyObject *args, Args *a, const char *name) {
             PyErr_Format(PyExc_ValueError,
                          "%s: levels must be strictly increasing in "
                          "[0, 254]", name);
-            args_release(a);
-            return -1;
+            return args_fail(a);
         }
     }
     return 0;
@@ -309,8 +420,10 @@ static PyObject *best_ious_all(PyObject *self, PyObject *args) {
     if (args_parse(args, &a, "best_ious_all") < 0) return NULL;
     const Py_ssize_t height = a.height, width = a.width, n = height * width;
     const Py_ssize_t num_levels = a.num_levels, num_gt = a.num_gt;
-    const int64_t *levels = a.levels, *gt = a.gt;
+    const int64_t *levels = a.levels;
+    const double *gt = a.gt;
     double *out = a.out;
+    const double empty_iou = best_iou(0, 0, 0, 0, gt, num_gt);
     Forest fg;
     const Py_ssize_t padded = (height + 2) * (width + 2);
     int32_t *order =
@@ -333,7 +446,9 @@ static PyObject *best_ious_all(PyObject *self, PyObject *args) {
                 fg.best[r] = -1.0; /* stale */
             }
         }
-        double best = -1.0;
+        /* no pixel above v: no contour, the box [0, 0, 0, 0] (and no
+         * hole either) */
+        double best = fg.num_live ? -1.0 : empty_iou;
         for (int32_t k = 0; k < fg.num_live; k++) {
             int32_t r = fg.live[k];
             if (fg.best[r] < 0) update_best(&fg, r, 0, width, height, gt,
@@ -499,6 +614,10 @@ static PyObject *best_ious_largest(PyObject *self, PyObject *args) {
                 }
             }
         }
+        if (fg.num_live == 0) { /* no contour: the box [0, 0, 0, 0] */
+            a.out[i] = best_iou(0, 0, 0, 0, a.gt, a.num_gt);
+            continue;
+        }
         /* largest area; on ties the latest first pixel (OpenCV's order) */
         int32_t winner = fg.live[0];
         for (int32_t k = 1; k < fg.num_live; k++) {
@@ -528,4 +647,11 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_level_sets",
                                     "box metric.",
                                     -1, methods};
 
-PyMODINIT_FUNC PyInit__level_sets(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__level_sets(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "MAX_SIDE", MAX_SIDE) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

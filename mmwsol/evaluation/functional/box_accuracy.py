@@ -5,8 +5,8 @@ import numpy as np
 
 from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
                     threshold_levels)
-from .component_tree import (COMPILED_MODES, has_compiled_sweep,
-                             level_best_ious)
+from .component_tree import (COMPILED_MODES, compiled_sweep_fits,
+                             has_compiled_sweep, level_best_ious)
 from .iou import box_iou, check_gt_boxes
 
 
@@ -35,13 +35,16 @@ TREE_MIN_LEVELS = 128
 def resolve_box_backend(backend: str,
                         mode: str,
                         num_levels: int,
-                        compiled: Optional[bool] = None) -> str:
+                        compiled: Optional[bool] = None,
+                        shape: Optional[Sequence[int]] = None) -> str:
     """The concrete backend ``'auto'`` stands for.
 
-    ``'compiled'`` when the compiled sweeps are installed and serve the mode
-    (``'all'``, ``'largest'``); else ``'tree'`` (the numpy component trees)
-    in mode ``'union'`` -- every box from the row and column maxima of the
-    map -- or with more than :data:`TREE_MIN_LEVELS` distinct levels; else
+    ``'compiled'`` when the compiled sweeps are installed, serve the mode
+    (``'all'``, ``'largest'``) and take the map (at most
+    :data:`~mmwsol.evaluation.functional.component_tree.COMPILED_MAX_SIDE`
+    rows and columns); else ``'tree'`` (the numpy component trees) in mode
+    ``'union'`` -- every box from the row and column maxima of the map --
+    or with more than :data:`TREE_MIN_LEVELS` distinct levels; else
     ``'opencv'``. Other backends are returned unchanged.
 
     Args:
@@ -51,6 +54,8 @@ def resolve_box_backend(backend: str,
         compiled (bool, optional): Whether the compiled sweeps count as
             installed; defaults to the truth (what a machine without a C
             compiler does is ``compiled=False``).
+        shape (Sequence[int], optional): ``(H, W)`` of the map; None: a map
+            within the compiled sweeps' limit.
 
     Returns:
         str: ``'compiled'``, ``'tree'`` or ``'opencv'``.
@@ -62,6 +67,8 @@ def resolve_box_backend(backend: str,
         return backend
     if compiled is None:
         compiled = has_compiled_sweep()
+    if shape is not None and not compiled_sweep_fits(shape):
+        compiled = False
     if compiled and mode in COMPILED_MODES:
         return 'compiled'
     if mode == 'union' or num_levels > TREE_MIN_LEVELS:
@@ -84,7 +91,8 @@ def best_iou_curve(scoremap: np.ndarray,
 
     - ``'opencv'``: trace the contours of each distinct level with OpenCV;
     - ``'compiled'``: the compiled union-find sweeps (modes ``'all'`` and
-      ``'largest'``; built at install time when a C compiler is there);
+      ``'largest'``, maps of at most 32767 rows and columns; built at
+      install time when a C compiler is there);
     - ``'tree'``: read the boxes of all levels from the numpy component
       trees of the map.
 
@@ -92,10 +100,16 @@ def best_iou_curve(scoremap: np.ndarray,
     (:func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`)
     cost nearly the same whatever the number of levels.
 
+    GT boxes are converted once, before dispatch, to float64 and used as
+    given (:func:`~mmwsol.evaluation.functional.iou.check_gt_boxes`): the
+    protocol's boxes are integers (``int(x * W / w)``), and a non-integer
+    box gets the IoU of :func:`~mmwsol.evaluation.functional.box_iou` on its
+    float coordinates from every backend alike.
+
     Args:
         scoremap (np.ndarray): Score map of shape (H, W) in ``[0, 1]``.
         gt_boxes (np.ndarray): GT boxes of shape (n, 4), n >= 1, in the
-            coordinates of the score map.
+            coordinates of the score map, finite.
         thresholds (Sequence[float]): The CAM thresholds.
         mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
             'all'.
@@ -112,7 +126,8 @@ def best_iou_curve(scoremap: np.ndarray,
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
-    backend = resolve_box_backend(backend, mode, unique_levels.size)
+    backend = resolve_box_backend(
+        backend, mode, unique_levels.size, shape=scoremap_u8.shape)
     if backend != 'opencv':
         best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode,
                                'compiled' if backend == 'compiled' else

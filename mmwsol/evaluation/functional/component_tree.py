@@ -68,10 +68,21 @@ IMPLEMENTATIONS = ('auto', 'compiled', 'numpy')
 COMPILED_MODES = ('all', 'largest')
 
 
+#: Largest height and width of a map the compiled sweeps take (their pixel
+#: coordinates are packed in int32); larger maps take the numpy path.
+COMPILED_MAX_SIDE = 32767
+
+
 def has_compiled_sweep() -> bool:
     """Whether the compiled sweeps of box modes ``'all'`` and ``'largest'``
     are installed."""
     return _level_sets is not None
+
+
+def compiled_sweep_fits(shape: Sequence[int]) -> bool:
+    """Whether a map of this ``(H, W)`` shape is within the compiled sweeps'
+    size limit (:data:`COMPILED_MAX_SIDE` on each side)."""
+    return all(0 < int(side) <= COMPILED_MAX_SIDE for side in shape[:2])
 
 BOX_MODES = ('all', 'largest', 'union')
 # largest basins x pass values for which the merge tree keeps a snapshot of
@@ -903,14 +914,17 @@ def level_best_ious(scoremap_u8: np.ndarray,
 
     Args:
         scoremap_u8 (np.ndarray): (H, W) uint8 map.
-        gt_boxes (np.ndarray): (G, 4) GT boxes on the map's grid, G >= 1.
+        gt_boxes (np.ndarray): (G, 4) GT boxes on the map's grid, G >= 1,
+            read as float64 and used as given (see
+            :func:`~mmwsol.evaluation.functional.iou.check_gt_boxes`).
         levels (Sequence[int]): Non-negative integer levels, any order.
         mode (str): ``'all'``, ``'largest'`` or ``'union'``. Defaults to
             'all'.
-        implementation (str): ``'auto'`` (compiled when available and the
-            mode is ``'all'`` or ``'largest'``), ``'compiled'`` (an error
-            if unavailable or in mode ``'union'``) or ``'numpy'``. All give
-            the same values. Defaults to 'auto'.
+        implementation (str): ``'auto'`` (compiled when available, the
+            mode is ``'all'`` or ``'largest'`` and the map has at most
+            :data:`COMPILED_MAX_SIDE` rows and columns), ``'compiled'`` (an
+            error if unavailable, in mode ``'union'`` or for a larger map)
+            or ``'numpy'``. All give the same values. Defaults to 'auto'.
 
     Returns:
         np.ndarray: float64 (n_levels, ), the maximum over the level's boxes
@@ -919,13 +933,19 @@ def level_best_ious(scoremap_u8: np.ndarray,
     if implementation not in IMPLEMENTATIONS:
         raise ValueError(f'Unknown implementation {implementation!r}, '
                          f'choose from {IMPLEMENTATIONS}.')
+    shape = np.shape(scoremap_u8)
     compiled = implementation == 'compiled' or (
         implementation == 'auto' and mode in COMPILED_MODES
-        and has_compiled_sweep())
+        and has_compiled_sweep() and compiled_sweep_fits(shape))
     if compiled and (mode not in COMPILED_MODES or not has_compiled_sweep()):
         raise ValueError(f'The compiled sweeps serve modes {COMPILED_MODES} '
                          'and must be built (pip install -e . with a C '
                          'compiler); use implementation="numpy".')
+    if compiled and not compiled_sweep_fits(shape):
+        raise ValueError(f'The compiled sweeps take maps of at most '
+                         f'{COMPILED_MAX_SIDE} x {COMPILED_MAX_SIDE} pixels, '
+                         f'got shape {tuple(shape)}; use '
+                         'implementation="numpy" (or "auto").')
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
     gt_boxes = check_gt_boxes(gt_boxes)
     empty_iou = float(box_iou(np.zeros((1, 4), np.int64), gt_boxes).max())
@@ -936,10 +956,8 @@ def level_best_ious(scoremap_u8: np.ndarray,
         best = np.empty(active.size, dtype=np.float64)
         sweep = (_level_sets.best_ious_all
                  if mode == 'all' else _level_sets.best_ious_largest)
-        sweep(
-            scoremap_u8, scoremap_u8.shape[0], scoremap_u8.shape[1],
-            np.ascontiguousarray(active, dtype=np.int64),
-            np.ascontiguousarray(gt_boxes, dtype=np.int64), best)
+        sweep(scoremap_u8, np.ascontiguousarray(active, dtype=np.int64),
+              np.ascontiguousarray(gt_boxes), best)
         result[is_active] = best[inverse.reshape(-1)]
     elif active.size:
         index, boxes = _active_level_boxes(scoremap_u8, active, mode)

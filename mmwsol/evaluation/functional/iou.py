@@ -52,20 +52,32 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
 
 
 def check_gt_boxes(gt_boxes: np.ndarray) -> np.ndarray:
-    """GT boxes as an ``(n, 4)`` array, n >= 1.
+    """GT boxes as a float64 ``(n, 4)`` array, n >= 1.
+
+    The one conversion every box backend sees (the compiled sweeps, the
+    numpy component trees and OpenCV per level): coordinates are read as
+    float64 and the IoU is computed on them *as given*, like
+    :func:`box_iou` does. The protocol's boxes are integers already
+    (:func:`rescale_boxes` truncates), for which float64 is exact; a
+    non-integer box is neither rounded nor truncated, so the answer of a
+    public function never depends on the backend that computed it.
 
     Args:
         gt_boxes (np.ndarray): Boxes, any shape with ``4 * n`` values.
 
     Returns:
-        np.ndarray: The boxes reshaped to ``(n, 4)``.
+        np.ndarray: The boxes as float64, shape ``(n, 4)``.
 
     Raises:
-        ValueError: No box is given.
+        ValueError: No box is given, or a coordinate is NaN or infinite.
     """
-    gt_boxes = np.asarray(gt_boxes).reshape(-1, 4)
+    gt_boxes = np.asarray(gt_boxes, dtype=np.float64).reshape(-1, 4)
     if len(gt_boxes) == 0:
         raise ValueError('At least one GT box is needed.')
+    if not np.isfinite(gt_boxes).all():
+        raise ValueError('GT box coordinates must be finite, got '
+                         f'{gt_boxes[~np.isfinite(gt_boxes).all(1)].tolist()}'
+                         '.')
     return gt_boxes
 
 
