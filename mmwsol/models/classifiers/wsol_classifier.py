@@ -1,5 +1,5 @@
 """Image classifier that also localizes: the model of every WSOL method."""
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -21,12 +21,16 @@ class WSOLClassifier(ImageClassifier):
 
     - ``pred_score`` / ``pred_label``: softmax scores and top-1 class;
     - ``gt_cam``: ``(H, W)`` map of the GT class in ``[0, 1]`` (when the
-      sample has a ``gt_label``);
+      sample has a ``gt_label``), and ``gt_cam_valid``: a ``bool``, False
+      when the raw map held a NaN / inf value (``gt_cam`` is then all
+      zeros; the metrics count and report such maps);
     - ``pred_cams``: ``(k, H, W)`` maps of the top-k predicted classes in
-      score order, and ``pred_cam_labels``: their classes (``k`` =
-      ``topk_maps``).
+      score order, ``pred_cam_labels``: their classes (``k`` =
+      ``topk_maps``), and ``pred_cams_valid``: a ``(k, )`` bool tensor, the
+      same check per map.
 
-    ``H x W`` is the network input size.
+    ``H x W`` is the network input size. The localizer computes in float32
+    whatever the autocast state (see :class:`BaseLocalizer`).
 
     Args:
         backbone (dict): Backbone config.
@@ -110,12 +114,30 @@ class WSOLClassifier(ImageClassifier):
             targets = torch.cat([gt.to(topk.device)[:, None], topk], dim=1)
         if targets.shape[1] == 0:
             return data_samples
-        maps = self.localizer.localize(self, inputs, feats, logits, targets)
-        maps = maps.detach()
+        maps, valid = self._localize(inputs, feats, logits, targets)
         for i, sample in enumerate(data_samples):
             if has_gt:
                 sample.set_field(maps[i, 0], 'gt_cam')
+                sample.set_field(bool(valid[i, 0]), 'gt_cam_valid')
             if k > 0:
                 sample.set_field(maps[i, int(has_gt):], 'pred_cams')
+                sample.set_field(valid[i, int(has_gt):], 'pred_cams_valid')
                 sample.set_field(topk[i], 'pred_cam_labels')
         return data_samples
+
+    def _localize(self, inputs: torch.Tensor, feats: tuple,
+                  logits: torch.Tensor,
+                  targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Maps ``(N, T, H, W)`` and their validity ``(N, T)``, detached.
+
+        A localizer without ``localize_with_validity`` (not a
+        :class:`BaseLocalizer`) has its maps checked after ``localize``.
+        """
+        if hasattr(self.localizer, 'localize_with_validity'):
+            maps, valid = self.localizer.localize_with_validity(
+                self, inputs, feats, logits, targets)
+        else:
+            maps = self.localizer.localize(self, inputs, feats, logits,
+                                           targets)
+            valid = torch.isfinite(maps).flatten(2).all(dim=2)
+        return maps.detach(), valid.detach()

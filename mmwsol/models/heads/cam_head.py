@@ -75,6 +75,10 @@ class CAMHead(ClsHead):
         """Return the ``(num_classes, C)`` weights of the classifier."""
         return self.fc.weight
 
+    def class_bias(self) -> torch.Tensor:
+        """Return the ``(num_classes, )`` bias of the classifier."""
+        return self.fc.bias
+
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Pool the last feature map to ``(N, C)``."""
         return self.pool(self.cam_features(feats))

@@ -48,10 +48,11 @@ class RAMHead(ClsHead):
     :meth:`class_weights` the 1x1 weights reshaped to ``(K, 1024)``, so the
     CAM of class ``k`` is the class-``k`` channel minus its bias ``b_k``.
     The bias is a constant shift of the map, which the min-max
-    normalisation of every localizer removes: the normalised maps equal the
-    normalised class channels. (The authors' evaluation normalises
-    ``ReLU(class channel)``: the part of the map below zero becomes its
-    minimum; where the map peaks does not change.)
+    normalisation alone removes: the normalised CAMs equal the normalised
+    class channels. The authors' evaluation (and SCG's coarse map) normalises
+    ``ReLU(class channel)`` instead, which the bias does move (every part
+    below ``-b_k`` becomes the minimum): ``CAM(with_bias=True, relu=True)``
+    (:meth:`class_bias`) gives it.
 
     **RAM.** With ``ra_loss`` (e.g. ``dict(type='RestrictedActivationLoss',
     tau=0.1, sigma=0.2, loss_weight=0.5)``) the training loss is
@@ -166,6 +167,11 @@ class RAMHead(ClsHead):
         """Return the ``(num_classes, mid_channels)`` 1x1 conv weights."""
         return self.classifier.weight.view(self.num_classes,
                                            self.mid_channels)
+
+    def class_bias(self) -> torch.Tensor:
+        """Return the ``(num_classes, )`` bias of the 1x1 conv: the class map
+        of :meth:`class_maps` is ``CAM(class_weights) + class_bias``."""
+        return self.classifier.bias
 
     def class_maps(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Return the ``(N, K, H, W)`` class maps (with the bias)."""

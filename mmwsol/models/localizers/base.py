@@ -6,7 +6,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from .functional import normalize_maps, resize_maps
+from .functional import (autocast_disabled, finite_maps, normalize_maps,
+                         resize_maps, to_float32)
 
 
 class BaseLocalizer(BaseModule, metaclass=ABCMeta):
@@ -17,6 +18,17 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
     model itself). :meth:`localize` then resizes the maps to the input size
     and min-max normalises them, which is the contract used by the metrics,
     hooks and tools.
+
+    **Precision.** :meth:`localize` runs the localizer in float32 whatever
+    the autocast state (``--amp``): autocast is switched off inside, and
+    float16 / bfloat16 features, logits and inputs are cast to float32. The
+    backbone may have run in half precision; the maps are computed from its
+    outputs in float32 (gradient localizers re-run the model in float32).
+
+    **Invalid maps.** A raw map holding a NaN or inf value becomes all zeros
+    after normalisation (an empty prediction for the community evaluator).
+    :meth:`localize_with_validity` also returns which maps were valid, so
+    that the caller can report them instead of scoring them silently.
 
     Args:
         upsample (str): Interpolation used to bring maps to the input size.
@@ -50,11 +62,51 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
             torch.Tensor: Raw maps of shape ``(N, T, h, w)``.
         """
 
+    def localize_with_validity(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+        out_size: Optional[Sequence[int]] = None
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Compute normalised maps and whether each raw map was finite.
+
+        The localizer runs in float32 with autocast off (see the class
+        docstring). A map is invalid when its raw values, or its values
+        after resizing, hold a NaN or inf; it is all zeros in the output.
+
+        Args:
+            model, inputs, feats, logits, targets: See :meth:`forward`.
+            out_size (Sequence[int], optional): Output ``(H, W)``; defaults
+                to the input's spatial size.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]: Maps ``(N, T, H, W)`` in
+            ``[0, 1]`` (float32) and a ``(N, T)`` bool tensor, False for the
+            invalid maps.
+        """
+        if targets.dim() != 2 or targets.shape[0] != logits.shape[0]:
+            raise ValueError('targets must have shape (N, T) with N = '
+                             f'{logits.shape[0]}, got {tuple(targets.shape)}')
+        size = inputs.shape[-2:] if out_size is None else out_size
+        with autocast_disabled(inputs.device.type):
+            maps = self(model, to_float32(inputs), to_float32(feats),
+                        to_float32(logits), targets).float()
+            valid = finite_maps(maps)
+            maps = resize_maps(maps, size, self.upsample)
+        valid &= finite_maps(maps)
+        return normalize_maps(maps), valid
+
     def localize(self, model: nn.Module, inputs: torch.Tensor,
                  feats: Tuple[torch.Tensor], logits: torch.Tensor,
                  targets: torch.Tensor,
                  out_size: Optional[Sequence[int]] = None) -> torch.Tensor:
         """Compute maps resized to ``out_size`` and normalised to [0, 1].
+
+        The maps of :meth:`localize_with_validity` (invalid maps are all
+        zeros).
 
         Args:
             model, inputs, feats, logits, targets: See :meth:`forward`.
@@ -64,9 +116,5 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
         Returns:
             torch.Tensor: Maps of shape ``(N, T, H, W)`` in ``[0, 1]``.
         """
-        if targets.dim() != 2 or targets.shape[0] != logits.shape[0]:
-            raise ValueError('targets must have shape (N, T) with N = '
-                             f'{logits.shape[0]}, got {tuple(targets.shape)}')
-        maps = self(model, inputs, feats, logits, targets)
-        size = inputs.shape[-2:] if out_size is None else out_size
-        return normalize_maps(resize_maps(maps, size, self.upsample))
+        return self.localize_with_validity(model, inputs, feats, logits,
+                                           targets, out_size)[0]

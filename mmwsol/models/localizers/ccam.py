@@ -51,7 +51,8 @@ def combinational_class_activation_maps(
         targets: torch.Tensor,
         rank_weights: torch.Tensor,
         clamp_negative: bool = False,
-        target_first: bool = True) -> torch.Tensor:
+        target_first: bool = True,
+        bias: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Compute ``M = sum_k g(k) * M^{c_k}`` with a single map per target.
 
     Because a CAM is linear in the class weight vector,
@@ -71,6 +72,9 @@ def combinational_class_activation_maps(
             by score after it (see :func:`target_first_ranks`); False uses
             the model's ranking for every target (the class-agnostic map of
             the paper). Defaults to True.
+        bias (torch.Tensor, optional): Classifier bias ``(K, )``: each
+            class map includes its bias, so ``sum_k g(k) * b_{c_k}`` is
+            added. Defaults to None (no bias).
 
     Returns:
         torch.Tensor: Raw (unnormalised) maps ``(N, T, h, w)``.
@@ -92,7 +96,14 @@ def combinational_class_activation_maps(
         coeffs = coeffs.expand(-1, targets.shape[1], -1)
     w = weights.clamp(min=0) if clamp_negative else weights
     combined = torch.einsum('ntk,kc->ntc', coeffs, w.to(features.dtype))
-    return torch.einsum('ntc,nchw->nthw', combined, features)
+    maps = torch.einsum('ntc,nchw->nthw', combined, features)
+    if bias is not None:
+        if bias.shape != (num_classes, ):
+            raise ValueError(f'bias must have shape ({num_classes},), got '
+                             f'{tuple(bias.shape)}')
+        shift = torch.einsum('ntk,k->nt', coeffs, bias.to(features.dtype))
+        maps = maps + shift[..., None, None]
+    return maps
 
 
 @MODELS.register_module()
@@ -120,7 +131,12 @@ class CCAM(BaseLocalizer):
     target's CAM, exactly.
 
     Needs a head with ``cam_features(feats)`` and ``class_weights()`` (e.g.
-    :class:`CAMHead`).
+    :class:`CAMHead`), and ``class_bias()`` for ``with_bias``.
+
+    ``with_bias`` and ``relu`` are those of :class:`CAM`: each class map
+    includes its bias (a constant shift of the combined map), and the
+    combined map is clipped at 0 (e.g. as SCG's coarse map, where SPA's
+    authors use ``ReLU(class channel)``).
 
     Args:
         combination (dict | BaseCombination): The combination function,
@@ -131,6 +147,8 @@ class CCAM(BaseLocalizer):
         clamp_negative_weights (bool): Negative weight clamping: each class
             map uses ``max(w, 0)`` (classification is unchanged).
             Defaults to False.
+        with_bias (bool): Include the classifier's bias. Defaults to False.
+        relu (bool): Clip the combined map at 0. Defaults to False.
         upsample (str): Interpolation to the input size. Defaults to
             ``'bicubic'``.
         init_cfg (dict, optional): Initialisation config.
@@ -141,6 +159,8 @@ class CCAM(BaseLocalizer):
                      type='Polynomial', degree=2),
                  target_first: bool = True,
                  clamp_negative_weights: bool = False,
+                 with_bias: bool = False,
+                 relu: bool = False,
                  upsample: str = 'bicubic',
                  init_cfg: Optional[dict] = None):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
@@ -152,19 +172,24 @@ class CCAM(BaseLocalizer):
         self.combination = combination
         self.target_first = target_first
         self.clamp_negative_weights = clamp_negative_weights
+        self.with_bias = with_bias
+        self.relu = relu
 
     def forward(self, model: nn.Module, inputs: torch.Tensor,
                 feats: Tuple[torch.Tensor], logits: torch.Tensor,
                 targets: torch.Tensor) -> torch.Tensor:
         """Return raw CCAMs ``(N, T, h, w)`` for the target classes."""
-        head = cam_style_head(model, 'CCAM')
+        head = cam_style_head(model, 'CCAM', self.with_bias)
         weights = head.class_weights()
         rank_weights = self.combination.combination_weights(weights.shape[0])
-        return combinational_class_activation_maps(
+        maps = combinational_class_activation_maps(
             head.cam_features(feats), weights, logits, targets, rank_weights,
-            self.clamp_negative_weights, self.target_first)
+            self.clamp_negative_weights, self.target_first,
+            head.class_bias() if self.with_bias else None)
+        return maps.clamp(min=0) if self.relu else maps
 
     def extra_repr(self) -> str:
         return (f'combination={self.combination!r}, target_first='
                 f'{self.target_first}, clamp_negative_weights='
-                f'{self.clamp_negative_weights}')
+                f'{self.clamp_negative_weights}, with_bias={self.with_bias}, '
+                f'relu={self.relu}')

@@ -1,8 +1,69 @@
 """Pure torch helpers shared by the localizers."""
-from typing import Sequence
+from contextlib import ExitStack
+from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
+
+#: Device types whose autocast state :func:`autocast_disabled` switches off.
+AUTOCAST_DEVICES = ('cpu', 'cuda', 'xpu', 'mps', 'hpu')
+
+
+def autocast_disabled(*device_types: str) -> ExitStack:
+    """A context in which autocast is off on every device type it was on.
+
+    Localizers compute in float32 whatever the caller's mixed precision
+    state (``--amp`` wraps the test loop in ``torch.autocast``): matrix
+    products and gradients in float16 / bfloat16 move the maps. The caller's
+    state is restored on exit.
+
+    Args:
+        *device_types (str): Device types to switch off besides those of
+            :data:`AUTOCAST_DEVICES` (e.g. the input's).
+
+    Returns:
+        contextlib.ExitStack: The context manager.
+    """
+    stack = ExitStack()
+    for device in dict.fromkeys(AUTOCAST_DEVICES + tuple(device_types)):
+        try:
+            enabled = torch.is_autocast_enabled(device)
+        except RuntimeError:  # a device type this build does not know
+            continue
+        if enabled:
+            stack.enter_context(torch.autocast(device, enabled=False))
+    return stack
+
+
+def to_float32(x: Any) -> Any:
+    """Cast lower-precision floating tensors (also inside tuples / lists) to
+    float32; other values are returned unchanged (float32 / float64 tensors
+    without a copy).
+
+    Args:
+        x: A tensor, a tuple / list of tensors, or anything else (None).
+
+    Returns:
+        The same structure with float16 / bfloat16 tensors as float32.
+    """
+    if isinstance(x, torch.Tensor):
+        low = x.is_floating_point() and torch.finfo(x.dtype).bits < 32
+        return x.float() if low else x
+    if isinstance(x, (tuple, list)):
+        return type(x)(to_float32(v) for v in x)
+    return x
+
+
+def finite_maps(maps: torch.Tensor) -> torch.Tensor:
+    """Whether each 2-D map holds only finite values.
+
+    Args:
+        maps (torch.Tensor): Maps of shape ``(..., H, W)``.
+
+    Returns:
+        torch.Tensor: Bool tensor of shape ``(...)``.
+    """
+    return torch.isfinite(maps).flatten(-2).all(dim=-1)
 
 
 def normalize_last_dim(x: torch.Tensor) -> torch.Tensor:

@@ -8,10 +8,31 @@ from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
+VARIANTS = ('paper', 'reference')
+
+#: ``eps`` of each variant when none is given: the authors' (BagCAMs code)
+#: ``1e-7`` for ``'reference'``, none for the paper's formula.
+DEFAULT_EPS = {'paper': 0., 'reference': 1e-7}
+
+
+def _check_variant_eps(variant: str, eps: Optional[float]) -> float:
+    """Validate ``variant`` and return the ``eps`` to use."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be 'paper' or 'reference', got "
+                         f'{variant!r}')
+    if eps is None:
+        return DEFAULT_EPS[variant]
+    eps = float(eps)
+    if not eps >= 0:
+        raise ValueError(f'eps={eps} must be >= 0')
+    return eps
+
+
 def grad_cam_plus_plus_maps(acts: torch.Tensor,
                             grads: torch.Tensor,
                             relu: bool = True,
-                            variant: str = 'paper') -> torch.Tensor:
+                            variant: str = 'paper',
+                            eps: Optional[float] = None) -> torch.Tensor:
     """Grad-CAM++ with the closed form for an exponential output.
 
     With ``g = dS/dZ`` and ``Y = exp(S)``, the pixel weights are
@@ -20,14 +41,20 @@ def grad_cam_plus_plus_maps(acts: torch.Tensor,
 
     (``variant='paper'``, Grad-CAM++ eq. 19), the channel weights
     ``w_c = sum_ij alpha_{c,ij} relu(g_{c,ij})`` and the map
-    ``relu(sum_c w_c Z_c)``. A zero denominator is replaced by 1 (then
-    ``alpha = 0``). The paper's factor ``exp(S)`` in ``relu(exp(S) g)`` is a
-    positive constant per map and is left out (it overflows for large
-    logits and min-max normalisation removes it).
+    ``relu(sum_c w_c Z_c)``. A zero denominator ``D`` is replaced by 1 (then
+    ``alpha = 0``), and ``eps`` is added: ``alpha = g^2 / (D + eps)``. The
+    paper's factor ``exp(S)`` in ``relu(exp(S) g)`` is a positive constant
+    per map and is left out (it overflows for large logits and min-max
+    normalisation removes it).
 
     ``variant='reference'`` uses ``sum_ab Z_{c,ab} g_{c,ab}^3`` in the
-    denominator, as the BagCAMs code (its Tables 4-8) does. Both agree when
-    the gradient is spatially constant (last layer of a GAP classifier):
+    denominator and ``eps = 1e-7``, as the BagCAMs code (its Tables 4-8)
+    does. At realistic gradient sizes many denominators are below ``1e-6``,
+    so ``eps`` matters (without it the maps differ from the authors' by up
+    to 0.15). pytorch-grad-cam's ``GradCAMPlusPlus`` uses the paper's
+    denominator with ``eps = 1e-6`` (and ``alpha = 0`` where ``g = 0``):
+    ``variant='paper', eps=1e-6``. Both variants agree when the gradient is
+    spatially constant (last layer of a GAP classifier) and ``eps = 0``:
     then ``w_c = relu(W_kc) / (2 + W_kc z_c)`` with ``z`` the pooled
     features.
 
@@ -37,14 +64,15 @@ def grad_cam_plus_plus_maps(acts: torch.Tensor,
         relu (bool): Apply ReLU to the map. Defaults to True.
         variant (str): ``'paper'`` or ``'reference'``. Defaults to
             ``'paper'``.
+        eps (float, optional): Added to the denominator (after zeros are
+            replaced by 1). Defaults to None: 0 for ``'paper'``, ``1e-7``
+            (the authors') for ``'reference'``.
 
     Returns:
         torch.Tensor: Maps ``(N, T, h, w)``.
     """
     check_gradient_shapes(acts, grads)
-    if variant not in ('paper', 'reference'):
-        raise ValueError(f"variant must be 'paper' or 'reference', got "
-                         f'{variant!r}')
+    eps = _check_variant_eps(variant, eps)
     a = acts[:, None]  # (N, 1, C, h, w)
     g2 = grads.pow(2)
     g3 = grads.pow(3)
@@ -54,7 +82,7 @@ def grad_cam_plus_plus_maps(acts: torch.Tensor,
         spatial = (a * g3).sum(dim=(-2, -1), keepdim=True)
     denom = 2 * g2 + spatial
     denom = torch.where(denom != 0, denom, torch.ones_like(denom))
-    alpha = g2 / denom
+    alpha = g2 / (denom + eps)
     weights = (alpha * grads.clamp(min=0)).sum(dim=(-2, -1))  # (N, T, C)
     maps = torch.einsum('ntc,nchw->nthw', weights, acts)
     return maps.clamp(min=0) if relu else maps
@@ -68,13 +96,18 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
     (spatial weighting ``Lambda^i = diag(alpha)``). Defaults as the BagCAMs
     code: backpropagate the target logit, no guided ReLU, ReLU on the map,
     bilinear upsampling; the pixel weights follow the Grad-CAM++ paper unless
-    ``variant='reference'`` (see :func:`grad_cam_plus_plus_maps`).
+    ``variant='reference'`` (the authors' denominator and ``eps=1e-7``; see
+    :func:`grad_cam_plus_plus_maps`). pytorch-grad-cam's form is
+    ``variant='paper', eps=1e-6``.
 
     Args:
         layer (str): Dotted module name, e.g. ``'backbone.layer3'``.
         relu (bool): Apply ReLU to the map. Defaults to True.
         variant (str): ``'paper'`` or ``'reference'`` pixel weights.
             Defaults to ``'paper'``.
+        eps (float, optional): Added to the pixel weights' denominator.
+            Defaults to None: 0 for ``'paper'``, ``1e-7`` for
+            ``'reference'``.
         score (str): Score differentiated. Defaults to ``'logit'``.
         guided_relu (bool): Guided backpropagation. Defaults to False.
         upsample (str): Defaults to ``'bilinear'``.
@@ -85,6 +118,7 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
                  layer: str,
                  relu: bool = True,
                  variant: str = 'paper',
+                 eps: Optional[float] = None,
                  score: str = 'logit',
                  guided_relu: bool = False,
                  upsample: str = 'bilinear',
@@ -95,15 +129,15 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
                          guided_relu=guided_relu,
                          upsample=upsample,
                          init_cfg=init_cfg)
-        if variant not in ('paper', 'reference'):
-            raise ValueError(f"variant must be 'paper' or 'reference', got "
-                             f'{variant!r}')
+        self.eps = _check_variant_eps(variant, eps)
         self.variant = variant
 
     def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
                             scores: torch.Tensor) -> torch.Tensor:
         """See :func:`grad_cam_plus_plus_maps`."""
-        return grad_cam_plus_plus_maps(acts, grads, self.relu, self.variant)
+        return grad_cam_plus_plus_maps(acts, grads, self.relu, self.variant,
+                                       self.eps)
 
     def extra_repr(self) -> str:
-        return f'{super().extra_repr()}, variant={self.variant!r}'
+        return (f'{super().extra_repr()}, variant={self.variant!r}, '
+                f'eps={self.eps}')

@@ -45,6 +45,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .functional import autocast_disabled
+
 SCORES = ('logit', 'log', 'softmax', 'log_softmax')
 
 
@@ -224,6 +226,10 @@ class LayerGradCapture:
     def run(self, forward: Callable[[], torch.Tensor]) -> torch.Tensor:
         """Run the model's forward pass and capture the layer.
 
+        The forward pass (and the backward passes of :meth:`gradients`)
+        run with autocast off, in the precision of the model's parameters
+        (float32 under ``--amp``): gradients of float16 scores move the maps.
+
         Args:
             forward (Callable): Runs the model and returns the logits
                 ``(N, K)``.
@@ -238,7 +244,8 @@ class LayerGradCapture:
         self._calls = 0
         self._activation = None
         torch.set_grad_enabled(False)
-        logits = forward()
+        with autocast_disabled():
+            logits = forward()
         torch.set_grad_enabled(True)
         if self._activation is None:
             raise RuntimeError(f'layer {self.layer!r} did not run in the '
@@ -278,10 +285,11 @@ class LayerGradCapture:
             raise ValueError('scores must have shape (N, ) with N = '
                              f'{self._activation.shape[0]}, got '
                              f'{tuple(scores.shape)}')
-        grad, = torch.autograd.grad(scores.sum(),
-                                    self._activation,
-                                    retain_graph=retain_graph,
-                                    allow_unused=True)
+        with autocast_disabled():
+            grad, = torch.autograd.grad(scores.sum(),
+                                        self._activation,
+                                        retain_graph=retain_graph,
+                                        allow_unused=True)
         if grad is None:
             grad = torch.zeros_like(self._activation)
         return grad.detach()

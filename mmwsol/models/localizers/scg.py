@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from mmwsol.registry import MODELS
 from .base import BaseLocalizer
-from .functional import normalize_last_dim
+from .functional import finite_maps, normalize_last_dim
 
 COMBINATIONS = ('max', 'first', 'second')
 
@@ -199,7 +199,8 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
                               obj_th: float = 0.1,
                               bg_th: float = 0.05,
                               size: Union[str, Sequence[int]] = 'max',
-                              resize_mode: str = 'bilinear'
+                              resize_mode: str = 'bilinear',
+                              coarse_via: Optional[Sequence[int]] = None
                               ) -> torch.Tensor:
     """The whole SCG, batched: features + coarse maps -> SCG maps.
 
@@ -208,8 +209,12 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
     (the authors sum VGG16 blocks 4 and 5) and seeded with the coarse maps
     (:func:`seed_correlation_maps`). Layers whose size differs from the
     common ``size`` are resampled to it (``resize_mode``) before their
-    correlation; the coarse maps are resampled bilinearly and min-max
-    normalised.
+    correlation. The coarse maps are resampled bilinearly to the common size
+    and min-max normalised; with ``coarse_via`` they are min-max normalised
+    at their own size, resized bilinearly to ``coarse_via`` and then to the
+    common size, and not normalised again (the authors' code, which goes
+    through the original image size: the round trip smooths the map and
+    lowers its peak, which moves the seeds).
 
     Args:
         features (Sequence[torch.Tensor]): ``(N, C_l, H_l, W_l)`` maps.
@@ -221,6 +226,9 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
             ``'min'``, ``'last'`` or ``(h, w)``. Defaults to ``'max'``.
         resize_mode (str): Interpolation of the resampled features.
             Defaults to ``'bilinear'``.
+        coarse_via (Sequence[int], optional): ``(H, W)`` the normalised
+            coarse maps go through before the common size (see above).
+            Defaults to None (directly).
 
     Returns:
         torch.Tensor: ``(N, T, H, W)`` maps in ``[0, 1]`` at the common
@@ -243,10 +251,18 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
         hsc = layer if hsc is None else hsc.add_(layer)
         del first, high, layer
     coarse = coarse.to(hsc.dtype)
-    if tuple(coarse.shape[-2:]) != out_size:
-        coarse = F.interpolate(
-            coarse, size=out_size, mode='bilinear', align_corners=False)
-    coarse = normalize_last_dim(coarse.flatten(2))
+    if coarse_via is not None:
+        coarse = normalize_last_dim(coarse.flatten(2)).view_as(coarse)
+        for step in (tuple(int(s) for s in coarse_via), out_size):
+            if tuple(coarse.shape[-2:]) != step:
+                coarse = F.interpolate(
+                    coarse, size=step, mode='bilinear', align_corners=False)
+        coarse = coarse.flatten(2)
+    else:
+        if tuple(coarse.shape[-2:]) != out_size:
+            coarse = F.interpolate(
+                coarse, size=out_size, mode='bilinear', align_corners=False)
+        coarse = normalize_last_dim(coarse.flatten(2))
     maps = seed_correlation_maps(hsc, coarse, obj_th, bg_th, inplace=True)
     return maps.view(*maps.shape[:2], *out_size)
 
@@ -267,6 +283,21 @@ class SCG(BaseLocalizer):
     include them (the head uses the last output). E.g. VGG16 with SPA's
     RAM head: ``out_indices=(3, 4)`` (blocks 4 and 5, 14x14) and
     ``feat_indices=(0, 1)``.
+
+    **The authors' coarse map** is ``ReLU(class channel)`` of SPA's head,
+    bias included, min-max normalised, resized to the image size and back
+    to the SCG size before the seeds are picked:
+    ``coarse=dict(type='CAM', with_bias=True, relu=True)`` with
+    ``coarse_via_input=True`` (the SPA configs). The defaults (``CAM``, no
+    round trip) normalise the bias-free map without ReLU: with the bias and
+    ReLU the minimum moves, and so does every seed threshold.
+    ``coarse_via_input`` goes through the network input size; the authors
+    go through the original image size, which a localizer does not see.
+
+    **Invalid maps.** A target whose coarse map, or one of whose image's
+    feature layers, holds a NaN / inf value gets an all-NaN map, which
+    :meth:`localize_with_validity` reports as invalid (all zeros after
+    normalisation, as before).
 
     Authors' defaults: CUB ``fo_th=0.1, so_th=0.5, so_weight=2,
     obj_th=0.1, bg_th=0.05``; ImageNet ``0.2, 0.2, 1, 0.1, 0.05``;
@@ -290,6 +321,9 @@ class SCG(BaseLocalizer):
             ``'min'``, ``'last'`` or ``(h, w)``. Defaults to ``'max'``.
         resize_mode (str): Interpolation of resampled layers.
             Defaults to ``'bilinear'``.
+        coarse_via_input (bool): Normalise the coarse maps, resize them
+            (bilinearly) to the input size and back to the SCG size before
+            picking the seeds, as the authors do. Defaults to False.
         max_batch (int, optional): Process at most this many images at once
             (the memory is ``O(images * (HW)^2)``: about 6 ``HW x HW``
             float32 matrices per image, 14 MiB at 28x28); None processes the
@@ -311,6 +345,7 @@ class SCG(BaseLocalizer):
                  bg_th: float = 0.05,
                  size: Union[str, Sequence[int]] = 'max',
                  resize_mode: str = 'bilinear',
+                 coarse_via_input: bool = False,
                  max_batch: Optional[int] = None,
                  upsample: str = 'bicubic',
                  init_cfg: Optional[dict] = None):
@@ -342,6 +377,7 @@ class SCG(BaseLocalizer):
         self.bg_th = float(bg_th)
         self.size = size if isinstance(size, str) else tuple(size)
         self.resize_mode = resize_mode
+        self.coarse_via_input = bool(coarse_via_input)
         self.max_batch = max_batch
 
     def forward(self, model: nn.Module, inputs: torch.Tensor,
@@ -359,6 +395,7 @@ class SCG(BaseLocalizer):
                 'to return the SCG layers') from None
         coarse = self.coarse(model, inputs, feats, logits, targets).detach()
         layers = [f.detach() for f in layers]
+        via = tuple(inputs.shape[-2:]) if self.coarse_via_input else None
         n = coarse.shape[0]
         step = n if self.max_batch is None else self.max_batch
         maps = [
@@ -366,14 +403,18 @@ class SCG(BaseLocalizer):
                 [f[i:i + step] for f in layers], coarse[i:i + step],
                 self.order, self.fo_th, self.so_th, self.so_weight,
                 self.combination, self.obj_th, self.bg_th, self.size,
-                self.resize_mode) for i in range(0, n, step)
+                self.resize_mode, via) for i in range(0, n, step)
         ]
-        return maps[0] if len(maps) == 1 else torch.cat(maps)
+        maps = maps[0] if len(maps) == 1 else torch.cat(maps)
+        valid = finite_maps(coarse)  # (N, T)
+        for f in layers:
+            valid &= torch.isfinite(f).flatten(1).all(dim=1)[:, None]
+        return maps.masked_fill(~valid[..., None, None], float('nan'))
 
     def extra_repr(self) -> str:
         return (f'feat_indices={self.feat_indices}, order={self.order}, '
                 f'fo_th={self.fo_th}, so_th={self.so_th}, '
                 f'so_weight={self.so_weight}, combination='
                 f'{self.combination!r}, obj_th={self.obj_th}, bg_th='
-                f'{self.bg_th}, size={self.size!r}, max_batch='
-                f'{self.max_batch}')
+                f'{self.bg_th}, size={self.size!r}, coarse_via_input='
+                f'{self.coarse_via_input}, max_batch={self.max_batch}')

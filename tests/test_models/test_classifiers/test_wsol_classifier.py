@@ -1,6 +1,7 @@
 import torch
 from mmpretrain.structures import DataSample
 
+from mmwsol.models.localizers import CAM, BaseLocalizer
 from mmwsol.registry import MODELS
 
 
@@ -68,3 +69,63 @@ def test_loss_mode():
     assert set(losses) == {'loss'}
     losses['loss'].backward()
     assert model.head.fc.weight.grad is not None
+
+
+class _NaNLocalizer(BaseLocalizer):
+    """CAM maps (2x2 here), with a NaN in the GT map of sample 1 and an inf
+    in the 2nd predicted-class map of sample 2, both off pixel (0, 0)."""
+
+    def forward(self, model, inputs, feats, logits, targets):
+        maps = CAM()(model, inputs, feats, logits, targets).clone()
+        maps[1, 0, 1, 1] = float('nan')
+        if maps.shape[1] > 2:
+            maps[2, 2, 1, 0] = float('inf')
+        return maps
+
+
+def test_predict_flags_invalid_maps():
+    torch.manual_seed(0)
+    model = _model(topk_maps=2)
+    model.localizer = _NaNLocalizer()
+    samples = [DataSample().set_gt_label(i) for i in (0, 5, 2)]
+    with torch.no_grad():
+        out = model.predict(torch.randn(3, 3, 32, 32), samples)
+    assert [s.gt_cam_valid for s in out] == [True, False, True]
+    assert all(isinstance(s.gt_cam_valid, bool) for s in out)
+    assert torch.equal(out[1].gt_cam, torch.zeros(32, 32))
+    for i in (0, 2):  # the others are real maps
+        assert float(out[i].gt_cam.max()) == 1.
+    assert [s.pred_cams_valid.tolist() for s in out] == [[True, True],
+                                                          [True, True],
+                                                          [True, False]]
+    assert torch.equal(out[2].pred_cams[1], torch.zeros(32, 32))
+    assert float(out[2].pred_cams[0].max()) == 1.
+    # without GT: the flags of the predicted-class maps only
+    with torch.no_grad():
+        out = model.predict(torch.randn(3, 3, 32, 32))
+    assert 'gt_cam_valid' not in out[0]
+    assert out[1].pred_cams_valid.tolist() == [False, True]
+
+
+def test_localize_with_validity_checks_raw_and_resized_maps():
+    torch.manual_seed(0)
+    model = _model()
+    x = torch.randn(3, 3, 32, 32)
+    targets = torch.tensor([[0, 1, 2]] * 3)
+    loc = _NaNLocalizer(upsample='nearest')
+    with torch.no_grad():
+        feats = model.extract_feat(x)
+        logits = model.head(feats)
+        maps, valid = loc.localize_with_validity(model, x, feats, logits,
+                                                 targets)
+        alone = loc.localize(model, x, feats, logits, targets)
+        # nearest 2x2 -> 1x1 keeps pixel (0, 0) only: still invalid
+        small, small_valid = loc.localize_with_validity(
+            model, x, feats, logits, targets, out_size=(1, 1))
+    expected = torch.ones(3, 3, dtype=torch.bool)
+    expected[1, 0] = expected[2, 2] = False
+    assert torch.equal(valid, expected)
+    assert torch.equal(small_valid, expected)
+    assert torch.isfinite(small).all()
+    assert torch.equal(maps, alone)
+    assert torch.equal(maps[1, 0], torch.zeros(32, 32))

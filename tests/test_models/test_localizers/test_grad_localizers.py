@@ -77,8 +77,8 @@ def test_gradcam_plus_plus_on_gap_linear_last_layer():
     coef = w.clamp(min=0) / (2 + w * z[:, None])
     expected = torch.einsum('ntc,nchw->nthw', coef, feats).clamp(min=0)
     for variant in ('paper', 'reference'):
-        raw = _raw(GradCAMPlusPlus('backbone.stages.1', variant=variant),
-                   model, x, targets)
+        raw = _raw(GradCAMPlusPlus('backbone.stages.1', variant=variant,
+                                   eps=0), model, x, targets)
         assert torch.allclose(raw, expected, atol=1e-5)
 
 
@@ -243,3 +243,57 @@ def test_predict_under_inference_mode():
     for a, b in zip(out, ref):
         assert torch.allclose(a.gt_cam, b.gt_cam, atol=1e-6)
         assert torch.allclose(a.pred_cams, b.pred_cams, atol=1e-6)
+
+
+def _gradcampp_by_hand(z, g, reference, eps):
+    """Grad-CAM++ of one target with python floats; ``z[c][j]``, ``g[c][j]``
+    (channel c, position j). alpha_cj = g_cj^2 / (2 g_cj^2 + S_cj + eps),
+    S_cj = sum_m z_cm g_cm^3 (reference) or g_cj^3 sum_m z_cm (paper);
+    w_c = sum_j alpha_cj relu(g_cj); map_j = relu(sum_c w_c z_cj)."""
+    weights = []
+    for zc, gc in zip(z, g):
+        zg3 = sum(zm * gm**3 for zm, gm in zip(zc, gc))
+        spatial = [zg3 if reference else gj**3 * sum(zc) for gj in gc]
+        alpha = [gj**2 / (2 * gj**2 + sj + eps) for gj, sj in zip(gc, spatial)]
+        weights.append(sum(a * max(gj, 0.) for a, gj in zip(alpha, gc)))
+    return [
+        max(sum(w * zc[j] for w, zc in zip(weights, z)), 0.)
+        for j in range(len(z[0]))
+    ]
+
+
+def test_gradcam_plus_plus_eps_on_tiny_denominators():
+    """Channel 0 has gradients of 1e-4, so its denominators are ~5e-8 <
+    1e-7: the authors' eps = 1e-7 ('reference') cuts its pixel weights by
+    ~3, while channel 1 (gradients ~0.1) keeps its own: the normalised map
+    changes."""
+    z = [[1000., 3000., 500.], [2., 0.5, 1.]]
+    g = [[1e-4, 2e-4, 1e-4], [0.1, 0.2, -0.1]]
+    acts = torch.tensor(z, dtype=torch.float64).view(1, 2, 1, 3)
+    grads = torch.tensor(g, dtype=torch.float64).view(1, 1, 2, 1, 3)
+    # e.g. alpha_00 = 1e-8 / (2e-8 + S + eps), S = (1 + 24 + 0.5) * 1e-9:
+    # 0.2198 without eps, 0.0687 with the authors' 1e-7
+
+    def check(expected, **kwargs):
+        out = grad_cam_plus_plus_maps(acts, grads, **kwargs).flatten()
+        assert torch.allclose(out, torch.tensor(expected, dtype=out.dtype),
+                              rtol=1e-9, atol=0)
+        return normalize_maps(out.view(1, 1, 1, 3)).flatten()
+
+    ref = check(_gradcampp_by_hand(z, g, True, 1e-7), variant='reference')
+    ref0 = check(_gradcampp_by_hand(z, g, True, 0.), variant='reference',
+                 eps=0)
+    assert (ref - ref0).abs().max() > 0.3
+    # the paper's denominator: no eps by default; pytorch-grad-cam's 1e-6
+    check(_gradcampp_by_hand(z, g, False, 0.))
+    check(_gradcampp_by_hand(z, g, False, 1e-6), eps=1e-6)
+    # the localizer passes its eps on, and checks it
+    assert GradCAMPlusPlus('backbone', variant='reference').eps == 1e-7
+    assert GradCAMPlusPlus('backbone').eps == 0.
+    assert GradCAMPlusPlus('backbone', eps=1e-6).eps == 1e-6
+    assert 'eps=1e-07' in repr(GradCAMPlusPlus('backbone',
+                                               variant='reference'))
+    with pytest.raises(ValueError, match='eps'):
+        GradCAMPlusPlus('backbone', eps=-1.)
+    with pytest.raises(ValueError, match='variant'):
+        GradCAMPlusPlus('backbone', variant='x')
