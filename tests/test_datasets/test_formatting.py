@@ -76,3 +76,25 @@ def test_seg_map_not_following_the_image_is_an_error():
                        match=r'/data/x/y.jpg: gt_seg_map has '
                        r'shape \(4, 6\) but the image has \(8, 12\)'):
         PackWSOLInputs()(results)
+
+
+def test_geometry_record_is_packed_whatever_the_meta_keys():
+    results = _results()
+    results['wsol_geometry'] = dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
+                                    shape=(4, 6))
+    sample = PackWSOLInputs(meta_keys=('img_id', ))(results)['data_samples']
+    assert sample.wsol_geometry == dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
+                                        shape=(4, 6), tracked=True)
+    assert 'wsol_geometry' not in PackWSOLInputs()(_results())['data_samples']
+
+
+def test_geometry_record_not_following_the_image_is_untracked():
+    """A transform changed the size without updating the record (e.g.
+    mmpretrain's RandomResizedCrop in a pipeline without masks)."""
+    results = _results()
+    del results['gt_seg_map']
+    results['img'] = np.zeros((8, 12, 3), np.uint8)
+    results['wsol_geometry'] = dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
+                                    shape=(4, 6))
+    sample = PackWSOLInputs()(results)['data_samples']
+    assert sample.wsol_geometry['tracked'] is False

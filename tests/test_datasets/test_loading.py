@@ -76,6 +76,9 @@ def test_box_inside_image_is_kept_and_copied(tmp_path):
     np.testing.assert_array_equal(results['ori_gt_bboxes'], boxes)
     assert results['ori_gt_bboxes'] is not results['gt_bboxes']
     assert 'gt_seg_map' not in results
+    # the geometry record starts as the identity at the original size
+    assert results['wsol_geometry'] == dict(scale=(1.0, 1.0),
+                                            offset=(0.0, 0.0), shape=(30, 40))
 
 
 def test_box_outside_image_is_clipped_with_a_warning(tmp_path):

@@ -8,13 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mmcv.transforms import CenterCrop as MMCV_CenterCrop
 from mmcv.transforms import RandomFlip as MMCV_RandomFlip
-from mmcv.transforms import Resize
+from mmcv.transforms import Resize as MMCV_Resize
 from mmpretrain.datasets.transforms import RandomCrop as MMPRE_RandomCrop
+from mmpretrain.datasets.transforms import ResizeEdge as MMPRE_ResizeEdge
 from mmpretrain.registry import TRANSFORMS as MMPRE_TRANSFORMS
 from wsol_data_utils import rect_mask
 
 from mmwsol.datasets.transforms import (CenterCrop, RandomCrop, RandomFlip,
-                                        crop_bboxes, flip_bboxes)
+                                        Resize, ResizeEdge, crop_bboxes,
+                                        flip_bboxes, init_geometry)
 from mmwsol.registry import TRANSFORMS
 
 
@@ -48,8 +50,11 @@ def test_registry_names_resolve_to_the_wsol_variants():
     assert TRANSFORMS.get('RandomCrop') is RandomCrop
     assert TRANSFORMS.get('CenterCrop') is CenterCrop
     assert TRANSFORMS.get('RandomFlip') is RandomFlip
-    # mmcv's Resize is used as it is.
+    # MMCV's Resize and mmpretrain's ResizeEdge plus the geometry record
     assert TRANSFORMS.get('Resize') is Resize
+    assert issubclass(Resize, MMCV_Resize)
+    assert TRANSFORMS.get('ResizeEdge') is ResizeEdge
+    assert issubclass(ResizeEdge, MMPRE_ResizeEdge)
     assert MMPRE_TRANSFORMS.get('RandomFlip') is MMCV_RandomFlip
 
 
@@ -271,3 +276,114 @@ def test_boxes_stay_the_boxes_of_the_seg_map(sample, cfgs, seed):
         h, w = results['img'].shape[:2]
         assert results['gt_seg_map'].shape == (h, w)
     np.testing.assert_array_equal(results['ori_gt_bboxes'], [box])
+
+
+# ------------------------------------------------------- geometry record
+def _with_geometry(width=40, height=30, **kwargs):
+    results = _results(width, height, **kwargs)
+    results['wsol_geometry'] = init_geometry(height, width)
+    return results
+
+
+def test_resize_records_its_scale():
+    results = Resize(scale=(20, 60), keep_ratio=False)(_with_geometry())
+    assert results['wsol_geometry'] == dict(scale=(0.5, 2.0),
+                                            offset=(0.0, 0.0), shape=(60, 20))
+    # MMCV's behaviour is kept
+    np.testing.assert_allclose(results['gt_bboxes'], [[2.5, 8, 10, 50]])
+
+
+def test_resize_edge_scales_boxes_and_seg_map():
+    """w 40, h 30, short edge (h) to 60: (w, h) = (80, 60), scale 2."""
+    results = ResizeEdge(scale=60)(_with_geometry(
+        boxes=[(5, 4, 20, 25), (0, 0, 39, 29)]))
+    assert results['img'].shape == (60, 80, 3)
+    np.testing.assert_allclose(results['gt_bboxes'],
+                               [[10, 8, 40, 50], [0, 0, 78, 58]])
+    assert results['gt_seg_map'].shape == (60, 80)
+    # nearest neighbour at scale 2: output (x, y) samples (x // 2, y // 2)
+    ys, xs = np.mgrid[:60, :80]
+    expected = _results(boxes=[(5, 4, 20, 25), (0, 0, 39, 29)])['gt_seg_map']
+    np.testing.assert_array_equal(results['gt_seg_map'],
+                                  expected[ys // 2, xs // 2])
+    assert results['wsol_geometry'] == dict(scale=(2.0, 2.0),
+                                            offset=(0.0, 0.0), shape=(60, 80))
+    np.testing.assert_array_equal(results['ori_gt_bboxes'],
+                                  [[5, 4, 20, 25], [0, 0, 39, 29]])
+
+
+def test_resize_edge_image_identical_to_mmpretrain():
+    ours = ResizeEdge(scale=17, edge='long')(_results())
+    theirs = MMPRE_ResizeEdge(scale=17, edge='long')(_results())
+    np.testing.assert_array_equal(ours['img'], theirs['img'])
+    assert ours['scale_factor'] == theirs['scale_factor']
+
+
+def test_resize_edge_then_center_crop_hand_computed():
+    """500 x 400 -> ResizeEdge(256): 320 x 256 (scale 0.64), CenterCrop
+    224: offset (48, 16)."""
+    results = _with_geometry(500, 400, boxes=[(301, 101, 449, 349)],
+                             seg=False)
+    results = ResizeEdge(scale=256)(results)
+    results = CenterCrop(crop_size=224)(results)
+    assert results['img'].shape[:2] == (224, 224)
+    assert results['wsol_geometry'] == dict(
+        scale=(0.64, 0.64), offset=(-48.0, -16.0), shape=(224, 224))
+    # the transformed box: 0.64 * [301, 101, 449, 349] - [48, 16, 48, 16]
+    # = [144.64, 48.64, 239.36, 207.36], x1 clipped to 223
+    np.testing.assert_allclose(results['gt_bboxes'],
+                               [[144.64, 48.64, 223, 207.36]], rtol=1e-6)
+
+
+def test_crop_and_flip_records():
+    results = RandomFlip(prob=1.0, direction='horizontal')(_with_geometry())
+    assert results['wsol_geometry'] == dict(scale=(-1.0, 1.0),
+                                            offset=(39.0, 0.0), shape=(30, 40))
+    results = CenterCrop(crop_size=(10, 20))(results)
+    # x1 = round((40 - 10) / 2) = 15, y1 = round((30 - 20) / 2) = 5
+    assert results['wsol_geometry'] == dict(scale=(-1.0, 1.0),
+                                            offset=(24.0, -5.0),
+                                            shape=(20, 10))
+
+
+def test_transforms_without_a_record_add_none():
+    for transform in (Resize(scale=(20, 60)), ResizeEdge(scale=10),
+                      CenterCrop(crop_size=5), RandomCrop(crop_size=5),
+                      RandomFlip(prob=1.0)):
+        assert 'wsol_geometry' not in transform(_results())
+
+
+_GEOMETRY_TRANSFORMS = st.sampled_from([
+    dict(type='RandomFlip', prob=1.0, direction='horizontal'),
+    dict(type='RandomFlip', prob=1.0, direction='vertical'),
+    dict(type='RandomFlip', prob=0.5, direction='diagonal'),
+    dict(type='RandomCrop', crop_size=3),
+    dict(type='RandomCrop', crop_size=(5, 7), padding=2),
+    dict(type='RandomCrop', crop_size=(9, 6), pad_if_needed=True),
+    dict(type='CenterCrop', crop_size=(6, 4)),
+    dict(type='CenterCrop', crop_size=11, auto_pad=True),
+])
+
+
+@settings(max_examples=100, deadline=None)
+@given(_sample(), st.lists(_GEOMETRY_TRANSFORMS, min_size=1, max_size=4),
+       st.integers(0, 2**31 - 1))
+def test_geometry_record_says_where_each_pixel_went(sample, cfgs, seed):
+    """Crops and flips: every output pixel that comes from the original
+    image (pixels encode ``(x + 1, y + 1)``, padding 0) sits at
+    ``(sx * x + ox, sy * y + oy)`` of the record."""
+    width, height, box = sample
+    np.random.seed(seed)
+    results = _with_geometry(width, height, boxes=[box])
+    for cfg in cfgs:
+        results = TRANSFORMS.build(dict(cfg))(results)
+    geometry = results['wsol_geometry']
+    img = results['img'].astype(np.int64)
+    assert geometry['shape'] == img.shape[:2]
+    (sx, sy), (ox, oy) = geometry['scale'], geometry['offset']
+    ys, xs = np.mgrid[:img.shape[0], :img.shape[1]]
+    inside = (img[..., 0] > 0) & (img[..., 1] > 0)
+    np.testing.assert_array_equal(sx * (img[..., 0][inside] - 1) + ox,
+                                  xs[inside])
+    np.testing.assert_array_equal(sy * (img[..., 1][inside] - 1) + oy,
+                                  ys[inside])

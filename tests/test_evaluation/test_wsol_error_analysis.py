@@ -159,7 +159,8 @@ def test_metric_uses_the_best_box_in_all_mode():
         ori_shape=(40, 40))
     for mode, key in (('all', 'err_part'), ('largest', 'err_part'),
                       ('union', 'err_more')):
-        metric = WSOLMetric(error_analysis=True, box_mode=mode)
+        # the error cases use the fixed-threshold box rule
+        metric = WSOLMetric(error_analysis=True, loc_box_mode=mode)
         metric.process(None, [sample])
         result = metric.evaluate(1)
         assert result[f'wsol/{key}'] == 100.0, mode

@@ -1,9 +1,11 @@
 """PxAP / pIoU against a direct per-threshold computation."""
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
 import torch
+from mmengine.evaluator import Evaluator
 
 from mmwsol.registry import METRICS
 
@@ -172,27 +174,82 @@ def test_all_predicted_nothing_precision_is_null(tmp_path):
     assert curves['iou'] == [0.5, 0.]
 
 
-def test_nan_is_read_as_zero():
+@pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
+def test_invalid_map_is_an_empty_prediction(bad):
+    """A map with one non-finite value is evaluated as all zeros (not
+    value by value), counted and named in a warning."""
     mask = np.zeros((6, 6), np.uint8)
     mask[1:4, 1:4] = 1
     cam = np.linspace(0, 1, 36).reshape(6, 6)
-    with_nan = cam.copy()
-    with_nan[0, :3] = np.nan
-    zeroed = cam.copy()
-    zeroed[0, :3] = 0.
+    cam[0, 2] = bad
     results = []
-    for m in (with_nan, zeroed):
-        metric = METRICS.build(dict(type='WSOLMaskMetric'))
-        metric.process(None, [dict(gt_cam=torch.from_numpy(m),
-                                   gt_mask=torch.from_numpy(mask))])
-        results.append(metric.compute_metrics(metric.results))
+    with mock.patch(
+            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        for m in (cam, np.zeros((6, 6))):
+            metric = METRICS.build(dict(type='WSOLMaskMetric'))
+            metric.process(None, [dict(gt_cam=torch.from_numpy(m),
+                                       gt_mask=torch.from_numpy(mask),
+                                       img_path='bad.jpg')])
+            results.append(metric.compute_metrics(metric.results))
+    assert results[0].pop('mask_invalid_maps') == 1
+    assert results[1].pop('mask_invalid_maps') == 0
     assert results[0] == results[1]
+    assert log.call_count == 1 and 'bad.jpg' in log.call_args[0][0]
+
+
+def test_flagged_map_is_invalid():
+    mask = np.zeros((6, 6), np.uint8)
+    mask[1:4, 1:4] = 1
+    cam = np.zeros((6, 6))
+    cam[1:4, 1:4] = 1.
+    metric = METRICS.build(dict(type='WSOLMaskMetric'))
+    metric.process(None, [
+        dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=torch.tensor(False)),
+        dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=True)
+    ])
+    res = metric.compute_metrics(metric.results)
+    assert res['mask_invalid_maps'] == 1
+    # one perfect map, one empty: precision 1 at every t > 0, recall 1/2
+    assert res['pIoU'] == pytest.approx(50.)
+
+
+def test_box_and_mask_metrics_share_an_evaluator():
+    """Both count invalid maps under different keys (no name clash)."""
+    cam = np.zeros((6, 6))
+    cam[1:4, 1:4] = np.nan
+    sample = dict(gt_cam=cam, gt_mask=np.ones((6, 6), np.uint8),
+                  ori_gt_bboxes=np.array([[1., 1., 3., 3.]]),
+                  ori_shape=(6, 6))
+    evaluator = Evaluator([
+        METRICS.build(dict(type='WSOLMetric')),
+        METRICS.build(dict(type='WSOLMaskMetric', classification=False))
+    ])
+    evaluator.process([sample])
+    res = evaluator.evaluate(1)
+    assert res['wsol/invalid_maps'] == res['wsol/mask_invalid_maps'] == 1
+
+
+def test_untracked_pipeline_is_refused():
+    metric = METRICS.build(dict(type='WSOLMaskMetric'))
+    metric.dataset_meta = dict(wsol_untracked_transforms=[
+        dict(index=1, type='mmpretrain.ResizeEdge')
+    ])
+    with pytest.raises(ValueError, match=r"WSOLMaskMetric.*pipeline\[1\] "
+                       r"\(type 'mmpretrain.ResizeEdge'"):
+        metric.process(None, [dict(gt_cam=np.zeros((3, 3)),
+                                   gt_mask=np.ones((3, 3)))])
+    metric = METRICS.build(dict(type='WSOLMaskMetric'))
+    geometry = dict(scale=(1., 1.), offset=(0., 0.), shape=(3, 3),
+                    tracked=False)
+    with pytest.raises(ValueError, match=r'y\.jpg.*without updating'):
+        metric.process(None, [dict(gt_cam=np.zeros((3, 3)),
+                                   gt_mask=np.ones((3, 3)), img_id='y.jpg',
+                                   wsol_geometry=geometry)])
 
 
 @pytest.mark.parametrize('bad,match', [
     (1.5, r'\[0, 1\]'),
     (-0.1, r'\[0, 1\]'),
-    (np.inf, r'\[0, 1\]'),
 ])
 def test_out_of_range_map_names_the_image(bad, match):
     cam = np.full((3, 3), 0.5)

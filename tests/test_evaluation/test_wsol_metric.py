@@ -1,5 +1,6 @@
 """Tests of WSOLMetric (mmwsol.evaluation.metrics)."""
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -106,6 +107,7 @@ EXPECTED = {
     'gt_known_loc_best': 60.0,
     'top1_loc_best': 20.0,
     'top5_loc_best': 40.0,
+    'invalid_maps': 0,
 }
 
 
@@ -121,7 +123,8 @@ def test_hand_made_samples():
     assert set(result) == {f'wsol/{k}' for k in EXPECTED}
     for key, value in EXPECTED.items():
         assert result[f'wsol/{key}'] == pytest.approx(value, abs=1e-12), key
-        assert isinstance(result[f'wsol/{key}'], float)
+        assert isinstance(result[f'wsol/{key}'],
+                          int if key == 'invalid_maps' else float)
     assert THRESHOLDS[50] == 0.5
 
 
@@ -158,7 +161,7 @@ def test_largest_mode_names_and_values():
     cam[1:4, 1:4] = 1.0  # small blob: box [1, 1, 4, 4]
     cam[8:18, 8:18] = 1.0  # large blob: box [8, 8, 18, 18]
     samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 4, 4]], (20, 20))]
-    v2 = evaluate(WSOLMetric(), samples)
+    v2 = evaluate(WSOLMetric(loc_box_mode='all'), samples)
     v1 = evaluate(WSOLMetric(box_mode='largest'), samples)
     assert v2['wsol/MaxBoxAccV2'] == 100.0
     assert v2['wsol/gt_known_loc'] == 100.0
@@ -325,6 +328,8 @@ def test_bad_map_names_the_image():
 def test_invalid_arguments():
     with pytest.raises(ValueError):
         WSOLMetric(box_mode='biggest')
+    with pytest.raises(ValueError, match='loc_box_mode'):
+        WSOLMetric(loc_box_mode='biggest')
     with pytest.raises(ValueError):
         WSOLMetric(threshold_standard='mean')
     with pytest.raises(ValueError, match='percentages'):
@@ -365,7 +370,7 @@ def test_best_threshold_inside_the_curve():
 # ----------------------------------------------- samples without scores
 LOC_KEYS = ('MaxBoxAccV2', 'gt_known_loc', 'MaxBoxAccV2@30', 'MaxBoxAccV2@50',
             'MaxBoxAccV2@70', 'best_thr@30', 'best_thr@50', 'best_thr@70',
-            'gt_known_loc_best')
+            'gt_known_loc_best', 'invalid_maps')
 
 
 def without_scores(samples, drop_label=False):
@@ -416,12 +421,13 @@ def test_union_mode_names_and_values():
     cam[1:4, 1:4] = 1.0  # box [1, 1, 4, 4]
     cam[10:18, 10:18] = 1.0  # box [10, 10, 18, 18]
     samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 18, 18]], (20, 20))]
-    union = evaluate(WSOLMetric(box_mode='union'), samples)
+    union = evaluate(WSOLMetric(box_mode='union', loc_box_mode='union'),
+                     samples)
     assert union['wsol/MaxBoxAccUnion'] == 100.0
     assert union['wsol/MaxBoxAccUnion@70'] == 100.0
     assert union['wsol/gt_known_loc'] == 100.0
     assert union['wsol/top1_loc'] == 100.0
-    v2 = evaluate(WSOLMetric(), samples)
+    v2 = evaluate(WSOLMetric(loc_box_mode='all'), samples)
     # the larger blob: 81 / 324 = 0.25
     assert v2['wsol/MaxBoxAccV2@30'] == 0.0
     assert v2['wsol/gt_known_loc'] == 0.0
@@ -493,7 +499,230 @@ def test_distributed_with_options(options, scores):
     metrics = WSOLMetric(**options).compute_metrics(gathered[:len(samples)])
     assert {f'wsol/{k}': v for k, v in metrics.items()} == single
     for entry in gathered:
+        # 'loc_correct': the fixed-threshold box rule ('largest') differs
+        # from the sweep's in the union case
         assert set(entry) == {
             'gt_rank', 'num_classes', 'box_correct', 'fixed_correct',
-            'loc_error'
-        }
+            'loc_error', 'invalid_map', 'gt_off_map'
+        } | ({'loc_correct'} if options['box_mode'] == 'union' else set())
+
+
+# ------------------------------ box rule of the fixed-threshold numbers
+def two_blob_map():
+    """20 x 20: blob A [1, 1, 3, 3] at 1.0 (9 px), blob B [8, 8, 17, 17]
+    at 0.5 (u8 127, 100 px). For t < 0.5 both are foreground (the largest
+    contour is B), from t = 0.5 on only A."""
+    cam = np.zeros((20, 20))
+    cam[1:4, 1:4] = 1.0
+    cam[8:18, 8:18] = 0.5
+    return cam
+
+
+def box_rule_samples():
+    """S1: two blobs, GT = A, rank 0. S2: the nested two-level map (GT =
+    the outer block, correct for t < 0.5 under either rule), rank 1."""
+    return [
+        make_sample(two_blob_map(), 0, [0.7, 0.3], [[1, 1, 3, 3]], (20, 20),
+                    img_path='s1.jpg'),
+        make_sample(two_level_map(), 0, [0.3, 0.7], [[4, 4, 24, 24]],
+                    (32, 32), img_path='s2.jpg'),
+    ]
+
+
+def test_fixed_threshold_numbers_use_the_largest_region_by_default():
+    # Hand tallies. θ = 0.2 (level 51): S1 'largest' -> B (IoU 0), 'all'
+    # -> A among the boxes (IoU 1); S2 -> the outer block (IoU 1).
+    # Sweep at IoU 50: 'all': S1 at every t, S2 for t < 0.5 -> best 100 at
+    # t = 0 (both correct, top-1: S1). 'largest': S1 for t >= 0.5, S2 for
+    # t < 0.5 -> 50 everywhere, first best t = 0 where only S2 (rank 1)
+    # is correct.
+    largest = evaluate(WSOLMetric(), box_rule_samples())
+    assert largest['wsol/gt_known_loc'] == 50.0
+    assert largest['wsol/top1_loc'] == 0.0
+    assert largest['wsol/gt_known_loc_best'] == 50.0
+    assert largest['wsol/top1_loc_best'] == 0.0
+    # the sweep keeps its own rule (all contours): unchanged
+    assert largest['wsol/MaxBoxAccV2@50'] == 100.0
+
+    every = evaluate(WSOLMetric(loc_box_mode='all'), box_rule_samples())
+    assert every['wsol/gt_known_loc'] == 100.0
+    assert every['wsol/top1_loc'] == 50.0
+    assert every['wsol/gt_known_loc_best'] == 100.0
+    assert every['wsol/top1_loc_best'] == 50.0
+    assert every['wsol/MaxBoxAccV2@50'] == 100.0
+
+
+def test_best_form_has_its_own_best_threshold():
+    # S1 alone: 'largest' is correct from t = 0.5 on only
+    samples = box_rule_samples()[:1]
+    result = evaluate(WSOLMetric(), samples)
+    assert result['wsol/gt_known_loc'] == 0.0
+    assert result['wsol/gt_known_loc_best'] == 100.0
+    assert result['wsol/top1_loc_best'] == 100.0
+    union = evaluate(WSOLMetric(loc_box_mode='union'), samples)
+    # the union box [1, 1, 17, 17] (289 px) holds A: IoU 9 / 289 for
+    # t < 0.5, then A alone: IoU 1
+    assert union['wsol/gt_known_loc'] == 0.0
+    assert union['wsol/gt_known_loc_best'] == 100.0
+
+
+def test_error_analysis_uses_the_fixed_threshold_box_rule():
+    # S1 at θ = 0.2: 'largest' -> B [8, 8, 17, 17], away from A: Other;
+    # 'all' -> A: correct
+    samples = box_rule_samples()[:1]
+    largest = evaluate(WSOLMetric(error_analysis=True), samples)
+    assert largest['wsol/err_other'] == 100.0
+    every = evaluate(WSOLMetric(error_analysis=True, loc_box_mode='all'),
+                     samples)
+    assert every['wsol/err_other'] == 0.0
+    assert every['wsol/top1_loc'] == 100.0
+
+
+# ------------------------------------------------------- invalid maps
+def block_map(value=1.0):
+    cam = np.zeros((16, 16))
+    cam[4:12, 4:12] = value
+    return cam
+
+
+def block_samples():
+    """Three samples whose block map matches the GT box [4, 4, 11, 11]."""
+    return [
+        make_sample(block_map(), 0, [0.9, 0.1], [[4, 4, 11, 11]], (16, 16),
+                    img_path=f'{name}.jpg') for name in ('ok', 'nan', 'inf')
+    ]
+
+
+def test_invalid_maps_are_counted_and_evaluated_as_empty():
+    samples = block_samples()
+    samples[1]['gt_cam'][0, 0] = float('nan')  # one NaN pixel
+    samples[2]['gt_cam'][15, 15] = float('inf')
+    with mock.patch(
+            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        result = evaluate(WSOLMetric(), samples)
+    assert result['wsol/invalid_maps'] == 2
+    # the two invalid maps are all-zero maps: no box, not localized
+    assert result['wsol/gt_known_loc'] == pytest.approx(100 / 3)
+    assert result['wsol/MaxBoxAccV2'] == pytest.approx(100 / 3)
+    (message, ), kwargs = log.call_args
+    assert kwargs['level'] == 30
+    assert '2 of 3' in message and 'nan.jpg, inf.jpg' in message
+
+
+def test_flagged_maps_are_invalid():
+    samples = block_samples()
+    # the model's flag: the raw map held NaN, the stored map is zeros
+    samples[0]['gt_cam'] = torch.zeros(16, 16)
+    samples[0]['gt_cam_valid'] = False
+    samples[1]['gt_cam_valid'] = torch.tensor(True)
+    samples[2]['gt_cam_valid'] = torch.tensor(False)
+    with mock.patch(
+            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        result = evaluate(WSOLMetric(), samples)
+    assert result['wsol/invalid_maps'] == 2
+    # a flagged map is evaluated as zeros even if its values are finite
+    assert result['wsol/gt_known_loc'] == pytest.approx(100 / 3)
+    assert 'ok.jpg, inf.jpg' in log.call_args[0][0]
+
+
+def test_no_warning_without_invalid_maps():
+    with mock.patch(
+            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        result = evaluate(WSOLMetric(), block_samples())
+    assert result['wsol/invalid_maps'] == 0
+    log.assert_not_called()
+
+
+def test_invalid_maps_distributed():
+    samples = [s for _ in range(3) for s in block_samples()]
+    for sample in samples[::2]:
+        sample['gt_cam'][3, 3] = float('nan')
+    single = evaluate(WSOLMetric(), samples)
+    parts = []
+    for rank in range(2):
+        metric = WSOLMetric()
+        metric.process(None, samples[rank::2])
+        parts.append(metric.results)
+    gathered = [e for group in zip(*parts) for e in group] + parts[0][4:]
+    metrics = WSOLMetric().compute_metrics(gathered)
+    assert metrics['invalid_maps'] == single['wsol/invalid_maps'] == 5
+    assert {f'wsol/{k}': v for k, v in metrics.items()} == single
+
+
+# ----------------------------------------------------------- geometry
+def test_pipeline_geometry_is_used_for_the_gt_boxes():
+    """Original 500 x 400 image, ResizeEdge(256) (scale 0.64) then
+    CenterCrop(224) (offset 48, 16): GT [301, 101, 449, 349] ->
+    [floor(192.64 - 48), floor(64.64 - 16), floor(287.36 - 48) -> 223,
+    floor(223.36 - 16)] = [144, 48, 223, 207]. The community rescaling
+    would give [134, 56, 201, 195] (IoU 8120 / 14200 = 0.57 with it)."""
+    cam = np.zeros((224, 224))
+    cam[48:208, 144:224] = 1.0
+    geometry = dict(scale=(0.64, 0.64), offset=(-48.0, -16.0),
+                    shape=(224, 224), tracked=True)
+    sample = make_sample(cam, 0, [0.9, 0.1], [[301, 101, 449, 349]],
+                         (400, 500), wsol_geometry=geometry)
+    result = evaluate(WSOLMetric(), [sample])
+    assert result['wsol/MaxBoxAccV2@70'] == 100.0
+    assert result['wsol/gt_known_loc'] == 100.0
+    # without the record: the community boxes, IoU 0.57
+    sample.pop('wsol_geometry')
+    result = evaluate(WSOLMetric(), [sample])
+    assert result['wsol/MaxBoxAccV2@50'] == 100.0
+    assert result['wsol/MaxBoxAccV2@70'] == 0.0
+
+
+def test_plain_resize_geometry_keeps_the_community_boxes():
+    rng = np.random.default_rng(3)
+    samples = random_samples(rng, 6)
+    plain = evaluate(WSOLMetric(), samples)
+    for sample in samples:
+        (h, w), (mh, mw) = sample['ori_shape'], sample['gt_cam'].shape
+        sample['wsol_geometry'] = dict(scale=(mw / w, mh / h),
+                                       offset=(0.0, 0.0), shape=(mh, mw),
+                                       tracked=True)
+    assert evaluate(WSOLMetric(), samples) == plain
+
+
+def test_gt_boxes_cropped_away_count_as_misses():
+    cam = np.zeros((224, 224))
+    cam[0:100, 0:100] = 1.0
+    geometry = dict(scale=(0.64, 0.64), offset=(-48.0, -16.0),
+                    shape=(224, 224), tracked=True)
+    # x1 = floor(60 * 0.64 - 48) = -10: left of the crop
+    samples = [
+        make_sample(cam, 0, [0.9, 0.1], [[0, 0, 60, 300]], (400, 500),
+                    wsol_geometry=geometry, img_path='gone.jpg'),
+        make_sample(cam, 0, [0.9, 0.1], [[100, 30, 230, 180]], (400, 500),
+                    wsol_geometry=geometry, img_path='kept.jpg'),
+    ]
+    with mock.patch('mmwsol.evaluation.metrics.wsol_metric.print_log') as log:
+        result = evaluate(WSOLMetric(error_analysis=True), samples)
+    # kept: [floor(64 - 48), floor(19.2 - 16), floor(147.2 - 48),
+    # floor(115.2 - 16)] = [16, 3, 99, 99] vs the box [0, 0, 99, 99]:
+    # IoU 84 * 97 / 10000 = 0.81
+    assert result['wsol/MaxBoxAccV2@70'] == 50.0
+    assert result['wsol/gt_known_loc'] == 50.0
+    assert result['wsol/err_other'] == 50.0
+    assert 'gone.jpg' in log.call_args[0][0]
+
+
+def test_untracked_geometry_is_refused():
+    sample = make_sample(block_map(), 0, [0.9, 0.1], [[4, 4, 11, 11]],
+                         (16, 16), img_path='x.jpg',
+                         wsol_geometry=dict(scale=(1., 1.), offset=(0., 0.),
+                                            shape=(16, 16), tracked=False))
+    with pytest.raises(ValueError, match=r'x\.jpg.*without updating'):
+        WSOLMetric().process(None, [sample])
+    sample['wsol_geometry'] = dict(scale=(1., 1.), offset=(0., 0.),
+                                   shape=(20, 16), tracked=True)
+    with pytest.raises(ValueError, match=r'x\.jpg.*\(16, 16\).*\(20, 16\)'):
+        WSOLMetric().process(None, [sample])
+    metric = WSOLMetric()
+    metric.dataset_meta = dict(wsol_untracked_transforms=[
+        dict(index=2, type='mmpretrain.RandomResizedCrop')
+    ])
+    with pytest.raises(ValueError,
+                       match=r"pipeline\[2\] \(type 'mmpretrain.Random"
+                       r"ResizedCrop'.*test_dataloader.dataset.pipeline\[2\]"):
+        metric.process(None, block_samples())

@@ -6,6 +6,7 @@ import torch
 from mmpretrain.datasets.transforms import PackInputs
 
 from mmwsol.registry import TRANSFORMS
+from .geometry import GEOMETRY_KEY, check_geometry_shape
 
 
 def to_float_boxes(bboxes) -> torch.Tensor:
@@ -39,6 +40,11 @@ class PackWSOLInputs(PackInputs):
       differs from the image's raises a ``ValueError``: some transform of
       the pipeline did not update it (mmpretrain's ``ResizeEdge`` and
       ``RandomResizedCrop`` update neither masks nor boxes).
+    - ``wsol_geometry``: the geometry record of the pipeline (a dict, see
+      :mod:`mmwsol.datasets.transforms.geometry`), with ``tracked`` False
+      when the image's size differs from the recorded one (a transform
+      changed the image without updating the record). It is a data field,
+      so ``meta_keys`` cannot drop it.
 
     Args:
         input_key (str): Key of the model input. Defaults to ``'img'``.
@@ -50,6 +56,7 @@ class PackWSOLInputs(PackInputs):
     """
 
     DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + ('img_id', )
+    wsol_geometry = 'none'
 
     def __init__(self,
                  input_key: str = 'img',
@@ -84,4 +91,7 @@ class PackWSOLInputs(PackInputs):
                     f'{img.shape[:2]}; a transform of the pipeline does not '
                     'update gt_seg_map')
             data_sample.set_field(torch.from_numpy(seg_map), 'gt_mask')
+        geometry = check_geometry_shape(results)
+        if geometry is not None:
+            data_sample.set_field(geometry, GEOMETRY_KEY)
         return packed

@@ -9,6 +9,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms import LoadImageFromFile as MMCV_LoadImageFromFile
 
 from mmwsol.registry import TRANSFORMS
+from .geometry import GEOMETRY_KEY, init_geometry
 
 #: Values of ``gt_seg_map``.
 SEG_BACKGROUND = 0
@@ -110,6 +111,8 @@ class LoadImageFromFile(MMCV_LoadImageFromFile):
     same as MMCV's (including ``ignore_empty``).
     """
 
+    wsol_geometry = 'none'
+
     def transform(self, results: dict) -> Optional[dict]:
         """Load the image of ``results['img_path']``.
 
@@ -168,6 +171,7 @@ class LoadWSOLAnnotations(BaseTransform):
 
     - ori_gt_bboxes
     - gt_seg_map
+    - wsol_geometry
 
     Args:
         with_bbox (bool): Whether to check and copy the boxes.
@@ -178,6 +182,8 @@ class LoadWSOLAnnotations(BaseTransform):
         backend_args (dict, optional): File backend arguments of MMEngine,
             for the masks. Defaults to None.
     """
+
+    wsol_geometry = 'none'
 
     def __init__(self,
                  with_bbox: bool = True,
@@ -268,6 +274,7 @@ class LoadWSOLAnnotations(BaseTransform):
             self._load_bboxes(results, width, height)
         if self.with_mask:
             self._load_masks(results, width, height)
+        results[GEOMETRY_KEY] = init_geometry(height, width)
         return results
 
     def __repr__(self) -> str:

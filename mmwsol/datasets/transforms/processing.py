@@ -12,11 +12,15 @@ registered in mmwsol's scope under the same names, so that configs with
 - ``CenterCrop`` and ``RandomCrop``: shift the boxes, clip them to
   ``[0, w - 1] x [0, h - 1]`` of the crop and **drop** the boxes that have
   no pixel inside the crop; crop ``gt_seg_map`` alike.
+- ``Resize``: MMCV's, which is right as it is: it scales the coordinates
+  (``x * new_w / w``, the rescaling of the reference evaluation before its
+  integer truncation) and resizes ``gt_seg_map`` with nearest neighbour.
+- ``ResizeEdge``: mmpretrain's, which resizes the image only; this one also
+  scales ``gt_bboxes`` and resizes ``gt_seg_map`` (nearest neighbour).
 
-``ori_gt_bboxes`` is never touched. MMCV's ``Resize`` is right as it is: it
-scales the coordinates (``x * new_w / w``, the rescaling of the reference
-evaluation before its integer truncation) and resizes ``gt_seg_map`` with
-nearest neighbour.
+``ori_gt_bboxes`` is never touched. All five update the geometry record
+``wsol_geometry`` (see :mod:`.geometry`), from which the metrics place the
+original GT boxes on the maps.
 """
 import math
 from typing import Optional, Tuple, Union
@@ -25,9 +29,12 @@ import mmcv
 import numpy as np
 from mmcv.transforms import CenterCrop as MMCV_CenterCrop
 from mmcv.transforms import RandomFlip as MMCV_RandomFlip
+from mmcv.transforms import Resize as MMCV_Resize
 from mmpretrain.datasets.transforms import RandomCrop as MMPRE_RandomCrop
+from mmpretrain.datasets.transforms import ResizeEdge as MMPRE_ResizeEdge
 
 from mmwsol.registry import TRANSFORMS
+from .geometry import record_crop, record_flip, record_resize
 
 
 def crop_bboxes(bboxes: np.ndarray, x_offset: float, y_offset: float,
@@ -115,6 +122,7 @@ class RandomCrop(MMPRE_RandomCrop):
       ``padding`` and constant ``pad_if_needed`` borders become background
       (0); the other ``padding_mode`` s pad it like the image.
     - ``img_shape`` is ``(h, w)`` (mmpretrain stores the 3-element shape).
+    - the geometry record ``wsol_geometry`` is updated.
 
     Args:
         crop_size (int | Sequence): ``(h, w)`` of the crop, or one int.
@@ -123,6 +131,8 @@ class RandomCrop(MMPRE_RandomCrop):
         pad_val (Number | Sequence[Number]): As mmpretrain's. Defaults to 0.
         padding_mode (str): As mmpretrain's. Defaults to ``'constant'``.
     """
+
+    wsol_geometry = 'tracked'
 
     def _pad(self, img: np.ndarray, seg_map: Optional[np.ndarray]) -> Tuple:
         """Pad image and seg map as mmpretrain pads the image.
@@ -175,6 +185,7 @@ class RandomCrop(MMPRE_RandomCrop):
         img = mmcv.imcrop(img, window)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
+        record_crop(results, offset_w - left, offset_h - top)
         if seg_map is not None:
             results['gt_seg_map'] = mmcv.imcrop(seg_map, window)
         if results.get('gt_bboxes') is not None:
@@ -194,8 +205,18 @@ class CenterCrop(MMCV_CenterCrop):
     to ``[0, w]``) and boxes with no pixel in the crop are dropped (MMCV
     keeps them as degenerate boxes on the border). With
     ``clip_object_border=False`` MMCV's behaviour is kept. ``ori_gt_bboxes``
-    is not touched. Arguments are MMCV's.
+    is not touched; the geometry record ``wsol_geometry`` is updated (an
+    ``auto_pad`` pads on the right and bottom only, which moves no pixel).
+    Arguments are MMCV's.
     """
+
+    wsol_geometry = 'tracked'
+
+    def _crop_img(self, results: dict, bboxes: np.ndarray) -> None:
+        """Crop the image to the window ``bboxes`` and record the crop."""
+        super()._crop_img(results, bboxes)
+        if results.get('img') is not None:
+            record_crop(results, float(bboxes[0]), float(bboxes[1]))
 
     def _crop_bboxes(self, results: dict, bboxes: np.ndarray) -> None:
         """Update the boxes for the crop window ``bboxes`` (x1, y1, x2, y2).
@@ -217,11 +238,69 @@ class RandomFlip(MMCV_RandomFlip):
     Boxes map ``x`` to ``w - 1 - x`` (MMCV: ``w - x``), so they stay the
     boxes of the flipped ``gt_seg_map``. Everything else (arguments,
     ``flip`` and ``flip_direction`` keys, image and seg map flipping) is
-    MMCV's. ``ori_gt_bboxes`` is not touched.
+    MMCV's. ``ori_gt_bboxes`` is not touched; the geometry record
+    ``wsol_geometry`` is updated.
     """
+
+    wsol_geometry = 'tracked'
+
+    def _flip(self, results: dict) -> None:
+        """Flip as MMCV does and record the flip."""
+        super()._flip(results)
+        record_flip(results, results['flip_direction'])
 
     def _flip_bbox(self, bboxes: np.ndarray, img_shape: Tuple[int, int],
                    direction: str) -> np.ndarray:
         """Flip (N, 4) pixel-inclusive boxes in an image of ``(h, w)``."""
         height, width = img_shape[:2]
         return flip_bboxes(bboxes, width, height, direction)
+
+
+@TRANSFORMS.register_module()
+class Resize(MMCV_Resize):
+    """MMCV's ``Resize`` that also updates the geometry record.
+
+    Image, ``gt_bboxes`` (``x * new_w / w``) and ``gt_seg_map`` (nearest
+    neighbour) are resized as by MMCV; ``wsol_geometry`` records the scale
+    factors. Arguments are MMCV's.
+    """
+
+    wsol_geometry = 'tracked'
+
+    def transform(self, results: dict) -> dict:
+        """Resize as MMCV does and record the scale factors."""
+        results = super().transform(results)
+        record_resize(results, *results['scale_factor'])
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeEdge(MMPRE_ResizeEdge):
+    """mmpretrain's ``ResizeEdge`` that also resizes boxes and masks.
+
+    The image is resized as by mmpretrain (one edge to ``scale``, the other
+    in proportion, truncated). Additionally ``gt_bboxes`` are scaled like
+    MMCV's ``Resize`` scales them (``x * new_w / w``), ``gt_seg_map`` is
+    resized with nearest neighbour to the image size (as MMCV's ``Resize``
+    does) and ``wsol_geometry`` records the scale factors. Arguments are
+    mmpretrain's.
+    """
+
+    wsol_geometry = 'tracked'
+
+    def transform(self, results: dict) -> dict:
+        """Resize the image, the boxes and the seg map."""
+        results = super().transform(results)
+        w_scale, h_scale = results['scale_factor']
+        if results.get('gt_bboxes') is not None:
+            bboxes = np.asarray(results['gt_bboxes'], dtype=np.float32)
+            results['gt_bboxes'] = (bboxes.reshape(-1, 4) * np.array(
+                [w_scale, h_scale, w_scale, h_scale], dtype=np.float32))
+        if results.get('gt_seg_map') is not None:
+            results['gt_seg_map'] = mmcv.imresize(
+                results['gt_seg_map'],
+                results['scale'],
+                interpolation='nearest',
+                backend=self.backend)
+        record_resize(results, w_scale, h_scale)
+        return results

@@ -2,10 +2,9 @@
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from mmwsol.registry import METRICS
@@ -13,56 +12,37 @@ from ..functional import (cam_thresholds, mask_score_histograms,
                           peak_iou_from_histograms, pixel_histogram_edges,
                           pxap_from_histograms)
 from ..functional.pxap import pixel_curves_at_thresholds
+from .sample_inputs import (check_pipeline_geometry, check_sample_geometry,
+                            read_gt_cam, sample_name, short_name, to_numpy,
+                            warn_invalid_maps)
 
 
-def _to_numpy(value: Any) -> np.ndarray:
-    """A tensor (any device/dtype), array or sequence as numpy."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
-        if value.is_floating_point() and value.dtype not in (torch.float32,
-                                                             torch.float64):
-            value = value.float()
-        return value.numpy()
-    return np.asarray(value)
+def check_mask_scoremap(sample: dict,
+                        name: str = 'A sample') -> Tuple[np.ndarray, bool]:
+    """The checked float64 map of a sample for the pixel metric.
 
-
-def _sample_name(sample: dict) -> str:
-    """A readable name of a sample for error messages."""
-    for key in ('img_path', 'img_id', 'sample_idx'):
-        if sample.get(key) is not None:
-            return f'Sample {key}={sample[key]!r}'
-    return 'A sample'
-
-
-def check_mask_scoremap(cam: Any, name: str = 'A sample') -> np.ndarray:
-    """Check a score map for the pixel metric and return it as float64.
-
-    NaN values are read as 0 (as the box metric does: an all-NaN map is an
-    empty prediction); infinite values and values outside ``[0, 1]`` are
-    errors, because ``np.histogram`` would silently drop or misplace them.
+    An invalid map (a NaN / inf value, or ``gt_cam_valid`` False) is
+    returned as all zeros, an empty prediction, with ``valid`` False.
+    Finite values outside ``[0, 1]`` are errors, because ``np.histogram``
+    would silently drop or misplace them.
 
     Args:
-        cam (Any): The map, shape ``(H, W)`` or ``(1, H, W)``.
+        sample (dict): The sample, with ``gt_cam`` (``(H, W)`` or
+            ``(1, H, W)``) and optionally ``gt_cam_valid``.
         name (str): Name of the sample for error messages.
 
     Returns:
-        np.ndarray: float64 ``(H, W)`` map in ``[0, 1]``.
+        tuple[np.ndarray, bool]: float64 ``(H, W)`` map in ``[0, 1]`` and
+        whether it was valid.
 
     Raises:
         ValueError: On a wrong dimensionality or a value outside ``[0, 1]``.
     """
-    cam = _to_numpy(cam)
-    if cam.ndim == 3 and cam.shape[0] == 1:
-        cam = cam[0]
-    if cam.ndim != 2:
-        raise ValueError(f'{name}: gt_cam must have shape (H, W), got '
-                         f'{tuple(cam.shape)}.')
-    cam = np.nan_to_num(cam.astype(np.float64), nan=0.,
-                        posinf=np.inf, neginf=-np.inf)
+    cam, valid = read_gt_cam(sample, name)
     if cam.size and (cam.min() < 0 or cam.max() > 1):
         raise ValueError(f'{name}: gt_cam must have values in [0, 1], got '
                          f'the range [{cam.min()}, {cam.max()}].')
-    return cam
+    return cam, valid
 
 
 def _compact_counts(hist: np.ndarray, num_pixels: int) -> np.ndarray:
@@ -94,14 +74,20 @@ class WSOLMaskMetric(BaseMetric):
     - ``top1_cls``: top-1 classification accuracy, when labels are known
       and ``classification`` is True (switch it off when a box metric in
       the same evaluator already reports it).
+    - ``mask_invalid_maps``: the number of invalid maps (a NaN / inf value,
+      or flagged ``gt_cam_valid=False`` by the model), evaluated as empty
+      predictions (all zeros) and named in a warning (the first five).
 
     Each sample needs ``gt_cam`` ((H, W) in ``[0, 1]``) and ``gt_mask``
     ((H, W) uint8: 1 foreground, 0 background, 255 ignore, at the map size).
-    NaN map values are read as 0 (like :class:`WSOLMetric`; an all-NaN map
-    is an empty prediction); infinite or out-of-range values, a map of
-    another shape than its mask and a map that is not 2-D raise a
-    ``ValueError`` naming the sample. A dataset without any foreground pixel
-    raises a ``ValueError`` (PxAP is undefined).
+    Values outside ``[0, 1]``, a map of another shape than its mask and a
+    map that is not 2-D raise a ``ValueError`` naming the sample. A dataset
+    without any foreground pixel raises a ``ValueError`` (PxAP is
+    undefined). The masks come through the test pipeline, so they are in
+    the geometry of the maps; as :class:`WSOLMetric`, the metric refuses a
+    dataset whose pipeline moves pixels without a geometry record
+    (``wsol_untracked_transforms`` in its metainfo) and a sample whose
+    record is broken.
 
     A sample keeps only its two histograms (O(thresholds), stored as
     ``uint16`` for maps up to 65535 pixels), so distributed evaluation
@@ -149,20 +135,22 @@ class WSOLMaskMetric(BaseMetric):
             data_batch (Any): Unused.
             data_samples (Sequence[dict]): Predictions with annotations.
         """
+        check_pipeline_geometry(self.dataset_meta, 'WSOLMaskMetric')
         for sample in data_samples:
             self.results.append(self._process_sample(sample))
 
     def _process_sample(self, sample: dict) -> dict:
         """The compact entry of one sample: its two histograms."""
-        name = _sample_name(sample)
+        name = sample_name(sample)
         if sample.get('gt_mask') is None:
             raise KeyError(
                 f'{name} has no `gt_mask`: WSOLMaskMetric needs mask '
                 'annotations (a mask localization file and PackWSOLInputs).')
         if sample.get('gt_cam') is None:
             raise KeyError(f'{name} has no `gt_cam` map')
-        cam = check_mask_scoremap(sample['gt_cam'], name)
-        mask = _to_numpy(sample['gt_mask']).astype(np.uint8)
+        cam, valid = check_mask_scoremap(sample, name)
+        check_sample_geometry(sample, name, cam.shape)
+        mask = to_numpy(sample['gt_mask']).astype(np.uint8)
         if mask.ndim == 3 and mask.shape[0] == 1:
             mask = mask[0]
         try:
@@ -170,11 +158,12 @@ class WSOLMaskMetric(BaseMetric):
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
         entry = dict(fg=_compact_counts(fg, cam.size),
-                     bg=_compact_counts(bg, cam.size))
+                     bg=_compact_counts(bg, cam.size),
+                     invalid_map=None if valid else short_name(sample))
         if self.classification and sample.get('pred_score') is not None \
                 and sample.get('gt_label') is not None:
-            score = _to_numpy(sample['pred_score'])
-            label = int(_to_numpy(sample['gt_label']).reshape(-1)[0])
+            score = to_numpy(sample['pred_score'])
+            label = int(to_numpy(sample['gt_label']).reshape(-1)[0])
             entry['top1'] = bool(int(score.argmax()) == label)
         return entry
 
@@ -198,6 +187,8 @@ class WSOLMaskMetric(BaseMetric):
         tops = [r['top1'] for r in results if 'top1' in r]
         if tops:
             metrics['top1_cls'] = float(np.mean(tops) * 100)
+        metrics['mask_invalid_maps'] = warn_invalid_maps(
+            'WSOLMaskMetric', [r.get('invalid_map') for r in results])
         if self.curves_file:
             self.write_curves(self.curves_file, fg, bg, metrics,
                               len(results))

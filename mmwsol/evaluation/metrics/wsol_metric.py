@@ -1,19 +1,21 @@
 """Box-based WSOL metric: classification, GT-known / Top-k Loc, MaxBoxAcc."""
-import json
-import os
-import os.path as osp
 from numbers import Number
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from mmwsol.registry import METRICS
-from ..functional import (BOX_MODES, THRESHOLD_STANDARDS, best_box,
-                          box_accuracy_curves, box_correctness, box_iou,
-                          cam_thresholds, error_rates, fixed_threshold_boxes,
-                          localization_error, max_box_accuracy, rescale_boxes)
+from ..functional import (BOX_MODES, LOC_OTHER, THRESHOLD_STANDARDS,
+                          best_box, box_accuracy_curves, box_correctness,
+                          box_iou, cam_thresholds, error_rates,
+                          fixed_threshold_boxes, localization_error)
+from .sample_inputs import (check_pipeline_geometry, check_sample_geometry,
+                            gt_boxes_on_map, read_class_rank, read_gt_cam,
+                            read_ori_boxes, sample_name, short_name, to_numpy,
+                            warn_invalid_maps)
+from .wsol_summary import summarize, write_json
 
 #: Name of the main number of each box mode.
 MAIN_KEYS = {
@@ -43,7 +45,8 @@ class WSOLMetric(BaseMetric):
     ``np.arange(0, 1, cam_curve_interval)``, boxes are drawn around the
     contours of the foreground and an image counts as localised at IoU
     threshold ``δ`` if the best IoU between any of its boxes and any GT box
-    (rescaled to the map with ``int(x * W / w)``) is ``>= δ / 100``. The
+    (rescaled to the map with ``int(x * W / w)``, see "Geometry" below) is
+    ``>= δ / 100``. The
     boxes of all thresholds come from an exact fast path (equal to tracing
     OpenCV contours threshold by threshold), so ``cam_curve_interval=0.001``
     is practical.
@@ -56,8 +59,9 @@ class WSOLMetric(BaseMetric):
     - ``top{k}_cls`` (for each ``k`` in ``topk`` with ``k <= K`` classes):
       Top-k classification accuracy ("Top-1 Cls", "Top-5 Cls").
     - ``gt_known_loc``: "GT-known Loc" at the fixed threshold ``threshold``
-      (standard ``threshold_standard``): the GT-class map's box reaches IoU
-      ``loc_iou_threshold`` (50).
+      (standard ``threshold_standard``): the GT-class map's box, by the box
+      rule ``loc_box_mode`` (default: the box of the largest connected
+      region, as the papers), reaches IoU ``loc_iou_threshold`` (50).
     - ``top{k}_loc``: "Top-1 Loc" / "Top-5 Loc" at the fixed threshold: the
       GT class is among the top-k predictions *and* the GT-known box is
       correct.
@@ -69,9 +73,11 @@ class WSOLMetric(BaseMetric):
       ``box_mode='largest'``).
     - ``best_thr@{δ}``: the CAM threshold reaching ``{main}@{δ}`` (the
       smallest one on ties).
-    - ``gt_known_loc_best``: GT-known Loc at the best CAM threshold for IoU
-      ``loc_iou_threshold`` (equal to ``{main}@50``).
+    - ``gt_known_loc_best``: GT-known Loc (box rule ``loc_box_mode``) at
+      the CAM threshold that is best for it at IoU ``loc_iou_threshold``
+      (equal to ``{main}@50`` only when ``loc_box_mode == box_mode``).
     - ``top{k}_loc_best``: Top-k Loc at that same CAM threshold.
+    - ``invalid_maps``: the number of invalid maps (see below).
     - with ``error_analysis=True``, SPA's error cases (Pan et al., CVPR
       2021, appendix, Algorithm 1) at the fixed threshold, see
       :mod:`~mmwsol.evaluation.functional.error_analysis`: ``err_cls``
@@ -82,7 +88,11 @@ class WSOLMetric(BaseMetric):
     Each sample (a dict, as MMEngine passes data samples to metrics) needs:
 
     - ``gt_cam``: the localization map of the GT class, shape (H, W), values
-      in ``[0, 1]`` (network input size, e.g. 224 x 224). NaN is read as 0.
+      in ``[0, 1]`` (network input size, e.g. 224 x 224). A map holding a
+      NaN / inf value, or flagged ``gt_cam_valid=False`` by the model (its
+      raw map held one before normalisation), is invalid: it is evaluated
+      as an empty prediction (all zeros), counted in ``invalid_maps`` and
+      named in a warning (the first five).
     - ``ori_gt_bboxes``: GT boxes ``[x0, y0, x1, y1]`` in original image
       coordinates, shape (N, 4), N >= 1.
     - ``ori_shape``: ``(h, w)`` of the original image.
@@ -93,6 +103,19 @@ class WSOLMetric(BaseMetric):
       ``{main}@{δ}``, ``best_thr@{δ}``, ``gt_known_loc_best``, and the error
       cases other than ``err_cls``); all samples of an evaluation must then
       lack it.
+    - ``wsol_geometry`` (optional, packed by ``PackWSOLInputs``): where the
+      test pipeline put the original pixels.
+
+    Geometry: without a geometry record, or when the pipeline only resized
+    the whole image (the community protocol), GT boxes are rescaled from
+    the original ones with ``int(x * W / w)``. Otherwise (e.g.
+    ``ResizeEdge`` + ``CenterCrop``) each coordinate becomes
+    ``floor(s * x + o)`` with the recorded scale and offset, boxes are
+    clipped to the map and dropped when no pixel of them is on it; an image
+    whose GT boxes are all off the map counts as not localized (with a
+    warning). A dataset whose pipeline holds a transform that moves pixels
+    without a record (``wsol_untracked_transforms`` in its metainfo) is
+    refused with an error naming the transform.
 
     Only a compact entry is kept per sample (the rank of the GT class, the
     packed correctness bits, the fixed-threshold result and the error case),
@@ -108,8 +131,13 @@ class WSOLMetric(BaseMetric):
         box_mode (str): ``'all'`` keeps a box per contour, holes included
             (MaxBoxAccV2); ``'largest'`` keeps the contour of largest area
             (MaxBoxAcc, V1); ``'union'`` keeps one box around the whole
-            foreground (SPA's evaluation). Used for the fixed-threshold
-            numbers too. Defaults to 'all'.
+            foreground. The rule of the threshold sweep (MaxBoxAcc).
+            Defaults to 'all'.
+        loc_box_mode (str): The box rule of the fixed-threshold numbers
+            (GT-known, Top-k Loc, their ``_best`` forms, the error
+            analysis), same choices. Defaults to 'largest': the box of the
+            largest connected region, the rule of CAM and of most papers'
+            Top-1 / GT-known Loc (SPA's code uses ``'union'``).
         threshold (float): Fixed threshold θ of ``gt_known_loc`` and
             ``top{k}_loc``. Defaults to 0.2 (the CAM convention of 20 % of
             the map's maximum, also Rethinking CAM's default ``loc_threshold``
@@ -159,6 +187,7 @@ class WSOLMetric(BaseMetric):
                  iou_thresholds: Sequence[float] = (30, 50, 70),
                  cam_curve_interval: float = 0.01,
                  box_mode: str = 'all',
+                 loc_box_mode: str = 'largest',
                  threshold: float = 0.2,
                  threshold_standard: str = 'max',
                  percentile: float = 90,
@@ -169,9 +198,11 @@ class WSOLMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if box_mode not in BOX_MODES:
-            raise ValueError(f'Unknown box_mode {box_mode!r}, choose from '
-                             f'{BOX_MODES}.')
+        for key, mode in (('box_mode', box_mode),
+                          ('loc_box_mode', loc_box_mode)):
+            if mode not in BOX_MODES:
+                raise ValueError(f'Unknown {key} {mode!r}, choose from '
+                                 f'{BOX_MODES}.')
         if threshold_standard not in THRESHOLD_STANDARDS:
             raise ValueError(f'Unknown threshold_standard '
                              f'{threshold_standard!r}, choose from '
@@ -189,6 +220,7 @@ class WSOLMetric(BaseMetric):
         self.cam_curve_interval = cam_curve_interval
         self.thresholds = cam_thresholds(cam_curve_interval)
         self.box_mode = box_mode
+        self.loc_box_mode = loc_box_mode
         self.threshold = float(threshold)
         self.threshold_standard = threshold_standard
         self.percentile = percentile
@@ -199,11 +231,14 @@ class WSOLMetric(BaseMetric):
         self.curves_file = curves_file
         self.main_key = MAIN_KEYS[box_mode]
         # The IoU rows stored per sample: the MaxBoxAcc ones, then the
-        # localization IoU if it is not among them.
+        # localization IoU if it is not among them. With another box rule
+        # for the fixed-threshold numbers, their row is computed apart.
         self._iou_rows = list(self.iou_thresholds)
-        if loc_iou_threshold not in self._iou_rows:
-            self._iou_rows.append(loc_iou_threshold)
-        self._loc_row = self._iou_rows.index(loc_iou_threshold)
+        self._loc_row: Optional[int] = None
+        if loc_box_mode == box_mode:
+            if loc_iou_threshold not in self._iou_rows:
+                self._iou_rows.append(loc_iou_threshold)
+            self._loc_row = self._iou_rows.index(loc_iou_threshold)
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Turn a batch of samples into compact per-sample entries.
@@ -213,12 +248,13 @@ class WSOLMetric(BaseMetric):
             data_samples (Sequence[dict]): The predicted samples, see the
                 class docstring for the keys.
         """
+        check_pipeline_geometry(self.dataset_meta, 'WSOLMetric')
         for sample in data_samples:
             entry = self._process_sample(sample)
             if self.results and (self.results[0]['gt_rank'] is None) != \
                     (entry['gt_rank'] is None):
                 raise ValueError(
-                    f'{_sample_name(sample)} '
+                    f'{sample_name(sample)} '
                     f'{"lacks" if entry["gt_rank"] is None else "has"} '
                     "'pred_score' unlike the samples before it; WSOLMetric "
                     'evaluates either all samples with class scores or all '
@@ -226,7 +262,7 @@ class WSOLMetric(BaseMetric):
             self.results.append(entry)
 
     def _process_sample(self, sample: dict) -> dict:
-        name = _sample_name(sample)
+        name = sample_name(sample)
         for key in ('gt_cam', 'ori_gt_bboxes', 'ori_shape'):
             if sample.get(key) is None:
                 raise ValueError(
@@ -235,70 +271,61 @@ class WSOLMetric(BaseMetric):
                     'and the original shape into the data sample), and '
                     'pred_score with gt_label for the classification '
                     'numbers.')
-        rank = num_classes = None
-        if sample.get('pred_score') is not None:
-            if sample.get('gt_label') is None:
-                raise ValueError(f"{name} has 'pred_score' but no "
-                                 "'gt_label'; the classification numbers "
-                                 'need the GT class.')
-            scores = _to_numpy(sample['pred_score']).reshape(-1)
-            label = _to_numpy(sample['gt_label']).reshape(-1)
-            if label.size != 1:
-                raise ValueError(f'{name}: WSOLMetric needs exactly one GT '
-                                 f'label, got {label.tolist()}.')
-            label = int(label[0])
-            if not 0 <= label < scores.size:
-                raise ValueError(f'{name}: GT label {label} is outside the '
-                                 f'{scores.size} predicted classes.')
-            rank = _gt_rank(scores, label)
-            num_classes = int(scores.size)
-        cam = _to_numpy(sample['gt_cam'])
-        if cam.ndim == 3 and cam.shape[0] == 1:
-            cam = cam[0]
-        if cam.ndim != 2:
-            raise ValueError(f'{name}: gt_cam must have shape (H, W), got '
-                             f'{tuple(cam.shape)}.')
-        ori_boxes = _to_numpy(sample['ori_gt_bboxes'])
-        if ori_boxes.size == 0:
-            raise ValueError(f'{name} has no GT box; box-based WSOL '
-                             'evaluation needs at least one per image.')
-        if ori_boxes.ndim not in (1, 2) or ori_boxes.shape[-1] != 4:
-            raise ValueError(f'{name}: ori_gt_bboxes must have shape (N, 4), '
-                             f'got {tuple(ori_boxes.shape)}.')
-        ori_boxes = ori_boxes.reshape(-1, 4)
-        if ((ori_boxes < 0).any() or (ori_boxes[:, 2] < ori_boxes[:, 0]).any()
-                or (ori_boxes[:, 3] < ori_boxes[:, 1]).any()):
-            raise ValueError(f'{name}: GT boxes must be [x0, y0, x1, y1] '
-                             'with 0 <= x0 <= x1 and 0 <= y0 <= y1, got '
-                             f'{ori_boxes.tolist()}.')
-        ori_shape = tuple(int(v) for v in _to_numpy(sample['ori_shape'])[:2])
-        gt_boxes = rescale_boxes(ori_boxes, ori_shape, cam.shape)
-
+        rank, num_classes = read_class_rank(sample, name)
+        cam, valid = read_gt_cam(sample, name)
+        geometry = check_sample_geometry(sample, name, cam.shape)
+        ori_shape = tuple(int(v) for v in to_numpy(sample['ori_shape'])[:2])
+        gt_boxes = gt_boxes_on_map(read_ori_boxes(sample, name), ori_shape,
+                                   cam.shape, geometry)
+        entry = dict(gt_rank=rank,
+                     num_classes=num_classes,
+                     invalid_map=None if valid else short_name(sample),
+                     gt_off_map=None if len(gt_boxes) else short_name(sample))
         try:
-            correct = box_correctness(cam, gt_boxes, self.thresholds,
-                                      self._iou_rows, self.box_mode)
-            fixed_boxes = fixed_threshold_boxes(cam, self.threshold,
-                                                self.threshold_standard,
-                                                self.percentile, self.box_mode)
+            entry.update(self._localization_entry(cam, gt_boxes))
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
+        return entry
+
+    def _localization_entry(self, cam: np.ndarray,
+                            gt_boxes: np.ndarray) -> dict:
+        """The packed correctness bits and fixed-threshold results."""
+        num_rows = len(self._iou_rows)
+        loc_iou = self.loc_iou_threshold / 100
+        if len(gt_boxes) == 0:  # every GT box lies off the map: a miss
+            no_bits = np.zeros((num_rows, len(self.thresholds)), dtype=bool)
+            entry = dict(box_correct=np.packbits(no_bits, axis=-1),
+                         fixed_correct=False)
+            if self._loc_row is None:
+                entry['loc_correct'] = np.packbits(no_bits[0], axis=-1)
+            if self.error_analysis:
+                entry['loc_error'] = LOC_OTHER
+            return entry
+        correct = box_correctness(cam, gt_boxes, self.thresholds,
+                                  self._iou_rows, self.box_mode)
+        fixed_boxes = fixed_threshold_boxes(cam, self.threshold,
+                                            self.threshold_standard,
+                                            self.percentile,
+                                            self.loc_box_mode)
         fixed_iou = float(box_iou(fixed_boxes, gt_boxes).max())
-        entry = dict(
-            gt_rank=rank,
-            num_classes=num_classes,
-            box_correct=np.packbits(correct, axis=-1),
-            fixed_correct=bool(fixed_iou >= self.loc_iou_threshold / 100))
+        entry = dict(box_correct=np.packbits(correct, axis=-1),
+                     fixed_correct=bool(fixed_iou >= loc_iou))
+        if self._loc_row is None:
+            loc_correct = box_correctness(cam, gt_boxes, self.thresholds,
+                                          [self.loc_iou_threshold],
+                                          self.loc_box_mode)[0]
+            entry['loc_correct'] = np.packbits(loc_correct, axis=-1)
         if self.error_analysis:
             entry['loc_error'] = localization_error(
-                best_box(fixed_boxes, gt_boxes), gt_boxes,
-                self.loc_iou_threshold / 100)
+                best_box(fixed_boxes, gt_boxes), gt_boxes, loc_iou)
         return entry
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute the metrics from the per-sample entries.
 
         On the main process only (MMEngine calls it there), it also writes
-        ``curves_file`` when one is set.
+        ``curves_file`` when one is set, and warns about invalid maps and
+        images whose GT boxes all lie off the map.
 
         Args:
             results (list[dict]): The entries of :meth:`process`, gathered
@@ -314,20 +341,21 @@ class WSOLMetric(BaseMetric):
                 f"'pred_score' and {len(results) - sum(with_scores)} without; "
                 'evaluate either all samples with class scores or all '
                 'without (localization only).')
-        num_thresholds = len(self.thresholds)
         ranks = None
         num_classes = 0
         if all(with_scores):
             ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
             num_classes = min(r['num_classes'] for r in results)
-        correct = np.stack([
-            np.unpackbits(r['box_correct'], axis=-1,
-                          count=num_thresholds).astype(bool) for r in results
-        ])
+        correct = np.stack([self._unpack(r['box_correct']) for r in results])
+        if self._loc_row is None:
+            loc_correct = np.stack(
+                [self._unpack(r['loc_correct']) for r in results])
+        else:
+            loc_correct = correct[:, self._loc_row]
         fixed = np.array([r['fixed_correct'] for r in results], dtype=bool)
         metrics = summarize(ranks, num_classes, correct, fixed,
-                            self.thresholds, self.iou_thresholds,
-                            self._loc_row, self.topk, self.main_key)
+                            self.thresholds, self.iou_thresholds, loc_correct,
+                            self.topk, self.main_key)
         if self.error_analysis:
             codes = np.array([r['loc_error'] for r in results])
             rates = error_rates(codes, None if ranks is None else ranks == 0)
@@ -335,104 +363,31 @@ class WSOLMetric(BaseMetric):
                 ERROR_KEYS[name]: value
                 for name, value in rates.items()
             })
+        metrics['invalid_maps'] = warn_invalid_maps(
+            'WSOLMetric', [r['invalid_map'] for r in results])
+        _warn_off_map([r['gt_off_map'] for r in results])
         if self.curves_file:
             curves = box_accuracy_curves(correct[:, :len(self.iou_thresholds)],
                                          self.thresholds, self.iou_thresholds,
                                          self.box_mode,
                                          self.cam_curve_interval)
-            _write_json(self.curves_file, curves)
+            write_json(self.curves_file, curves)
         return metrics
 
-
-def summarize(ranks: Optional[np.ndarray], num_classes: int,
-              correct: np.ndarray, fixed_correct: np.ndarray,
-              thresholds: np.ndarray, iou_thresholds: Sequence[float],
-              loc_row: int, topk: Sequence[int],
-              main_key: str) -> Dict[str, float]:
-    """The WSOL numbers from per-image results.
-
-    Args:
-        ranks (np.ndarray, optional): Rank of the GT class among the scores
-            (0 = top prediction), shape (N, ). None without class scores:
-            then no classification or top-k number is reported.
-        num_classes (int): Number of classes K (unused without ranks).
-        correct (np.ndarray): Box correctness, bool (N, n_rows, n_thr); the
-            first ``len(iou_thresholds)`` rows are the IoU thresholds of
-            MaxBoxAcc and row ``loc_row`` is the localization IoU.
-        fixed_correct (np.ndarray): GT-known correctness at the fixed
-            threshold, bool (N, ).
-        thresholds (np.ndarray): The CAM thresholds.
-        iou_thresholds (Sequence[float]): IoU thresholds of MaxBoxAcc.
-        loc_row (int): Row of the localization IoU in ``correct``.
-        topk (Sequence[int]): The k of the top-k numbers.
-        main_key (str): The main key, e.g. ``'MaxBoxAccV2'``.
-
-    Returns:
-        dict[str, float]: The metrics in percent (thresholds as fractions).
-    """
-    num_images = len(correct)
-    ks = [] if ranks is None else [k for k in topk if k <= num_classes]
-
-    def percent(mask: np.ndarray) -> float:
-        return float(np.count_nonzero(mask) * 100. / float(num_images))
-
-    stats = max_box_accuracy(correct, thresholds)
-    num_iou = len(iou_thresholds)
-    # the main number comes first: ``CheckpointHook(save_best='auto')``
-    # keeps the checkpoint that is best by the first key
-    metrics: Dict[str, float] = {
-        main_key: float(np.mean(stats['max_accuracy'][:num_iou]))
-    }
-    for k in ks:
-        metrics[f'top{k}_cls'] = percent(ranks < k)
-    metrics['gt_known_loc'] = percent(fixed_correct)
-    for k in ks:
-        metrics[f'top{k}_loc'] = percent(fixed_correct & (ranks < k))
-    for i, iou in enumerate(iou_thresholds):
-        metrics[f'{main_key}@{iou:g}'] = float(stats['max_accuracy'][i])
-    for i, iou in enumerate(iou_thresholds):
-        metrics[f'best_thr@{iou:g}'] = float(stats['best_threshold'][i])
-
-    best = int(stats['best_index'][loc_row])
-    metrics['gt_known_loc_best'] = float(stats['max_accuracy'][loc_row])
-    best_correct = correct[:, loc_row, best]
-    for k in ks:
-        metrics[f'top{k}_loc_best'] = percent(best_correct & (ranks < k))
-    return metrics
+    def _unpack(self, bits: np.ndarray) -> np.ndarray:
+        """Unpack correctness bits to bool (..., n_thresholds)."""
+        return np.unpackbits(bits, axis=-1,
+                             count=len(self.thresholds)).astype(bool)
 
 
-def _write_json(path: str, data: dict) -> None:
-    """Write ``data`` as JSON, creating the parent folder."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(data, f, indent=1)
-
-
-def _gt_rank(scores: np.ndarray, label: int) -> int:
-    """Rank of the GT class in the scores sorted in descending order.
-
-    Ties are broken by the class index (the lower index ranks first, as
-    ``argmax``), which makes the result deterministic.
-    """
-    order = np.argsort(-scores.astype(np.float64), kind='stable')
-    return int(np.flatnonzero(order == label)[0])
-
-
-def _sample_name(sample: dict) -> str:
-    """A readable name of a sample for error messages."""
-    for key in ('img_path', 'img_id', 'sample_idx'):
-        if sample.get(key) is not None:
-            return f'Sample {key}={sample[key]!r}'
-    return 'A sample'
-
-
-def _to_numpy(value: Any) -> np.ndarray:
-    """A tensor (any device/dtype), array, sequence or number as numpy."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
-        if value.is_floating_point() and value.dtype not in (torch.float32,
-                                                             torch.float64):
-            value = value.float()
-        return value.numpy()
-    return np.asarray(value)
+def _warn_off_map(names: Sequence[Optional[str]]) -> None:
+    """Warn about images whose GT boxes the test pipeline cropped away."""
+    off = [n for n in names if n is not None]
+    if off:
+        print_log(
+            f'WSOLMetric: for {len(off)} of {len(names)} images every GT box '
+            'lies outside the crop of the test pipeline; they count as not '
+            f'localized: {", ".join(off[:5])}'
+            f'{" ..." if len(off) > 5 else ""}.',
+            logger='current',
+            level=30)  # logging.WARNING
