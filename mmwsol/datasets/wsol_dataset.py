@@ -10,7 +10,7 @@ from mmpretrain.datasets import BaseDataset
 from mmwsol.registry import DATASETS
 from .metadata import (parse_class_labels, parse_image_ids, parse_image_sizes,
                        parse_localization)
-from .transforms.geometry import UNTRACKED_KEY, untracked_transforms
+from .samplers.sample_rng import seeded_global_rngs
 
 
 def build_data_list(
@@ -82,11 +82,6 @@ class WSOLDataset(BaseDataset):
     - ``img_size`` (tuple | None): ``(w, h)`` from ``image_sizes.txt``.
     - ``sample_idx`` (int): added by MMEngine.
 
-    The metainfo holds ``wsol_untracked_transforms``: the transforms of the
-    pipeline whose effect on boxes and masks the metrics cannot follow
-    (see :mod:`mmwsol.datasets.transforms.geometry`); the metrics refuse to
-    evaluate such a dataset.
-
     Args:
         data_root (str): Root of the dataset; the relative paths below are
             relative to it.
@@ -119,6 +114,9 @@ class WSOLDataset(BaseDataset):
         **kwargs: Other arguments of mmpretrain's ``BaseDataset``
             (``serialize_data``, ``max_refetch``, ``classes``...).
     """
+
+    #: Indices from :class:`SeededSampler` seed the pipeline's randomness.
+    accepts_seeded_index = True
 
     def __init__(self,
                  data_root: str,
@@ -153,9 +151,6 @@ class WSOLDataset(BaseDataset):
                          indices=indices,
                          **kwargs)
         self._check_classes()
-        # the metrics refuse a pipeline whose geometry they cannot follow
-        self._metainfo[UNTRACKED_KEY] = untracked_transforms(
-            getattr(self.pipeline, 'transforms', []))
 
     @property
     def metadata_dir(self) -> str:
@@ -277,6 +272,23 @@ class WSOLDataset(BaseDataset):
             merged['mask_paths'] = parsed['mask_paths']
             merged['ignore_paths'] = parsed['ignore_paths']
         return merged
+
+    def __getitem__(self, idx: int) -> dict:
+        """Load and process a sample; an index from :class:`SeededSampler`
+        runs the pipeline with the global RNGs seeded from its seed.
+
+        Args:
+            idx (int): The index; a ``SeededIndex`` carries the seed of the
+                sample's randomness (refetches of a failed sample included).
+
+        Returns:
+            dict: The processed sample.
+        """
+        seed = getattr(idx, 'seed', None)
+        if seed is None:
+            return super().__getitem__(idx)
+        with seeded_global_rngs(seed):
+            return super().__getitem__(int(idx))
 
     def extra_repr(self) -> List[str]:
         """The extra repr information of the dataset."""

@@ -38,7 +38,9 @@ train_dataloader = dict(
         localization_file=None,  # weak labels only
         num_classes=num_classes,
         pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # augmentation = f(seed, epoch, sample index): the same for any number of
+    # workers / processes, and exact on resume (mmwsol SeededSampler)
+    sampler=dict(type='SeededSampler', shuffle=True),
 )
 # val = train-fullsup: choose hyper-parameters and thresholds here
 val_dataloader = dict(

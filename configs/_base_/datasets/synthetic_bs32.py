@@ -40,7 +40,9 @@ train_dataloader = dict(
         num_classes=num_classes,
         classes=data_root + '/classes.txt',
         pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # augmentation = f(seed, epoch, sample index): the same for any number of
+    # workers / processes, and exact on resume (mmwsol SeededSampler)
+    sampler=dict(type='SeededSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=32,

@@ -7,6 +7,7 @@ import torch
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
+from mmengine.runner import BaseLoop
 
 from mmwsol.registry import HOOKS
 
@@ -41,17 +42,48 @@ def set_rng_states(states: Dict[str, Any]) -> None:
             torch.cuda.set_rng_state_all(cuda)
 
 
+def train_sampler(runner) -> Optional[Any]:
+    """Return the sampler of the training dataloader that has a seed.
+
+    Args:
+        runner: The runner.
+
+    Returns:
+        The sampler (e.g. ``DefaultSampler`` or ``SeededSampler``), or None
+        when no training loop is built or its dataloader has no sampler with
+        a ``seed`` attribute.
+    """
+    # do not build a training loop that was not built (e.g. when testing)
+    if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+        return None
+    loader = runner.train_loop.dataloader
+    batch_sampler = getattr(loader, 'batch_sampler', None)
+    for sampler in (getattr(batch_sampler, 'sampler', None),
+                    getattr(loader, 'sampler', None)):
+        if sampler is not None and hasattr(sampler, 'seed'):
+            return sampler
+    return None
+
+
 @HOOKS.register_module()
 class RNGStateHook(Hook):
     """Make resumed training continue the random streams exactly.
 
     MMEngine checkpoints keep the model, optimizer, schedulers and the seed,
-    but not the state of the global RNGs, which drive data augmentation when
-    ``num_workers=0`` (and anything random in the model). This hook stores
-    every rank's RNG states in the checkpoint and restores them when training
-    starts after a resume, so an interrupted-then-resumed run ends with the
-    same weights as an uninterrupted one. If the world size changed, the
-    states are not restored (a warning says so).
+    but not the state of the global RNGs, which drive anything random in the
+    model (and data augmentation with a plain ``DefaultSampler`` and
+    ``num_workers=0``), nor the seed of the training sampler, which MMEngine
+    builds before it resumes (with ``randomness.seed=None`` a resumed run
+    would shuffle and, with :class:`SeededSampler`, augment from a new
+    seed). This hook stores every rank's RNG states and the sampler's seed in
+    the checkpoint and restores them when training starts after a resume.
+    If the world size changed, the RNG states are not restored (a warning
+    says so); the sampler's seed, the same on every rank, is.
+
+    Data-loading workers have random states of their own, which no
+    checkpoint holds: an exact resume with workers needs the augmentation to
+    be a function of (seed, epoch, sample index), which
+    :class:`SeededSampler` gives (the shipped configs use it).
 
     MMEngine saves checkpoints on rank 0 only, so with several processes the
     states are gathered (a collective on every rank) just before the
@@ -63,6 +95,7 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._pending: Optional[List[Dict[str, Any]]] = None
+        self._pending_sampler_seed: Optional[int] = None
         self._gathered: Optional[List[Dict[str, Any]]] = None
 
     @staticmethod
@@ -95,7 +128,11 @@ class RNGStateHook(Hook):
             self._gather()
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Put the RNG states of every rank into the checkpoint."""
+        """Put the RNG states of every rank and the seed of the training
+        sampler into the checkpoint."""
+        sampler = train_sampler(runner)
+        if sampler is not None and sampler.seed is not None:
+            checkpoint['sampler_seed'] = int(sampler.seed)
         if get_dist_info()[1] > 1:
             if self._gathered is not None:
                 checkpoint['rng_states'] = self._gathered
@@ -105,9 +142,16 @@ class RNGStateHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Keep the loaded states until training starts."""
         self._pending = checkpoint.get('rng_states')
+        self._pending_sampler_seed = checkpoint.get('sampler_seed')
 
     def before_train(self, runner) -> None:
-        """Restore this rank's states (after MMEngine re-seeded on resume)."""
+        """Restore this rank's states (after MMEngine re-seeded on resume)
+        and the training sampler's seed."""
+        if self._pending_sampler_seed is not None:
+            sampler = train_sampler(runner)
+            if sampler is not None:
+                sampler.seed = self._pending_sampler_seed
+            self._pending_sampler_seed = None
         if not self._pending:
             return
         rank, world_size = get_dist_info()
