@@ -1,10 +1,11 @@
 # SPA (Pan et al., CVPR 2021) on ImageNet: InceptionV3 with SPA's conv head
 # (RAM: CE + alpha * restricted activation loss from epoch 5, 0-based) and SCG
 # at test time on InceptionV3 Mixed_5d and Mixed_6e (28x28), coarse maps from
-# CAM. The authors' ImageNet defaults (Panxjia/SPA_CVPR2021). Training budget:
-# the community recipe of configs/cam (10 epochs), so that the methods of
-# mmwsol compare at the same budget (the authors trained VGG16 for 100 epochs
-# on CUB and 20 on ImageNet, lr 1e-3 with a 10x lr on the head).
+# the class channel of the head (ReLU, bias included), as the authors. The
+# authors' ImageNet defaults (Panxjia/SPA_CVPR2021). Training budget: the
+# community recipe of configs/cam (10 epochs), so that the methods of mmwsol
+# compare at the same budget (the authors trained VGG16 for 100 epochs on CUB
+# and 20 on ImageNet, lr 1e-3 with a 10x lr on the head).
 _base_ = ['../cam/cam_inception-v3_1xb32_imagenet.py']
 
 model = dict(
@@ -32,7 +33,11 @@ model = dict(
     localizer=dict(
         _delete_=True,
         type='SCG',
-        coarse=dict(type='CAM'),
+        # the authors' coarse map: ReLU(class channel, bias included),
+        # min-max normalised, resized to the image (here: input) size and
+        # back before picking the seeds
+        coarse=dict(type='CAM', with_bias=True, relu=True),
+        coarse_via_input=True,
         feat_indices=(0, 1),
         order=2,
         fo_th=0.2,
@@ -52,3 +57,8 @@ optim_wrapper = dict(
 # RAMStartHook gives the head the epoch (RAM from `ram_start`, also after
 # --resume); RNGStateHook comes from default_runtime.
 custom_hooks = [dict(type='RNGStateHook'), dict(type='RAMStartHook')]
+
+# SPA's evaluation (the authors' exper/val_spa.py, mode='union'): the box at a
+# fixed threshold is the one box around all foreground pixels.
+val_evaluator = dict(loc_box_mode='union')
+test_evaluator = dict(loc_box_mode='union')

@@ -25,7 +25,11 @@ model = dict(
     localizer=dict(
         _delete_=True,
         type='SCG',
-        coarse=dict(type='CAM'),
+        # the authors' coarse map: ReLU(class channel, bias included),
+        # min-max normalised, resized to the image (here: input) size and
+        # back before picking the seeds
+        coarse=dict(type='CAM', with_bias=True, relu=True),
+        coarse_via_input=True,
         feat_indices=(0, 1),
         order=2,
         fo_th=0.1,
@@ -38,3 +42,11 @@ model = dict(
 # RAMStartHook gives the head the epoch (RAM from `ram_start`, also after
 # --resume); RNGStateHook comes from default_runtime.
 custom_hooks = [dict(type='RNGStateHook'), dict(type='RAMStartHook')]
+
+# SPA's evaluation (the authors' exper/val_spa.py, mode='union'): the box at a
+# fixed threshold is the one box around all foreground pixels.
+val_evaluator = dict(loc_box_mode='union')
+test_evaluator = [
+    dict(type='WSOLMetric', iou_thresholds=(30, 50, 70), loc_box_mode='union'),
+    dict(type='WSOLMaskMetric', classification=False),
+]

@@ -440,3 +440,21 @@ def test_scg_flags_nan_coarse_maps_and_features():
     assert valid.tolist() == [[False, False], [True, True], [False, False]]
     assert maps[valid].amax(dim=(1, 2)).eq(1).all()
     assert maps[~valid].eq(0).all()
+
+
+def test_spa_configs_use_the_authors_coarse_map():
+    """Every SPA config that runs SCG seeds it with the authors' coarse map
+    (the ablations included); the CAM ablations keep plain CAM."""
+    import glob
+    import os.path as osp
+
+    from mmengine import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'spa')
+    paths = sorted(glob.glob(osp.join(root, '*.py')) +
+                   glob.glob(osp.join(root, 'ablations', '*.py')))
+    scg = [p for p in paths if Config.fromfile(p).model.localizer.type == 'SCG']
+    assert len(scg) == 10  # 5 SPA + 5 baseline + SCG
+    for path in scg:
+        loc = Config.fromfile(path).model.localizer
+        assert loc.coarse == dict(type='CAM', with_bias=True, relu=True), path
+        assert loc.coarse_via_input is True, path
