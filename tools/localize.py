@@ -3,7 +3,7 @@
     python tools/localize.py CONFIG CHECKPOINT INPUT [--out DIR] [--topk K]
         [--threshold T] [--standard max|percentile] [--percentile P]
         [--box-mode largest|all|union] [--device cpu] [--batch-size N]
-        [--no-overlay] [--save-detections]
+        [--no-overlay] [--save-detections] [--partial-load] [--unsafe-load]
 
 INPUT is an image file, a folder (searched recursively for image files) or
 a list file (any other file: one image path per line, relative to the list
@@ -25,9 +25,14 @@ Writes to ``--out`` (default ``work_dirs/localize``):
 - with ``--save-detections``, ``detections.json``: the same boxes as a COCO
   *results* list (``COCO.loadRes`` / ``COCOeval`` format).
 
+The checkpoint is loaded with ``weights_only=True`` and must fit the model
+(see docs/checkpoints.md); a refused or unfitting checkpoint is an error
+(exit code 1) before anything is written.
+
 Unreadable images are reported when met, skipped, and listed again at the
 end; the exit code is 0 when at least one image was localized, 1 when all
-of them failed (or INPUT holds no image), 2 for a malformed list file.
+of them failed (or INPUT holds no image, or the checkpoint was refused), 2
+for a malformed list file.
 """
 import argparse
 import os
@@ -85,6 +90,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='also write detections.json (COCO results list)')
     parser.add_argument(
         '--alpha', type=float, default=0.5, help='heat map weight in overlays')
+    parser.add_argument(
+        '--partial-load', action='store_true',
+        help='load only the checkpoint keys that fit the model and list the '
+        'rest (default: any missing, unexpected or mis-shaped key is an '
+        'error)')
+    parser.add_argument(
+        '--unsafe-load', action='store_true',
+        help='unpickle any object in the checkpoint (weights_only=False); '
+        'only for files you trust: a checkpoint can run code when loaded')
     args = parser.parse_args(argv)
     if args.topk < 1:
         parser.error('--topk must be >= 1')
@@ -183,7 +197,17 @@ def main(argv=None) -> int:
                              localize_loaded, results_to_coco,
                              results_to_coco_detections)
 
-    model = init_localizer(args.config, args.checkpoint, device=args.device)
+    from mmwsol.utils import CheckpointError
+    try:
+        model = init_localizer(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            partial_load=args.partial_load,
+            unsafe_load=args.unsafe_load)
+    except (CheckpointError, FileNotFoundError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
     os.makedirs(args.out, exist_ok=True)
     classes = model.dataset_meta.get('classes')
     if classes is None:

@@ -44,6 +44,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--no-pin-memory', action='store_true', help='disable pin_memory')
     parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load only the checkpoint keys that fit the model and list the '
+        'rest (default: any missing, unexpected or mis-shaped key is an '
+        'error)')
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='unpickle any object in the checkpoint (weights_only=False); '
+        'only for files you trust: a checkpoint can run code when loaded')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -61,7 +72,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                               set_work_dir)
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
-    cfg.load_from = args.checkpoint
+    # loaded safely and strictly by StrictLoadHook (see main), not by
+    # MMEngine's lenient Runner.load_checkpoint
+    cfg.load_from = None
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg', None) or {}, fp16=True)
     # --cfg-options first, so that the hook below sees the final test metric
@@ -103,9 +116,14 @@ def main() -> None:
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
-    from mmwsol.utils import register_all_modules, setup_cpu_distributed
+    from mmwsol.engine.hooks import StrictLoadHook
+    from mmwsol.utils import (CheckpointError, register_all_modules,
+                              setup_cpu_distributed)
     register_all_modules(init_default_scope=False)
 
+    if '://' not in args.checkpoint and not osp.isfile(
+            osp.expanduser(args.checkpoint)):
+        raise SystemExit(f'error: checkpoint not found: {args.checkpoint}')
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
@@ -113,12 +131,20 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    runner.register_hook(
+        StrictLoadHook(
+            args.checkpoint,
+            partial=args.partial_load,
+            unsafe=args.unsafe_load))
 
     if args.out is not None and args.out_item == 'pred':
         from mmwsol.evaluation import DumpWSOLResults
         runner.test_evaluator.metrics.append(
             DumpWSOLResults(out_file_path=args.out))
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except CheckpointError as error:
+        raise SystemExit(f'error: {error}')
     if args.out is not None and args.out_item == 'metrics' \
             and runner.rank == 0:
         mmengine.dump(

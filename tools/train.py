@@ -39,6 +39,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='disable persistent_workers')
     parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='unpickle any object in the checkpoints read (--resume, '
+        'load_from, Pretrained init_cfg) with weights_only=False; only for '
+        'files you trust: a checkpoint can run code when loaded')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -100,7 +106,8 @@ def main() -> None:
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
-    from mmwsol.utils import register_all_modules, setup_cpu_distributed
+    from mmwsol.utils import (CheckpointError, checkpoint_loading,
+                              register_all_modules, setup_cpu_distributed)
     register_all_modules(init_default_scope=False)
 
     cfg = Config.fromfile(args.config)
@@ -110,7 +117,16 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
-    runner.train()
+    # MMEngine reads the checkpoints (resume, load_from: lenient, as in
+    # mmpretrain) with weights_only=True; this admits the types MMEngine
+    # checkpoints hold, for this call only (see mmwsol.utils.checkpoint)
+    try:
+        with checkpoint_loading(
+                unsafe=args.unsafe_load,
+                source='checkpoint (--resume / load_from / init_cfg)'):
+            runner.train()
+    except CheckpointError as error:
+        raise SystemExit(f'error: {error}')
 
 
 if __name__ == '__main__':

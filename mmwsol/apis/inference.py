@@ -241,29 +241,41 @@ def build_inference_pipeline(cfg: Config) -> Tuple[dict, Compose]:
 def init_localizer(config: Union[str, Config],
                    checkpoint: Optional[str] = None,
                    device: Union[str, torch.device] = 'cpu',
-                   cfg_options: Optional[dict] = None) -> nn.Module:
+                   cfg_options: Optional[dict] = None,
+                   partial_load: bool = False,
+                   unsafe_load: bool = False) -> nn.Module:
     """Build a WSOL model from a config for inference.
 
     Args:
         config (str | Config): Config file or object.
-        checkpoint (str, optional): Checkpoint to load (local files are read
-            with ``weights_only=False``, see :mod:`mmwsol.utils.compat`).
-            Without one the model keeps random weights (a warning says so).
+        checkpoint (str, optional): Checkpoint to load, with
+            ``weights_only=True`` and the allow-list of
+            :mod:`mmwsol.utils.checkpoint`, strictly: missing, unexpected or
+            mis-shaped keys are an error that lists them. Without one the
+            model keeps random weights (a warning says so).
         device (str | torch.device): Device. Defaults to 'cpu'.
         cfg_options (dict, optional): Overrides merged into the config.
+        partial_load (bool): Load only the keys that fit and log the rest.
+            Defaults to False.
+        unsafe_load (bool): Unpickle any object in the checkpoint
+            (``weights_only=False``). Only for files you trust: a checkpoint
+            can run code when loaded. Defaults to False.
 
     Returns:
         nn.Module: The model in eval mode with the attributes ``cfg``,
         ``dataset_meta`` (``classes``: from the checkpoint's meta, else the
         dataset config, else None), ``pipeline_cfg`` and ``box_cfg`` (see
         :func:`box_settings`) that :func:`localize` uses.
-    """
-    from mmengine.runner import load_checkpoint
 
+    Raises:
+        UnsafeCheckpointError: The checkpoint holds a type outside the
+            allow-list (and not ``unsafe_load``).
+        CheckpointMismatchError: The checkpoint does not fit the model (and
+            not ``partial_load``).
+    """
     from mmwsol.registry import MODELS
 
-    from mmwsol.utils import apply_compat, register_all_modules
-    apply_compat()
+    from mmwsol.utils import load_model_weights, register_all_modules
     register_all_modules(init_default_scope=False)
     if isinstance(config, str):
         config = Config.fromfile(config)
@@ -283,7 +295,8 @@ def init_localizer(config: Union[str, Config],
         model = MODELS.build(model_cfg)
     classes = None
     if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        ckpt = load_model_weights(
+            model, checkpoint, partial=partial_load, unsafe=unsafe_load)
         meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
         classes = (meta.get('dataset_meta', None) or {}).get('classes')
     else:

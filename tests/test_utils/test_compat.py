@@ -1,32 +1,8 @@
-import numpy as np
+"""Launch helpers of the tools (dataloader defaults, CPU distributed)."""
 import torch
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmwsol.utils import (apply_compat, set_dataloader_defaults,
-                          setup_cpu_distributed)
-
-
-def test_mmengine_checkpoint_with_history_buffer_loads(tmp_path):
-    apply_compat()
-    buf = HistoryBuffer()
-    buf.update(1.5)
-    ckpt = dict(
-        state_dict={'w': torch.ones(2)},
-        message_hub=dict(log_scalars={'loss': buf}, step=np.int64(3)))
-    path = tmp_path / 'epoch_1.pth'
-    torch.save(ckpt, path)
-    loaded = _load_checkpoint(str(path), map_location='cpu')
-    assert torch.equal(loaded['state_dict']['w'], torch.ones(2))
-    assert loaded['message_hub']['log_scalars']['loss'].current() == 1.5
-
-
-def test_numpy_aliases():
-    apply_compat()
-    assert np.float is float
-    assert np.in1d(np.array([1, 2]), np.array([2])).tolist() == [False, True]
-    assert np.trapz(np.array([0., 1.])) == 0.5
+from mmwsol.utils import set_dataloader_defaults, setup_cpu_distributed
 
 
 def test_dataloader_defaults_respect_num_workers():
