@@ -99,6 +99,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                 for key in ('threshold', 'threshold_standard', 'percentile'):
                     if key in evaluator:
                         hook[key] = evaluator[key]
+                if 'loc_box_mode' in evaluator:  # the box rule of GT-known
+                    hook['box_mode'] = evaluator['loc_box_mode']
                 break
         hooks.append(hook)
         cfg.custom_hooks = hooks

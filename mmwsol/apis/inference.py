@@ -55,8 +55,8 @@ ANNOTATION_TRANSFORMS = ('LoadWSOLAnnotations', 'LoadAnnotations')
 CROP_TRANSFORMS = ('CenterCrop', 'RandomCrop', 'RandomResizedCrop',
                    'FiveCrop', 'TenCrop')
 #: Box defaults when the config names none (the CAM convention).
-DEFAULT_BOX_CFG = dict(
-    threshold=0.2, threshold_standard='max', percentile=90.)
+DEFAULT_BOX_CFG = dict(threshold=0.2, threshold_standard='max',
+                       percentile=90., box_mode='largest')
 
 
 @dataclass
@@ -165,16 +165,18 @@ def _config_class_names(cfg: Config) -> Optional[list]:
 def box_settings(cfg: Config) -> dict:
     """The fixed-threshold box settings of a config's box metric.
 
-    Reads ``threshold``, ``threshold_standard`` and ``percentile`` of the
-    first ``WSOLMetric`` of ``test_evaluator`` (then ``val_evaluator``);
-    :data:`DEFAULT_BOX_CFG` (0.2 x max) when there is none (e.g. mask-only
+    Reads ``threshold``, ``threshold_standard``, ``percentile`` and the box
+    rule ``loc_box_mode`` (as ``box_mode``) of the first ``WSOLMetric`` of
+    ``test_evaluator`` (then ``val_evaluator``); :data:`DEFAULT_BOX_CFG`
+    (0.2 x max, largest region) where it names none (e.g. mask-only
     OpenImages configs).
 
     Args:
         cfg (Config): The model's config.
 
     Returns:
-        dict: ``threshold``, ``threshold_standard`` and ``percentile``.
+        dict: ``threshold``, ``threshold_standard``, ``percentile`` and
+        ``box_mode``.
     """
     out = dict(DEFAULT_BOX_CFG)
     for key in ('test_evaluator', 'val_evaluator'):
@@ -184,9 +186,12 @@ def box_settings(cfg: Config) -> dict:
         for evaluator in evaluators:
             if isinstance(evaluator, dict) and \
                     evaluator.get('type') == 'WSOLMetric':
-                for name in out:
+                for name in ('threshold', 'threshold_standard',
+                             'percentile'):
                     if name in evaluator:
                         out[name] = evaluator[name]
+                out['box_mode'] = evaluator.get('loc_box_mode',
+                                                out['box_mode'])
                 return out
     return out
 
@@ -388,7 +393,10 @@ def _resolve_box_cfg(model: nn.Module, threshold, standard, percentile,
         box_cfg['threshold_standard'] = standard
     if percentile is not None:
         box_cfg['percentile'] = float(percentile)
-    box_cfg['box_mode'] = box_mode
+    if box_mode is not None:
+        box_cfg['box_mode'] = box_mode
+    box_cfg.setdefault('box_mode', DEFAULT_BOX_CFG['box_mode'])
+    box_mode = box_cfg['box_mode']
     if box_cfg['threshold_standard'] not in THRESHOLD_STANDARDS:
         raise ValueError(f'Unknown threshold standard '
                          f'{box_cfg["threshold_standard"]!r}, choose from '
@@ -446,7 +454,8 @@ def localize_loaded(model: nn.Module,
                     threshold: Optional[float] = None,
                     standard: Optional[str] = None,
                     percentile: Optional[float] = None,
-                    box_mode: str = 'largest') -> List[LocalizationResult]:
+                    box_mode: Optional[str] = None
+                    ) -> List[LocalizationResult]:
     """Localize a batch of images already run through :func:`load_image`.
 
     Arguments as in :func:`localize`; ``data`` is a list of
@@ -483,7 +492,8 @@ def localize_loaded(model: nn.Module,
         for cam in maps:
             b = fixed_threshold_boxes(cam, box_cfg['threshold'],
                                       box_cfg['threshold_standard'],
-                                      box_cfg['percentile'], box_mode)
+                                      box_cfg['percentile'],
+                                      box_cfg['box_mode'])
             # [0, 0, 0, 0] is the protocol's "no contour": no box
             keep = (b[:, 2] > b[:, 0]) | (b[:, 3] > b[:, 1])
             boxes.append(b[keep].astype(np.int64).reshape(-1, 4))
@@ -507,7 +517,7 @@ def localize(model: nn.Module,
              threshold: Optional[float] = None,
              standard: Optional[str] = None,
              percentile: Optional[float] = None,
-             box_mode: str = 'largest',
+             box_mode: Optional[str] = None,
              batch_size: int = 8
              ) -> Union[LocalizationResult, List[LocalizationResult]]:
     """Classify and localize images.
@@ -529,6 +539,7 @@ def localize(model: nn.Module,
             the classic CAM box and the sensible pseudo-label), ``'all'``
             (a box per contour, holes included, as MaxBoxAccV2 counts them)
             or ``'union'`` (one box around all foreground). Defaults to
+            the config's box metric rule (``loc_box_mode``), else
             'largest'.
         batch_size (int): Images per forward pass. Defaults to 8.
 

@@ -10,6 +10,7 @@ from mmpretrain.datasets import BaseDataset
 from mmwsol.registry import DATASETS
 from .metadata import (parse_class_labels, parse_image_ids, parse_image_sizes,
                        parse_localization)
+from .transforms.geometry import UNTRACKED_KEY, untracked_transforms
 from .samplers.sample_rng import seeded_global_rngs
 
 
@@ -82,6 +83,11 @@ class WSOLDataset(BaseDataset):
     - ``img_size`` (tuple | None): ``(w, h)`` from ``image_sizes.txt``.
     - ``sample_idx`` (int): added by MMEngine.
 
+    The metainfo holds ``wsol_untracked_transforms``: the transforms of the
+    pipeline whose effect on boxes and masks the metrics cannot follow
+    (see :mod:`mmwsol.datasets.transforms.geometry`); the metrics refuse to
+    evaluate such a dataset.
+
     Args:
         data_root (str): Root of the dataset; the relative paths below are
             relative to it.
@@ -151,6 +157,9 @@ class WSOLDataset(BaseDataset):
                          indices=indices,
                          **kwargs)
         self._check_classes()
+        # the metrics refuse a pipeline whose geometry they cannot follow
+        self._metainfo[UNTRACKED_KEY] = untracked_transforms(
+            getattr(self.pipeline, 'transforms', []))
 
     @property
     def metadata_dir(self) -> str:

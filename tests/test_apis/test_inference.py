@@ -145,7 +145,8 @@ def test_checkpoint_class_names_and_settings(tmp_path):
     loaded = init_localizer(DEMO_CONFIG, ckpt)
     assert loaded.dataset_meta['classes'] == names
     assert loaded.box_cfg == dict(
-        threshold=0.2, threshold_standard='max', percentile=90)
+        threshold=0.2, threshold_standard='max', percentile=90,
+        box_mode='largest')
     img = random_images()[0]
     a, b = localize(model, img, topk=3), localize(loaded, img, topk=3)
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-6)
@@ -178,7 +179,12 @@ def test_threshold_settings_from_config_and_overrides():
         osp.join(ROOT, 'configs', 'rethinking_cam',
                  'rethinking-cam-pas_tinynet_1xb32_synthetic.py'))
     assert box_settings(pas) == dict(
-        threshold=0.35, threshold_standard='percentile', percentile=90)
+        threshold=0.35, threshold_standard='percentile', percentile=90,
+        box_mode='largest')
+    # the box rule of the metric's GT-known numbers (SPA's: union)
+    spa = Config.fromfile(
+        osp.join(ROOT, 'configs', 'spa', 'spa_tinynet_1xb32_synthetic.py'))
+    assert box_settings(spa)['box_mode'] == 'union'
     # mask-only (OpenImages) configs have no box metric: CAM defaults
     openimages = Config.fromfile(
         osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_openimages.py'))

@@ -145,3 +145,33 @@ def test_no_gt_uses_top1_map(tmp_path):
     hook.after_test_iter(runner, 0, batch, [sample])
     assert runner.visualizer.images == [('test_a_b', (16, 16, 3), 7)]
     assert osp.isfile(osp.join(str(tmp_path), 'v', 'a_b.png'))
+
+
+@pytest.mark.parametrize('config, box_mode', [
+    ('configs/cam/cam_tinynet_1xb32_synthetic.py', None),
+    ('configs/spa/spa_tinynet_1xb32_synthetic.py', 'union'),
+    ('configs/bagcams/bagcams_tinynet_1xb32_synthetic.py', 'all'),
+])
+def test_test_tool_draws_with_the_metric_box_rule(tmp_path, monkeypatch,
+                                                   config, box_mode):
+    """``tools/test.py --show-dir`` copies the fixed-threshold settings of
+    the box metric, its box rule ``loc_box_mode`` included."""
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location(
+        'mmwsol_tools_test', osp.join(ROOT, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', [
+        'test.py', osp.join(ROOT, config), 'none.pth', '--work-dir',
+        str(tmp_path), '--show-dir', 'vis'
+    ])
+    cfg = tool.merge_args(Config.fromfile(osp.join(ROOT, config)),
+                          tool.parse_args())
+    hooks = [h for h in cfg.custom_hooks
+             if h['type'] == 'CAMVisualizationHook']
+    assert len(hooks) == 1
+    assert hooks[0].get('box_mode') == box_mode
+    # without the key the hook's default is the metric's default
+    hook = HOOKS.build(hooks[0])
+    assert hook.box_mode == (box_mode or 'largest')

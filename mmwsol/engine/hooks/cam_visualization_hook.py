@@ -59,8 +59,12 @@ class CAMVisualizationHook(Hook):
         threshold (float): Box threshold θ. Defaults to 0.2.
         threshold_standard (str): ``'max'`` or ``'percentile'``.
         percentile (float): Percentile of the percentile standard.
-        box_mode (str): ``'largest'`` or ``'all'`` contours. Defaults to
-            'largest' (one box, easiest to read).
+        box_mode (str): ``'largest'`` (the largest connected region),
+            ``'all'`` (every contour) or ``'union'`` (around all
+            foreground). Defaults to 'largest', the default box rule of
+            :class:`~mmwsol.evaluation.WSOLMetric`'s GT-known / Top-k Loc
+            (``loc_box_mode``); ``tools/test.py --show-dir`` copies the
+            metric's ``loc_box_mode`` here, with its fixed threshold.
         enable_val (bool): Also draw during validation. Defaults to False.
         all_ranks (bool): Draw the samples of every rank (gathered to rank
             0 at the end of each evaluation run), not only rank 0's.
