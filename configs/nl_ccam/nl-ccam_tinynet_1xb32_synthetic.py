@@ -8,7 +8,10 @@
 #   16x16), as a `NonLocalNeck`.
 # CCAM with the quadratic combination at test time (the synthetic classes
 # share their body, like the birds of CUB, for which the paper found the
-# polynomial combination best).
+# polynomial combination best). Activation: TinyWSOLNet's ReLU (the authors'
+# VGG16 uses LeakyReLU(0.2): add `--cfg-options
+# model.backbone.backbone.act_cfg.type=LeakyReLU
+# model.backbone.backbone.act_cfg.negative_slope=0.2`).
 _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
 model = dict(

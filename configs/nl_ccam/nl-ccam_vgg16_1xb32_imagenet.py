@@ -1,7 +1,8 @@
 # NL-CCAM on ImageNet (Yang et al., WACV 2020, Tables 1, 3, 5, 6): VGG16-GAP
 # with non-local blocks at the low and high levels (../_base_/models/
 # vgg16_non_local.py); CCAM with the top-1 & bottom-10 combination at test
-# time.
+# time. Activation: ReLU (the community VGG16-GAP); the authors' LeakyReLU(0.2)
+# is nl-ccam-leaky_vgg16_1xb32_imagenet.py.
 _base_ = [
     '../cam/cam_vgg16_1xb32_imagenet.py',
     '../_base_/models/vgg16_non_local.py'

@@ -179,3 +179,55 @@ def test_backward():
     out.mean().backward()
     assert model.conv6.conv.weight.grad is not None
     assert model.features[0].conv.weight.grad is not None
+
+
+def _nl_ccam_backbone(name):
+    """The backbone of an NL-CCAM config (not initialised: no download)."""
+    import os.path as osp
+
+    from mmengine import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
+    cfg = Config.fromfile(osp.join(root, 'nl_ccam', name))
+    return MODELS.build(cfg.model.backbone)
+
+
+def _activations(vgg):
+    """The activation module after each VGG16 convolution, in order."""
+    convs = [m for m in vgg.features if isinstance(m, ConvModule)]
+    if vgg.with_conv6:
+        convs.append(vgg.conv6)
+    return [m.activate for m in convs]
+
+
+def test_nl_ccam_leaky_relu_variant():
+    """The authors' NL-CCAM VGG16 has LeakyReLU(0.2) after each of its 13
+    convolutions (Yangseung/NL-CCAM, model_cub.py); the leaky configs put it
+    there (and after conv6), the main configs keep ReLU; checkpoint keys do
+    not change."""
+    relu = _nl_ccam_backbone('nl-ccam_vgg16_1xb32_cub.py')
+    for name in ('nl-ccam-leaky_vgg16_1xb32_cub.py',
+                 'nl-ccam-leaky_vgg16_1xb32_imagenet.py'):
+        leaky = _nl_ccam_backbone(name)
+        acts = _activations(leaky.backbone)
+        assert len(acts) == 14  # 13 VGG16 convs + conv6
+        for act in acts:
+            assert type(act) is nn.LeakyReLU and act.negative_slope == 0.2
+        assert not any(isinstance(m, nn.ReLU) for m in leaky.modules())
+        # the same parameters and buffers under the same names
+        assert {k: v.shape for k, v in leaky.state_dict().items()} == \
+            {k: v.shape for k, v in relu.state_dict().items()}
+    acts = _activations(relu.backbone)
+    assert len(acts) == 14 and all(type(a) is nn.ReLU for a in acts)
+    # mmpretrain's VGG16 (ImageNet checkpoint) keys all match
+    leaky_vgg = WSOLVGG(act_cfg=dict(type='LeakyReLU', negative_slope=0.2))
+    keys = set(leaky_vgg.state_dict())
+    assert set(VGG(depth=16).state_dict()) <= keys
+    assert keys - set(VGG(depth=16).state_dict()) == {
+        'conv6.conv.weight', 'conv6.conv.bias'}
+    # and the activation does what LeakyReLU(0.2) does
+    conv = leaky_vgg.features[0]
+    x = torch.randn(1, 3, 8, 8)
+    with torch.no_grad():
+        pre = conv.conv(x)
+        assert (pre < 0).any()
+        assert torch.allclose(conv(x), torch.where(pre > 0, pre, 0.2 * pre))
