@@ -25,6 +25,8 @@ import pytest
 import torch
 
 from mmwsol.evaluation import WSOLMaskMetric, WSOLMetric
+from mmwsol.evaluation.functional import box_correctness
+from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GOLDEN = osp.join(ROOT, 'tests', 'data', 'wsolevaluation_golden')
@@ -32,6 +34,8 @@ INTERVALS = ('0.01', '0.001')
 IOUS = (30, 50, 70)
 #: float rounding only
 TOL = 1e-9
+BACKENDS = ('tree', 'opencv') + (('compiled', )
+                                 if has_compiled_sweep() else ())
 
 
 def read_lines(path):
@@ -161,6 +165,34 @@ def test_wsol_metric_default_maxboxacc_is_the_community_number(golden):
     metric = WSOLMetric(cam_curve_interval=0.01, box_mode='largest')
     got = run_metric(metric, box_samples(golden))
     assert_close(got['MaxBoxAcc'], expected['MaxBoxAcc'], 'MaxBoxAcc')
+
+
+@pytest.mark.parametrize('interval', INTERVALS)
+@pytest.mark.parametrize('mode, name', [('all', 'MaxBoxAccV2'),
+                                        ('largest', 'MaxBoxAcc')])
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_every_box_backend_gives_the_golden_numbers(golden, interval, mode,
+                                                    name, backend):
+    """With or without the compiled sweeps (a machine without a C
+    compiler runs 'tree' / 'opencv'), the same golden numbers."""
+    expected = golden['expected'][f'interval_{interval}']
+    thresholds = np.arange(0, 1, float(interval))
+    correct = []
+    for image, scoremap in zip(golden['ids'], golden['maps']):
+        height, width = golden['sizes'][image]
+        gt = [[
+            int(x0 * 224 / width), int(y0 * 224 / height),
+            int(x1 * 224 / width), int(y1 * 224 / height)
+        ] for x0, y0, x1, y1 in golden['boxes'][image]]
+        correct.append(
+            box_correctness(scoremap, np.array(gt), thresholds, IOUS, mode,
+                            backend))
+    accuracy = np.sum(correct, axis=0) * 100. / len(correct)
+    for row, iou in zip(accuracy, IOUS):
+        assert_close(row.max(), expected[f'{name}_per_iou'][str(iou)], iou)
+        if f'{name}_curves' in expected:
+            want = expected[f'{name}_curves'][str(iou)]
+            assert np.max(np.abs(row - want)) <= TOL, iou
 
 
 # -------------------------------------------------------- WSOLMaskMetric
