@@ -167,3 +167,14 @@ def test_maps_beyond_the_compiled_limit_fall_back_under_auto(shape, mode):
         with pytest.raises(ValueError, match='32767'):
             level_best_ious(scoremap_to_uint8(scoremap), gt, [0], mode,
                             'compiled')
+
+
+@pytest.mark.parametrize('shape, levels, expected', [
+    ((224, 224), 100, 'compiled'), ((MAX_SIDE, MAX_SIDE), 100, 'compiled'),
+    ((1, MAX_SIDE + 1), 100, 'opencv'), ((MAX_SIDE + 1, 3), 200, 'tree')])
+def test_resolve_box_backend_respects_the_compiled_size_limit(
+        shape, levels, expected):
+    from mmwsol.evaluation.functional import resolve_box_backend
+    assert resolve_box_backend('auto', 'all', levels, True, shape) == expected
+    assert resolve_box_backend('compiled', 'all', levels, True,
+                               shape) == 'compiled'
