@@ -17,7 +17,9 @@ from wsol_eval_reference import ref_boxes_at_level
 
 from mmwsol.evaluation.functional import (best_iou_curve, box_correctness,
                                           fixed_threshold_iou,
-                                          level_best_ious, scoremap_to_uint8)
+                                          level_best_ious,
+                                          resolve_box_backend,
+                                          scoremap_to_uint8)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 BACKENDS = ('auto', 'tree', 'opencv') + (('compiled', )
@@ -174,7 +176,6 @@ def test_maps_beyond_the_compiled_limit_fall_back_under_auto(shape, mode):
     ((1, MAX_SIDE + 1), 100, 'opencv'), ((MAX_SIDE + 1, 3), 200, 'tree')])
 def test_resolve_box_backend_respects_the_compiled_size_limit(
         shape, levels, expected):
-    from mmwsol.evaluation.functional import resolve_box_backend
     assert resolve_box_backend('auto', 'all', levels, True, shape) == expected
     assert resolve_box_backend('compiled', 'all', levels, True,
                                shape) == 'compiled'
