@@ -1,5 +1,6 @@
 """Tests of WSOLMetric (mmwsol.evaluation.metrics)."""
 import json
+import os.path as osp
 from unittest import mock
 
 import numpy as np
@@ -726,3 +727,43 @@ def test_untracked_geometry_is_refused():
                        match=r"pipeline\[2\] \(type 'mmpretrain.Random"
                        r"ResizedCrop'.*test_dataloader.dataset.pipeline\[2\]"):
         metric.process(None, block_samples())
+
+
+# ------------------------------------------------------------ golden data
+GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
+                  'wsolevaluation_golden')
+
+
+def _golden_lines(name):
+    with open(osp.join(GOLDEN, 'metadata', 'boxes', name)) as f:
+        return [line.strip().split(',') for line in f if line.strip()]
+
+
+@pytest.mark.parametrize('rule, curve', [('largest', 'MaxBoxAcc'),
+                                         ('all', 'MaxBoxAccV2')])
+def test_fixed_threshold_numbers_match_the_community_curves(rule, curve):
+    """GT-known Loc at θ = 0.2 (max standard) is the community evaluator's
+    accuracy curve at IoU 50 and CAM threshold 0.2 (largest contour:
+    MaxBoxAcc; all contours: MaxBoxAccV2); its ``_best`` form is the curve's
+    maximum."""
+    expected = json.load(open(osp.join(GOLDEN, 'expected.json')))
+    expected = expected['interval_0.01']
+    with np.load(osp.join(GOLDEN, 'maps.npz')) as data:
+        maps = dict(zip((str(i) for i in data['ids']), data['maps']))
+    sizes = {n: (int(h), int(w)) for n, w, h in _golden_lines(
+        'image_sizes.txt')}
+    boxes = {}
+    for name, *box in _golden_lines('localization.txt'):
+        boxes.setdefault(name, []).append([float(v) for v in box])
+    samples = [
+        dict(gt_cam=maps[name].astype(np.float64), ori_gt_bboxes=boxes[name],
+             ori_shape=sizes[name], img_id=name) for name in maps
+    ]
+    metric = WSOLMetric(loc_box_mode=rule)
+    metric.process(None, samples)
+    result = metric.evaluate(len(samples))
+    assert THRESHOLDS[20] == 0.2
+    assert result['wsol/gt_known_loc'] == pytest.approx(
+        expected[f'{curve}_curves']['50'][20], abs=1e-9)
+    assert result['wsol/gt_known_loc_best'] == pytest.approx(
+        expected[f'{curve}_per_iou']['50'], abs=1e-9)
