@@ -105,6 +105,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         hooks.append(hook)
         cfg.custom_hooks = hooks
     set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
+    from mmwsol.utils.launch import warn_unknown_config_keys
+    warn_unknown_config_keys(cfg)
     return cfg
 
 

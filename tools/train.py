@@ -97,6 +97,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg,
         pin_memory=not args.no_pin_memory,
         persistent_workers=not args.no_persistent_workers)
+    from mmwsol.utils.launch import (fit_param_schedulers,
+                                     warn_unknown_config_keys)
+    fit_param_schedulers(cfg)  # any max_epochs >= 1 (#12)
+    warn_unknown_config_keys(cfg)
     return cfg
 
 

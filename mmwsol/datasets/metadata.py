@@ -113,7 +113,8 @@ def parse_image_ids(path: str) -> List[str]:
 
     Raises:
         FileNotFoundError: If the file is missing.
-        ValueError: On a duplicate image id or a line with a comma.
+        ValueError: On a duplicate image id, a line with a comma or a file
+            without image ids (an empty split, named by its folder).
     """
     image_ids = []
     first_seen: Dict[str, int] = {}
@@ -127,6 +128,10 @@ def parse_image_ids(path: str) -> List[str]:
                 f'{first_seen[line]})')
         first_seen[line] = number
         image_ids.append(line)
+    if not image_ids:
+        split = osp.basename(osp.dirname(osp.abspath(path)))
+        raise ValueError(f'{path}: no image ids, the split {split!r} is '
+                         'empty')
     return image_ids
 
 

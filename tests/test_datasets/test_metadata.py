@@ -1,4 +1,5 @@
 """Tests of the pure metadata parsers."""
+import os
 import os.path as osp
 
 import numpy as np
@@ -209,3 +210,15 @@ def test_box_round_trip(tmp_path_factory, rows, newline_at_end):
             np.testing.assert_array_equal(boxes[image_id], expected)
         else:
             assert image_id not in boxes
+
+
+@pytest.mark.parametrize('lines', [[], ['', '  ']])
+def test_empty_split_names_the_split_and_the_file(tmp_path, lines):
+    path = osp.join(str(tmp_path), 'metadata', 'train', 'image_ids.txt')
+    os.makedirs(osp.dirname(path))
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+    with pytest.raises(ValueError) as info:
+        parse_image_ids(path)
+    assert str(info.value) == (f"{path}: no image ids, the split 'train' is "
+                               'empty')

@@ -246,3 +246,17 @@ def test_repr(box_split):
     text = repr(WSOLDataset(**_kwargs(box_dataset_cfg(box_split))))
     assert 'Number of samples: \t3' in text
     assert 'localization.txt' in text
+
+
+def test_empty_train_split_is_a_clear_error(tmp_path):
+    """Not MMEngine's 'need at least one array to concatenate'."""
+    split = make_box_split(str(tmp_path), split='train')
+    for name in ('image_ids.txt', 'class_labels.txt', 'image_sizes.txt',
+                 'localization.txt'):
+        write_text(osp.join(split['meta'], name), [], True)
+    cfg = box_dataset_cfg(split, metadata_dir='metadata/train')
+    path = osp.join(split['meta'], 'image_ids.txt')
+    with pytest.raises(ValueError) as info:
+        DATASETS.build(cfg)
+    assert str(info.value).startswith(path)
+    assert "the split 'train' is empty" in str(info.value)
