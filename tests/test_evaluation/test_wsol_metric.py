@@ -767,3 +767,37 @@ def test_fixed_threshold_numbers_match_the_community_curves(rule, curve):
         expected[f'{curve}_curves']['50'][20], abs=1e-9)
     assert result['wsol/gt_known_loc_best'] == pytest.approx(
         expected[f'{curve}_per_iou']['50'], abs=1e-9)
+
+
+def test_model_flag_reaches_the_metric():
+    """End to end: a class whose weights hold inf gives the classifier's
+    ``gt_cam_valid=False`` (and a zero map); the metric counts it."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.structures import DataSample
+
+    from mmwsol.registry import MODELS
+    init_default_scope('mmwsol')
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(
+        osp.join(root, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        model.head.fc.weight[2, 0] = float('inf')
+    inputs = (torch.rand(2, 3, 64, 64) * 255).to(torch.uint8)
+    samples = [
+        DataSample(metainfo=dict(ori_shape=(64, 64), img_path=f'{c}.png'))
+        .set_gt_label(c) for c in (2, 1)
+    ]
+    outputs = model.test_step(dict(inputs=list(inputs), data_samples=samples))
+    metric = WSOLMetric()
+    for output in outputs:
+        sample = output.to_dict()
+        sample['ori_gt_bboxes'] = torch.tensor([[8., 8., 40., 40.]])
+        metric.process(None, [sample])
+    with mock.patch(
+            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        result = metric.evaluate(2)
+    assert result['wsol/invalid_maps'] == 1
+    assert '2.png' in log.call_args[0][0]

@@ -8,8 +8,10 @@ from mmengine.evaluator import DumpResults
 from mmwsol.registry import METRICS
 
 _KEEP = ('img_id', 'img_path', 'ori_shape', 'gt_label', 'pred_score',
-         'pred_label', 'pred_cam_labels', 'ori_gt_bboxes')
-_MAPS = ('gt_cam', 'pred_cams')
+         'pred_label', 'pred_cam_labels', 'ori_gt_bboxes', 'gt_cam_valid',
+         'pred_cams_valid', 'wsol_geometry')
+#: The maps and the key of their validity flags.
+_MAPS = {'gt_cam': 'gt_cam_valid', 'pred_cams': 'pred_cams_valid'}
 
 
 def _numpy(value: Any) -> Any:
@@ -24,7 +26,10 @@ class DumpWSOLResults(DumpResults):
 
     Maps are stored as uint8 (``uint8(map * 255)``, the quantisation the box
     protocol uses anyway), which keeps a CUB test dump around 300 MB instead
-    of 1.2 GB of float maps.
+    of 1.2 GB of float maps. A map holding a NaN / inf value is stored as
+    zeros and flagged invalid in ``gt_cam_valid`` / ``pred_cams_valid`` (as
+    the classifier flags the maps it had to zero), so the dump keeps the
+    count the metrics report (``invalid_maps``).
 
     Args:
         out_file_path (str): ``.pkl`` / ``.pickle`` output path.
@@ -49,9 +54,21 @@ class DumpWSOLResults(DumpResults):
         for pred in predictions:
             entry = {k: _numpy(pred[k]) for k in _KEEP if k in pred}
             if self.keep_maps:
-                for key in _MAPS:
+                for key, flag in _MAPS.items():
                     if key in pred:
-                        cam = np.nan_to_num(_numpy(pred[key]).astype(
-                            np.float64))
-                        entry[key] = np.uint8(np.clip(cam, 0, 1) * 255)
+                        self._keep_map(entry, key, flag, _numpy(pred[key]))
             self.results.append(entry)
+
+    @staticmethod
+    def _keep_map(entry: dict, key: str, flag: str, cam: np.ndarray) -> None:
+        """Store ``cam`` as uint8; non-finite maps as zeros, flagged."""
+        cam = np.asarray(cam, dtype=np.float64)
+        finite = np.isfinite(cam)
+        # per map: (H, W) for gt_cam, (k, H, W) for pred_cams
+        valid = finite.all(axis=(-2, -1)) if cam.ndim >= 2 else finite
+        cam = np.where(np.expand_dims(valid, (-2, -1)), cam, 0.) \
+            if cam.ndim >= 2 else cam
+        entry[key] = np.uint8(np.clip(np.nan_to_num(cam), 0, 1) * 255)
+        old = entry.get(flag)
+        valid = valid if old is None else np.asarray(old, bool) & valid
+        entry[flag] = bool(valid) if np.ndim(valid) == 0 else valid
