@@ -27,6 +27,7 @@ load_from = None
 resume = False
 randomness = dict(seed=None, deterministic=False)
 
-# Store the RNG states in checkpoints so that `--resume` continues the random
-# streams (augmentation with num_workers=0) exactly.
+# Store the RNG states and the train sampler's seed in checkpoints so that
+# `--resume` continues the random streams exactly (augmentation itself is a
+# function of seed, epoch and sample index: SeededSampler in the datasets).
 custom_hooks = [dict(type='RNGStateHook')]
