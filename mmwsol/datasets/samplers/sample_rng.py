@@ -30,9 +30,8 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     if epoch < 0 or index < 0:
         raise ValueError(
             f'epoch and index must be >= 0, got epoch={epoch}, index={index}')
-    words = np.random.SeedSequence(
-        [int(seed) % 2**64, int(epoch),
-         int(index)]).generate_state(2, dtype=np.uint32)
+    entropy = [int(seed) % 2**64, int(epoch), int(index)]
+    words = np.random.SeedSequence(entropy).generate_state(2, dtype=np.uint32)
     return int(words[0]) | (int(words[1]) << 32)
 
 
