@@ -73,7 +73,10 @@ class WSOLVGG(VGG):
         norm_cfg (dict, optional): Config of the norm layers (None: plain
             VGG, as in the reference). ``conv6`` uses the same config (and
             has no bias when it has a norm layer). Defaults to None.
-        act_cfg (dict): Config of the activation layers.
+        act_cfg (dict): Config of the activation after every convolution
+            (the VGG ones and ``conv6``), e.g. ``dict(type='LeakyReLU',
+            negative_slope=0.2)`` for the authors' NL-CCAM network. It has
+            no parameters: checkpoint keys do not depend on it.
             Defaults to ``dict(type='ReLU')``.
         norm_eval (bool): Keep norm layers in eval mode during training.
             Defaults to False.

@@ -6,7 +6,8 @@ from .ccam import (CCAM, combinational_class_activation_maps,
                    target_first_ranks)
 from .combinations import (BaseCombination, ExplicitWeights, Polynomial,
                            TopBottom, polynomial_weights, top_bottom_weights)
-from .functional import normalize_last_dim, normalize_maps, resize_maps
+from .functional import (autocast_disabled, finite_maps, normalize_last_dim,
+                         normalize_maps, resize_maps, to_float32)
 from .grad_cam import GradCAM, grad_cam_maps
 from .grad_cam_plus_plus import GradCAMPlusPlus, grad_cam_plus_plus_maps
 from .grad_capture import (LayerGradCapture, capture_layer_gradients,
@@ -19,7 +20,7 @@ __all__ = [
     'SCG', 'self_correlation', 'combine_self_correlation',
     'seed_correlation_maps', 'spa_self_correlation_maps',
     'BaseLocalizer', 'CAM', 'class_activation_maps', 'normalize_maps',
-    'normalize_last_dim',
+    'normalize_last_dim', 'autocast_disabled', 'finite_maps', 'to_float32',
     'resize_maps', 'CCAM', 'combinational_class_activation_maps',
     'target_first_ranks', 'BaseCombination', 'TopBottom', 'Polynomial',
     'ExplicitWeights', 'top_bottom_weights', 'polynomial_weights',

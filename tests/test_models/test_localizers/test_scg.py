@@ -318,7 +318,8 @@ def test_cam_with_bias_and_relu_by_hand():
     """Class 1: 1 * F0 - 2 * F1 - 3 = [[-2, -3], [0, 3]]; its ReLU
     [[0, 0], [0, 3]] normalises to a single object seed, where the bias-free
     map [[1, 0], [3, 6]] -> [[1/6, 0], [1/2, 1]] has three."""
-    feats = (torch.tensor([[[1., 2.], [3., 4.]], [[0., 1.], [0., -1.]]])[None], )
+    feats = (torch.tensor([[[1., 2.], [3., 4.]],
+                           [[0., 1.], [0., -1.]]])[None], )
     targets = torch.tensor([[1]])
     model = _TinyModel()
     cam = MODELS.build(dict(type='CAM'))
@@ -452,7 +453,9 @@ def test_spa_configs_use_the_authors_coarse_map():
     root = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'spa')
     paths = sorted(glob.glob(osp.join(root, '*.py')) +
                    glob.glob(osp.join(root, 'ablations', '*.py')))
-    scg = [p for p in paths if Config.fromfile(p).model.localizer.type == 'SCG']
+    scg = [
+        p for p in paths if Config.fromfile(p).model.localizer.type == 'SCG'
+    ]
     assert len(scg) == 10  # 5 SPA + 5 baseline + SCG
     for path in scg:
         loc = Config.fromfile(path).model.localizer
