@@ -715,10 +715,14 @@ def test_untracked_geometry_is_refused():
                                             shape=(16, 16), tracked=False))
     with pytest.raises(ValueError, match=r'x\.jpg.*without updating'):
         WSOLMetric().process(None, [sample])
-    sample['wsol_geometry'] = dict(scale=(1., 1.), offset=(0., 0.),
+    sample['wsol_geometry'] = dict(scale=(1., 1.), offset=(0., -1.),
                                    shape=(20, 16), tracked=True)
     with pytest.raises(ValueError, match=r'x\.jpg.*\(16, 16\).*\(20, 16\)'):
         WSOLMetric().process(None, [sample])
+    # a plain resize to another size is rescaled to the map (community)
+    sample['wsol_geometry'] = dict(scale=(1.25, 1.), offset=(0., 0.),
+                                   shape=(16, 20), tracked=True)
+    WSOLMetric().process(None, [sample])
     metric = WSOLMetric()
     metric.dataset_meta = dict(wsol_untracked_transforms=[
         dict(index=2, type='mmpretrain.RandomResizedCrop')

@@ -149,7 +149,8 @@ def check_sample_geometry(sample: dict, name: str,
 
     Raises:
         ValueError: If a transform changed the image size without
-            recording it, or if the map is not at the input size.
+            recording it, or if the map is not at the input size (except
+            after a plain resize, whose boxes are rescaled to the map).
     """
     geometry = sample.get(GEOMETRY_KEY)
     if geometry is None:
@@ -161,11 +162,13 @@ def check_sample_geometry(sample: dict, name: str,
             'and masks cannot be placed on the map. Use mmwsol\'s Resize, '
             'ResizeEdge, CenterCrop, RandomCrop or RandomFlip.')
     shape = tuple(int(v) for v in geometry['shape'])
-    if shape != tuple(int(v) for v in map_shape):
+    # a plain resize is rescaled to any map size, as the community does
+    if shape != tuple(int(v) for v in map_shape) and \
+            not is_plain_resize(geometry):
         raise ValueError(
             f'{name}: the map has shape {tuple(map_shape)} but the test '
-            f'pipeline made an input of shape {shape}; the maps must be at '
-            'the input size.')
+            f'pipeline made an input of shape {shape}; with a crop or flip '
+            'in the pipeline the maps must be at the input size.')
     return geometry
 
 
