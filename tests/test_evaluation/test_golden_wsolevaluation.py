@@ -153,13 +153,6 @@ def test_wsol_metric_maxboxacc_at_iou_50(golden, interval):
     assert_close(got['MaxBoxAcc'], expected['MaxBoxAcc'], 'MaxBoxAcc')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='WSOLMetric (mmwsol/evaluation/metrics, owner H3): with '
-    "box_mode='largest' and the default iou_thresholds (30, 50, 70) the key "
-    "'MaxBoxAcc' is the mean over the three IoUs (63.33 here), not the "
-    "community's MaxBoxAcc (IoU 50: 60.0) printed under that name; the "
-    'offline evaluator already defaults to IoU 50 for this mode.')
 def test_wsol_metric_default_maxboxacc_is_the_community_number(golden):
     expected = golden['expected']['interval_0.01']
     metric = WSOLMetric(cam_curve_interval=0.01, box_mode='largest')

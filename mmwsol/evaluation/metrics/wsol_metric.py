@@ -23,6 +23,13 @@ MAIN_KEYS = {
     'largest': 'MaxBoxAcc',
     'union': 'MaxBoxAccUnion'
 }
+#: Default IoU thresholds of each box mode: MaxBoxAccV2 averages (30, 50,
+#: 70); the original MaxBoxAcc (V1) is the IoU-50 number.
+DEFAULT_IOU_THRESHOLDS = {
+    'all': (30, 50, 70),
+    'largest': (50, ),
+    'union': (30, 50, 70)
+}
 #: Metric keys of SPA's error cases.
 ERROR_KEYS = {
     'cls': 'err_cls',
@@ -123,8 +130,11 @@ class WSOLMetric(BaseMetric):
     single-process result.
 
     Args:
-        iou_thresholds (Sequence[float]): IoU thresholds δ in percent of
-            MaxBoxAcc. Defaults to (30, 50, 70).
+        iou_thresholds (Sequence[float], optional): IoU thresholds δ in
+            percent of MaxBoxAcc. Defaults to None: the community's choice
+            for the box mode, (30, 50, 70) for MaxBoxAccV2 (``'all'``, and
+            ``'union'``) and (50, ) for MaxBoxAcc (``'largest'``, V1), so
+            that the main key means what the literature means by it.
         cam_curve_interval (float): Step of the CAM thresholds. Defaults to
             0.01 (wsolevaluation's default at validation; its final test
             uses 0.001).
@@ -184,7 +194,7 @@ class WSOLMetric(BaseMetric):
     default_prefix: Optional[str] = 'wsol'
 
     def __init__(self,
-                 iou_thresholds: Sequence[float] = (30, 50, 70),
+                 iou_thresholds: Optional[Sequence[float]] = None,
                  cam_curve_interval: float = 0.01,
                  box_mode: str = 'all',
                  loc_box_mode: str = 'largest',
@@ -207,6 +217,8 @@ class WSOLMetric(BaseMetric):
             raise ValueError(f'Unknown threshold_standard '
                              f'{threshold_standard!r}, choose from '
                              f'{THRESHOLD_STANDARDS}.')
+        if iou_thresholds is None:
+            iou_thresholds = DEFAULT_IOU_THRESHOLDS[box_mode]
         if isinstance(iou_thresholds, Number):
             iou_thresholds = (iou_thresholds, )
         self.iou_thresholds = tuple(iou_thresholds)
