@@ -105,3 +105,38 @@ def test_demo_summary_prints_reference_beside_the_run(tmp_path):
     plain = demo.summary_lines({'wsol/MaxBoxAccV2': 54.07}, None)
     assert len(plain) == 1 and plain[0].split()[-1] == '54.07'
     assert demo.load_reference(str(tmp_path / 'none.json')) is None
+
+
+seed_report = _load('tools/analysis/seed_report.py', 'seed_report_tool')
+
+
+def _summary():
+    def entry(values):
+        per_seed = {str(s): dict(V2=v) for s, v in enumerate(values)}
+        return seed_study.summarize({int(s): m for s, m in per_seed.items()})
+
+    return dict(
+        seeds=[0, 1, 2],
+        commit='abc',
+        command='python tools/analysis/seed_study.py x',
+        results=dict(m=dict(a=entry([50., 60., 55.]),
+                            b=entry([52., 59., 58.]))))
+
+
+def test_paired_difference_by_hand():
+    results = _summary()['results']
+    # b - a per seed: +2, -1, +3 -> mean 4/3, min -1, max 3, 2 of 3 up
+    mean, lo, hi, up, n = seed_report.paired_difference(
+        results['m']['a'], results['m']['b'], 'V2')
+    assert mean == pytest.approx(4 / 3)
+    assert (lo, hi, up, n) == (-1., 3., 2, 3)
+
+
+def test_report_tables_and_errors():
+    text = seed_report.report(
+        _summary(), metrics=['V2'], per_seed=True, pairs=[('m.a', 'm.b')])
+    assert '| a | 55.00 ± 5.00 |' in text
+    assert '| a | 50.00 | 60.00 | 55.00 |' in text
+    assert '| m.b − m.a | +1.33 [-1.00, +3.00] 2/3↑ |' in text
+    with pytest.raises(KeyError, match='m.a'):
+        seed_report.report(_summary(), pairs=[('m.zz', 'm.a')])
