@@ -140,3 +140,30 @@ def test_report_tables_and_errors():
     assert '| m.b − m.a | +1.33 [-1.00, +3.00] 2/3↑ |' in text
     with pytest.raises(KeyError, match='m.a'):
         seed_report.report(_summary(), pairs=[('m.zz', 'm.a')])
+
+
+def test_collect_only_summarises_existing_results(tmp_path):
+    study = tmp_path / 'study.py'
+    study.write_text(
+        "models = dict(m=dict(train='configs/cam/cam_tinynet_1xb32_synthetic.py',"
+        " tests=dict(t='configs/cam/cam_tinynet_1xb32_synthetic.py')))\n")
+    for seed, value in ((0, 50.), (1, 54.)):
+        folder = tmp_path / 'work' / 'm' / f'seed{seed}'
+        folder.mkdir(parents=True)
+        (folder / 't.json').write_text(
+            json.dumps({'wsol/MaxBoxAccV2': value}))
+    out = tmp_path / 'summary.json'
+    summary = seed_study.main([
+        str(study), '--seeds', '0', '1', '--work-dir',
+        str(tmp_path / 'work'), '--collect-only', '--out',
+        str(out)
+    ])
+    entry = summary['results']['m']['t']
+    assert entry['mean'] == dict(MaxBoxAccV2=52.)
+    assert entry['std']['MaxBoxAccV2'] == pytest.approx(8**0.5)
+    assert json.loads(out.read_text())['results'] == summary['results']
+    with pytest.raises(SystemExit, match='seed2'):
+        seed_study.main([
+            str(study), '--seeds', '2', '--work-dir',
+            str(tmp_path / 'work'), '--collect-only'
+        ])

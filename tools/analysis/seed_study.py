@@ -70,6 +70,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default=[],
         help='run these tests again even when their results exist (e.g. '
         'after a test-time default changed)')
+    parser.add_argument(
+        '--collect-only',
+        action='store_true',
+        help='run nothing: summarise the results already in the work dir '
+        '(an error names the first missing one)')
     parser.add_argument('--out', help='write the summary JSON here')
     parser.add_argument(
         '--data',
@@ -215,7 +220,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
                              f'{args.study} ({sorted(study)}).')
         study = {k: v for k, v in study.items() if k in args.only}
     py = sys.executable
-    if args.data != 'none':
+    if args.data != 'none' and not args.collect_only:
         run([py, 'tools/dataset_converters/make_synthetic.py', '--out',
              args.data])
     results: Dict[str, Dict[str, dict]] = {}
@@ -223,6 +228,15 @@ def main(argv: Optional[List[str]] = None) -> dict:
         per_test: Dict[str, Dict[int, dict]] = {t: {} for t in spec['tests']}
         for seed in args.seeds:
             work = osp.join(args.work_dir, model, f'seed{seed}')
+            if args.collect_only:
+                for test in spec['tests']:
+                    out = osp.join(ROOT, work, f'{test}.json')
+                    if not osp.isfile(out):
+                        raise SystemExit(f'error: --collect-only: {out} is '
+                                         'missing; run the study first.')
+                    with open(out) as f:
+                        per_test[test][seed] = short_metrics(json.load(f))
+                continue
             run([
                 py, 'tools/train.py', spec['train'], '--work-dir', work,
                 '--resume', '--cfg-options', f'randomness.seed={seed}'
