@@ -82,8 +82,9 @@ def summary_lines(metrics: dict, reference: Optional[dict]) -> List[str]:
         lines.append(line)
     if reference is not None:
         lines.append(
-            '  (CPU kernels differ between machines: one run lands within '
-            'about two std of the reference, not on its mean)')
+            '  (reference: README\'s seeds on the development machine; other '
+            'CPUs give other numbers for the same seed, compare with the '
+            'spread)')
     return lines
 
 
