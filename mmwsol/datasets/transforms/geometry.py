@@ -20,7 +20,7 @@ dataset stores the list in its ``metainfo``, the metrics refuse to
 evaluate it); :func:`check_geometry_shape` catches at packing time a shape
 change that no record explains.
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 #: Key of the record in the pipeline results and in the data sample.
 GEOMETRY_KEY = 'wsol_geometry'
