@@ -167,3 +167,21 @@ def test_collect_only_summarises_existing_results(tmp_path):
             str(study), '--seeds', '2', '--work-dir',
             str(tmp_path / 'work'), '--collect-only'
         ])
+
+
+def test_collect_only_allow_missing_summarises_the_seeds_there(tmp_path):
+    study = tmp_path / 'study.py'
+    study.write_text(
+        "models = dict(m=dict(train='configs/cam/cam_tinynet_1xb32_synthetic.py',"
+        " tests=dict(t='configs/cam/cam_tinynet_1xb32_synthetic.py')))\n")
+    folder = tmp_path / 'work' / 'm' / 'seed1'
+    folder.mkdir(parents=True)
+    (folder / 't.json').write_text(json.dumps({'wsol/MaxBoxAccV2': 40.}))
+    args = [str(study), '--seeds', '0', '1', '--work-dir',
+            str(tmp_path / 'work'), '--collect-only']
+    with pytest.raises(SystemExit, match='allow-missing'):
+        seed_study.main(args)
+    entry = seed_study.main(args + ['--allow-missing'])['results']['m']['t']
+    assert entry['n'] == 1 and list(entry['per_seed']) == ['1']
+    with pytest.raises(SystemExit, match='no seed of m.t'):
+        seed_study.main(args[:2] + ['0'] + args[4:] + ['--allow-missing'])

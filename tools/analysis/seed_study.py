@@ -75,6 +75,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='run nothing: summarise the results already in the work dir '
         '(an error names the first missing one)')
+    parser.add_argument(
+        '--allow-missing',
+        action='store_true',
+        help='with --collect-only: a model summarises the seeds it has '
+        '(each entry records its seeds and n) instead of an error')
     parser.add_argument('--out', help='write the summary JSON here')
     parser.add_argument(
         '--data',
@@ -232,8 +237,11 @@ def main(argv: Optional[List[str]] = None) -> dict:
                 for test in spec['tests']:
                     out = osp.join(ROOT, work, f'{test}.json')
                     if not osp.isfile(out):
+                        if args.allow_missing:
+                            continue
                         raise SystemExit(f'error: --collect-only: {out} is '
-                                         'missing; run the study first.')
+                                         'missing; run the study first (or '
+                                         'pass --allow-missing).')
                     with open(out) as f:
                         per_test[test][seed] = short_metrics(json.load(f))
                 continue
@@ -257,6 +265,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
                     run(cmd)
                 with open(out) as f:
                     per_test[test][seed] = short_metrics(json.load(f))
+        missing = [t for t, v in per_test.items() if not v]
+        if missing:
+            raise SystemExit(f'error: no seed of {model}.{missing[0]} has '
+                             'results.')
         results[model] = {t: summarize(v) for t, v in per_test.items()}
     summary = dict(
         study=osp.relpath(osp.abspath(args.study), ROOT),
