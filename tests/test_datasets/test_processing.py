@@ -353,16 +353,10 @@ def test_transforms_without_a_record_add_none():
         assert 'wsol_geometry' not in transform(_results())
 
 
-_GEOMETRY_TRANSFORMS = st.sampled_from([
-    dict(type='RandomFlip', prob=1.0, direction='horizontal'),
-    dict(type='RandomFlip', prob=1.0, direction='vertical'),
-    dict(type='RandomFlip', prob=0.5, direction='diagonal'),
-    dict(type='RandomCrop', crop_size=3),
-    dict(type='RandomCrop', crop_size=(5, 7), padding=2),
-    dict(type='RandomCrop', crop_size=(9, 6), pad_if_needed=True),
-    dict(type='CenterCrop', crop_size=(6, 4)),
-    dict(type='CenterCrop', crop_size=11, auto_pad=True),
-])
+# the box-moving transforms above, with the padding variant of CenterCrop
+_GEOMETRY_TRANSFORMS = st.one_of(
+    _TRANSFORMS.filter(lambda cfg: cfg.get('crop_size') != 11),
+    st.just(dict(type='CenterCrop', crop_size=11, auto_pad=True)))
 
 
 @settings(max_examples=100, deadline=None)
