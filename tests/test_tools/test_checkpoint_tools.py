@@ -3,13 +3,12 @@ run code or do not fit the model: refused, nothing written."""
 import importlib.util
 import os
 import os.path as osp
-import subprocess
 import sys
 from collections import OrderedDict
 
 import pytest
 import torch
-from tools_utils import ROOT, make_tiny_dataset, write_tiny_config
+from tools_utils import ROOT, make_tiny_dataset, run_tool, write_tiny_config
 
 
 class RunsCommand:
@@ -24,15 +23,7 @@ class RunsCommand:
 
 def run(args, timeout=600):
     """Run a tool; return (exit code, combined output)."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable, *args],
-                          cwd=ROOT,
-                          env=env,
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True,
-                          timeout=timeout)
-    return proc.returncode, proc.stdout
+    return run_tool(args, timeout=timeout, check=False)
 
 
 def load_tool(script: str):

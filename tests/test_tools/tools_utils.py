@@ -90,11 +90,13 @@ def free_port() -> int:
 def run_tool(args: List[str],
              nproc: int = 1,
              timeout: int = 600,
-             env: Optional[Dict[str, str]] = None) -> str:
+             env: Optional[Dict[str, str]] = None,
+             check: bool = True):
     """Run ``tools/<script>`` (through torchrun when ``nproc > 1``).
 
     Returns:
-        str: The combined output; raises with it when the command fails.
+        str | tuple: The combined output; raises with it when the command
+        fails. With ``check=False``: ``(exit code, output)``, no raise.
     """
     cmd = [sys.executable]
     if nproc > 1:
@@ -113,6 +115,8 @@ def run_tool(args: List[str],
         stderr=subprocess.STDOUT,
         text=True,
         timeout=timeout)
+    if not check:
+        return proc.returncode, proc.stdout
     if proc.returncode != 0:
         raise AssertionError(f'{" ".join(cmd)} failed:\n{proc.stdout[-6000:]}')
     return proc.stdout
