@@ -1,4 +1,5 @@
 """Install mmwsol: ``pip install -e .`` (or ``make demo`` / ``make test``)."""
+
 import os
 import os.path as osp
 import shutil
@@ -13,8 +14,10 @@ EXTENSIONS = [
         sources=['mmwsol/evaluation/functional/_level_sets.c'],
         # no fused multiply-add: the IoUs must equal numpy's bit for bit
         extra_compile_args=['-O3', '-ffp-contract=off']
-        if os.name != 'nt' else ['/O2', '/fp:precise'],
-        optional=True)
+        if os.name != 'nt'
+        else ['/O2', '/fp:precise'],
+        optional=True,
+    )
 ]
 
 
@@ -30,7 +33,8 @@ def parse_requirements(fname: str) -> list:
     """Read a requirements file, one requirement per non-comment line."""
     with open(fname) as f:
         return [
-            line.strip() for line in f
+            line.strip()
+            for line in f
             if line.strip() and not line.startswith('#')
         ]
 
@@ -40,7 +44,11 @@ def add_mim_extension() -> None:
 
     Editable installs get symlinks instead, as in mmpretrain.
     """
-    mode = 'symlink' if any(a in os.sys.argv for a in ('develop', 'editable_wheel')) else 'copy'
+    mode = (
+        'symlink'
+        if any(a in os.sys.argv for a in ('develop', 'editable_wheel'))
+        else 'copy'
+    )
     root = osp.join(osp.dirname(osp.abspath(__file__)), 'mmwsol', '.mim')
     os.makedirs(root, exist_ok=True)
     for name in ('configs', 'tools', 'model-index.yml'):
@@ -66,7 +74,9 @@ if __name__ == '__main__':
         name='mmwsol',
         version=get_version(),
         description='Weakly supervised object localization on OpenMMLab',
-        long_description=open('README.md').read() if osp.exists('README.md') else '',
+        long_description=open('README.md').read()
+        if osp.exists('README.md')
+        else '',
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
@@ -76,4 +86,5 @@ if __name__ == '__main__':
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={'tests': parse_requirements('requirements/tests.txt')},
         ext_modules=EXTENSIONS,
-        zip_safe=False)
+        zip_safe=False,
+    )

@@ -1,4 +1,5 @@
 """Shared pytest set-up: register mmwsol and use its default scope."""
+
 import os
 
 import pytest
@@ -19,5 +20,6 @@ settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'default'))
 def _mmwsol_scope():
     """Make sure every test runs with ``default_scope='mmwsol'``."""
     from mmengine import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmwsol'):
         yield

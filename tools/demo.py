@@ -5,6 +5,7 @@ Runs the real tools (``tools/dataset_converters/make_synthetic.py``,
 shows is exactly what a user gets from the command line. A second run
 resumes from the finished checkpoint and only re-tests.
 """
+
 import argparse
 import json
 import os
@@ -52,8 +53,12 @@ def load_reference(path: str = REFERENCE) -> Optional[dict]:
     entry = summary.get('results', {}).get('cam', {}).get('cam')
     if entry is None:
         return None
-    return dict(mean=entry['mean'], std=entry['std'], n=entry['n'],
-                commit=summary.get('commit'))
+    return dict(
+        mean=entry['mean'],
+        std=entry['std'],
+        n=entry['n'],
+        commit=summary.get('commit'),
+    )
 
 
 def summary_lines(metrics: dict, reference: Optional[dict]) -> List[str]:
@@ -68,23 +73,30 @@ def summary_lines(metrics: dict, reference: Optional[dict]) -> List[str]:
     """
     lines = []
     if reference is not None:
-        lines.append(f'  {"":<42s} {"this run":>8s}   reference '
-                     f'(mean ± std, {reference["n"]} seeds)')
+        lines.append(
+            f'  {"":<42s} {"this run":>8s}   reference '
+            f'(mean ± std, {reference["n"]} seeds)'
+        )
     for key, name in SUMMARY_KEYS:
-        value = next((v for k, v in metrics.items()
-                      if k.rsplit('/', 1)[-1] == key), None)
+        value = next(
+            (v for k, v in metrics.items() if k.rsplit('/', 1)[-1] == key),
+            None,
+        )
         if value is None:
             continue
         line = f'  {name:<42s} {value:8.2f}'
         if reference is not None and key in reference['mean']:
-            line += (f'   {reference["mean"][key]:6.2f} ± '
-                     f'{reference["std"][key]:.2f}')
+            line += (
+                f'   {reference["mean"][key]:6.2f} ± '
+                f'{reference["std"][key]:.2f}'
+            )
         lines.append(line)
     if reference is not None:
         lines.append(
-            '  (reference: README\'s seeds on the development machine; other '
+            "  (reference: README's seeds on the development machine; other "
             'CPUs give other numbers for the same seed, compare with the '
-            'spread)')
+            'spread)'
+        )
     return lines
 
 
@@ -100,20 +112,36 @@ def main() -> None:
     start = time.time()
     py = sys.executable
     run([py, 'tools/dataset_converters/make_synthetic.py', '--out', args.data])
-    run([
-        py, 'tools/train.py', args.config, '--work-dir', args.work_dir,
-        '--resume'
-    ])
+    run(
+        [
+            py,
+            'tools/train.py',
+            args.config,
+            '--work-dir',
+            args.work_dir,
+            '--resume',
+        ]
+    )
     last = osp.join(ROOT, args.work_dir, 'last_checkpoint')
     with open(last) as f:
         ckpt = f.read().strip()
     metrics_file = osp.join(args.work_dir, 'metrics.json')
-    run([
-        py, 'tools/test.py', args.config, ckpt, '--work-dir', args.work_dir,
-        '--out', metrics_file, '--show-dir',
-        osp.join(ROOT, args.work_dir, 'overlays'), '--show-num',
-        str(args.num_overlays)
-    ])
+    run(
+        [
+            py,
+            'tools/test.py',
+            args.config,
+            ckpt,
+            '--work-dir',
+            args.work_dir,
+            '--out',
+            metrics_file,
+            '--show-dir',
+            osp.join(ROOT, args.work_dir, 'overlays'),
+            '--show-num',
+            str(args.num_overlays),
+        ]
+    )
     with open(osp.join(ROOT, metrics_file)) as f:
         metrics = json.load(f)
     print('\n[demo] CAM on the synthetic test split (seed 0)')

@@ -34,6 +34,7 @@ end; the exit code is 0 when at least one image was localized, 1 when all
 of them failed (or INPUT holds no image, or the checkpoint was refused), 2
 for a malformed list file.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -44,8 +45,17 @@ from typing import List, Tuple
 # Let ``python tools/localize.py`` work from a source checkout without install.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
-                  '.tiff', '.webp')
+IMG_EXTENSIONS = (
+    '.jpg',
+    '.jpeg',
+    '.png',
+    '.ppm',
+    '.bmp',
+    '.pgm',
+    '.tif',
+    '.tiff',
+    '.webp',
+)
 
 
 class ListFileError(ValueError):
@@ -57,48 +67,74 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Localize images: overlays and COCO pseudo-labels',
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n\n', 2)[2])
+        epilog=__doc__.split('\n\n', 2)[2],
+    )
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('input', help='image file, folder or list file')
     parser.add_argument(
-        '--out', default='work_dirs/localize', help='output folder')
+        '--out', default='work_dirs/localize', help='output folder'
+    )
     parser.add_argument(
-        '--topk', type=int, default=1,
-        help='maps and boxes for the top-k predicted classes (default 1)')
+        '--topk',
+        type=int,
+        default=1,
+        help='maps and boxes for the top-k predicted classes (default 1)',
+    )
     parser.add_argument(
-        '--threshold', type=float, default=None,
-        help='box threshold θ (default: the config\'s box metric, else 0.2)')
+        '--threshold',
+        type=float,
+        default=None,
+        help="box threshold θ (default: the config's box metric, else 0.2)",
+    )
     parser.add_argument(
-        '--standard', choices=['max', 'percentile'], default=None,
+        '--standard',
+        choices=['max', 'percentile'],
+        default=None,
         help='threshold standard: θ·max or θ·percentile of the map '
-        '(default: the config\'s, else max)')
+        "(default: the config's, else max)",
+    )
     parser.add_argument(
-        '--percentile', type=float, default=None,
-        help='percentile of --standard percentile (default: config, else 90)')
+        '--percentile',
+        type=float,
+        default=None,
+        help='percentile of --standard percentile (default: config, else 90)',
+    )
     parser.add_argument(
-        '--box-mode', choices=['largest', 'all', 'union'], default='largest',
+        '--box-mode',
+        choices=['largest', 'all', 'union'],
+        default='largest',
         help='box of the largest contour (default), of every contour, or '
-        'around all foreground')
+        'around all foreground',
+    )
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
-        '--batch-size', type=int, default=8, help='images per forward pass')
+        '--batch-size', type=int, default=8, help='images per forward pass'
+    )
     parser.add_argument(
-        '--no-overlay', action='store_true', help='write no overlay PNGs')
+        '--no-overlay', action='store_true', help='write no overlay PNGs'
+    )
     parser.add_argument(
-        '--save-detections', action='store_true',
-        help='also write detections.json (COCO results list)')
+        '--save-detections',
+        action='store_true',
+        help='also write detections.json (COCO results list)',
+    )
     parser.add_argument(
-        '--alpha', type=float, default=0.5, help='heat map weight in overlays')
+        '--alpha', type=float, default=0.5, help='heat map weight in overlays'
+    )
     parser.add_argument(
-        '--partial-load', action='store_true',
+        '--partial-load',
+        action='store_true',
         help='load only the checkpoint keys that fit the model and list the '
         'rest (default: any missing, unexpected or mis-shaped key is an '
-        'error)')
+        'error)',
+    )
     parser.add_argument(
-        '--unsafe-load', action='store_true',
+        '--unsafe-load',
+        action='store_true',
         help='unpickle any object in the checkpoint (weights_only=False); '
-        'only for files you trust: a checkpoint can run code when loaded')
+        'only for files you trust: a checkpoint can run code when loaded',
+    )
     args = parser.parse_args(argv)
     if args.topk < 1:
         parser.error('--topk must be >= 1')
@@ -152,7 +188,8 @@ def collect_inputs(source: str) -> List[Tuple[str, str, str]]:
                 raise ListFileError(
                     f'{origin}: {entry!r} is not an image file name '
                     f'(one image path per line, extensions '
-                    f'{", ".join(IMG_EXTENSIONS)})')
+                    f'{", ".join(IMG_EXTENSIONS)})'
+                )
             path = entry if osp.isabs(entry) else osp.join(base, entry)
             rel = osp.normpath(entry)
             if osp.isabs(rel) or rel.startswith('..'):
@@ -185,34 +222,46 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 1
     if not items:
-        print(f'error: no image files ({", ".join(IMG_EXTENSIONS)}) in '
-              f'{args.input}', file=sys.stderr)
+        print(
+            f'error: no image files ({", ".join(IMG_EXTENSIONS)}) in '
+            f'{args.input}',
+            file=sys.stderr,
+        )
         return 1
 
     import cv2
     import mmengine
     from mmengine.utils import ProgressBar
 
-    from mmwsol.apis import (draw_localization, init_localizer, load_image,
-                             localize_loaded, results_to_coco,
-                             results_to_coco_detections)
-
+    from mmwsol.apis import (
+        draw_localization,
+        init_localizer,
+        load_image,
+        localize_loaded,
+        results_to_coco,
+        results_to_coco_detections,
+    )
     from mmwsol.utils import CheckpointError
+
     try:
         model = init_localizer(
             args.config,
             args.checkpoint,
             device=args.device,
             partial_load=args.partial_load,
-            unsafe_load=args.unsafe_load)
+            unsafe_load=args.unsafe_load,
+        )
     except (CheckpointError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)
     classes = model.dataset_meta.get('classes')
     if classes is None:
-        classes = [str(c) for c in range(model.head.num_classes)] if hasattr(
-            getattr(model, 'head', None), 'num_classes') else None
+        classes = (
+            [str(c) for c in range(model.head.num_classes)]
+            if hasattr(getattr(model, 'head', None), 'num_classes')
+            else None
+        )
 
     results, names, failed, used = [], [], [], set()
     start = time.time()
@@ -223,16 +272,23 @@ def main(argv=None) -> int:
         if not batch:
             return
         outs = localize_loaded(
-            model, [data for data, _, _ in batch], args.topk, args.threshold,
-            args.standard, args.percentile, args.box_mode)
+            model,
+            [data for data, _, _ in batch],
+            args.topk,
+            args.threshold,
+            args.standard,
+            args.percentile,
+            args.box_mode,
+        )
         for (_, image, (path, rel, _)), result in zip(batch, outs):
             results.append(result)
             names.append(rel.replace(os.sep, '/'))
             if not args.no_overlay:
                 out_path = overlay_path(args.out, rel, used)
                 os.makedirs(osp.dirname(out_path), exist_ok=True)
-                cv2.imwrite(out_path,
-                            draw_localization(image, result, args.alpha))
+                cv2.imwrite(
+                    out_path, draw_localization(image, result, args.alpha)
+                )
             progress.update()
 
     batch = []
@@ -267,23 +323,30 @@ def main(argv=None) -> int:
         num_images=len(items),
         num_localized=len(results),
         failed=failed,
-        **box_cfg)
+        **box_cfg,
+    )
     coco = results_to_coco(results, names, classes, info)
     json_path = osp.join(args.out, 'pseudo_labels.json')
     mmengine.dump(coco, json_path, indent=1)
     if args.save_detections:
         mmengine.dump(
             results_to_coco_detections(results),
-            osp.join(args.out, 'detections.json'), indent=1)
+            osp.join(args.out, 'detections.json'),
+            indent=1,
+        )
 
-    print(f'\n{len(results)}/{len(items)} image(s) localized in '
-          f'{time.time() - start:.1f} s, {len(coco["annotations"])} box(es)')
+    print(
+        f'\n{len(results)}/{len(items)} image(s) localized in '
+        f'{time.time() - start:.1f} s, {len(coco["annotations"])} box(es)'
+    )
     if not args.no_overlay:
         print(f'  overlays:      {osp.join(args.out, "overlays")}/')
     print(f'  pseudo-labels: {json_path} (COCO dataset format)')
     if args.save_detections:
-        print(f'  detections:    {osp.join(args.out, "detections.json")} '
-              '(COCO results format)')
+        print(
+            f'  detections:    {osp.join(args.out, "detections.json")} '
+            '(COCO results format)'
+        )
     if failed:
         print(f'{len(failed)} image(s) failed:', file=sys.stderr)
         for entry in failed:

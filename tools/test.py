@@ -1,4 +1,5 @@
 """Test a WSOL model (same CLI as mmpretrain's ``tools/test.py``)."""
+
 import argparse
 import os
 import os.path as osp
@@ -16,49 +17,60 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir', help='the dir to save the evaluation logs')
+        '--work-dir', help='the dir to save the evaluation logs'
+    )
     parser.add_argument(
-        '--out', help='dump metrics (or predictions) to this .json/.pkl file')
+        '--out', help='dump metrics (or predictions) to this .json/.pkl file'
+    )
     parser.add_argument(
         '--out-item',
         choices=['metrics', 'pred'],
         default='metrics',
         help='what --out holds: the metrics (default) or the per-sample '
-        'predictions (scores, labels; maps stored as uint8)')
+        'predictions (scores, labels; maps stored as uint8)',
+    )
     parser.add_argument(
         '--show-dir',
         help='save overlays (map, predicted and GT boxes) to this dir '
-        '(relative to the work dir unless absolute)')
+        '(relative to the work dir unless absolute)',
+    )
     parser.add_argument(
         '--show-num',
         type=int,
         default=8,
-        help='number of overlays to save with --show-dir (-1: all)')
+        help='number of overlays to save with --show-dir (-1: all)',
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings, e.g. test_evaluator.box_mode=largest')
+        help='override config settings, e.g. test_evaluator.box_mode=largest',
+    )
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp', action='store_true', help='automatic mixed precision'
+    )
     parser.add_argument(
-        '--no-pin-memory', action='store_true', help='disable pin_memory')
+        '--no-pin-memory', action='store_true', help='disable pin_memory'
+    )
     parser.add_argument(
         '--partial-load',
         action='store_true',
         help='load only the checkpoint keys that fit the model and list the '
         'rest (default: any missing, unexpected or mis-shaped key is an '
-        'error)')
+        'error)',
+    )
     parser.add_argument(
         '--unsafe-load',
         action='store_true',
         help='unpickle any object in the checkpoint (weights_only=False); '
-        'only for files you trust: a checkpoint can run code when loaded')
+        'only for files you trust: a checkpoint can run code when loaded',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -68,8 +80,12 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
-    from mmwsol.utils import (merge_cfg_options, set_dataloader_defaults,
-                              set_work_dir)
+    from mmwsol.utils import (
+        merge_cfg_options,
+        set_dataloader_defaults,
+        set_work_dir,
+    )
+
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     # loaded safely and strictly by StrictLoadHook (see main), not by
@@ -89,7 +105,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         hook = dict(
             type='CAMVisualizationHook',
             out_dir=args.show_dir,
-            max_samples=args.show_num)
+            max_samples=args.show_num,
+        )
         # draw boxes at the box metric's fixed threshold (e.g. PaS)
         evaluators = cfg.get('test_evaluator', None) or []
         if isinstance(evaluators, dict):
@@ -106,6 +123,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.custom_hooks = hooks
     set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
     from mmwsol.utils.launch import warn_unknown_config_keys
+
     warn_unknown_config_keys(cfg)
     return cfg
 
@@ -114,19 +132,25 @@ def main() -> None:
     """Build the runner, test, and dump what ``--out`` asks for."""
     args = parse_args()
     if args.out is not None and not args.out.endswith(
-            ('.json', '.pkl', '.pickle', '.yaml', '.yml')):
+        ('.json', '.pkl', '.pickle', '.yaml', '.yml')
+    ):
         raise SystemExit('--out must end with .json, .pkl or .yaml')
     import mmengine
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
     from mmwsol.engine.hooks import StrictLoadHook
-    from mmwsol.utils import (CheckpointError, register_all_modules,
-                              setup_cpu_distributed)
+    from mmwsol.utils import (
+        CheckpointError,
+        register_all_modules,
+        setup_cpu_distributed,
+    )
+
     register_all_modules(init_default_scope=False)
 
     if '://' not in args.checkpoint and not osp.isfile(
-            osp.expanduser(args.checkpoint)):
+        osp.expanduser(args.checkpoint)
+    ):
         raise SystemExit(f'error: checkpoint not found: {args.checkpoint}')
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
@@ -137,23 +161,33 @@ def main() -> None:
         runner = RUNNERS.build(cfg)
     runner.register_hook(
         StrictLoadHook(
-            args.checkpoint,
-            partial=args.partial_load,
-            unsafe=args.unsafe_load))
+            args.checkpoint, partial=args.partial_load, unsafe=args.unsafe_load
+        )
+    )
 
     if args.out is not None and args.out_item == 'pred':
         from mmwsol.evaluation import DumpWSOLResults
+
         runner.test_evaluator.metrics.append(
-            DumpWSOLResults(out_file_path=args.out))
+            DumpWSOLResults(out_file_path=args.out)
+        )
     try:
         metrics = runner.test()
     except CheckpointError as error:
         raise SystemExit(f'error: {error}')
-    if args.out is not None and args.out_item == 'metrics' \
-            and runner.rank == 0:
+    if (
+        args.out is not None
+        and args.out_item == 'metrics'
+        and runner.rank == 0
+    ):
         mmengine.dump(
-            {k: (float(v) if hasattr(v, '__float__') else v)
-             for k, v in metrics.items()}, args.out, indent=2)
+            {
+                k: (float(v) if hasattr(v, '__float__') else v)
+                for k, v in metrics.items()
+            },
+            args.out,
+            indent=2,
+        )
         runner.logger.info(f'metrics written to {args.out}')
 
 

@@ -1,4 +1,5 @@
 """Train a WSOL model (same CLI as mmpretrain's ``tools/train.py``)."""
+
 import argparse
 import os
 import os.path as osp
@@ -21,39 +22,48 @@ def parse_args() -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from this checkpoint; without a path, resume from the '
-        'latest checkpoint in the work dir')
+        'latest checkpoint in the work dir',
+    )
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp', action='store_true', help='automatic mixed precision'
+    )
     parser.add_argument(
         '--no-validate',
         action='store_true',
-        help='do not evaluate checkpoints during training')
+        help='do not evaluate checkpoints during training',
+    )
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the lr by the actual / base batch size')
+        help='scale the lr by the actual / base batch size',
+    )
     parser.add_argument(
-        '--no-pin-memory', action='store_true', help='disable pin_memory')
+        '--no-pin-memory', action='store_true', help='disable pin_memory'
+    )
     parser.add_argument(
         '--no-persistent-workers',
         action='store_true',
-        help='disable persistent_workers')
+        help='disable persistent_workers',
+    )
     parser.add_argument(
         '--unsafe-load',
         action='store_true',
         help='unpickle any object in the checkpoints read (--resume, '
         'load_from, Pretrained init_cfg) with weights_only=False; only for '
-        'files you trust: a checkpoint can run code when loaded')
+        'files you trust: a checkpoint can run code when loaded',
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings, e.g. train_cfg.max_epochs=3')
+        help='override config settings, e.g. train_cfg.max_epochs=3',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -63,8 +73,12 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
-    from mmwsol.utils import (merge_cfg_options, set_dataloader_defaults,
-                              set_work_dir)
+    from mmwsol.utils import (
+        merge_cfg_options,
+        set_dataloader_defaults,
+        set_work_dir,
+    )
+
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -73,10 +87,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     set_work_dir(cfg, args.config, args.work_dir)
     if args.amp:
         import torch
+
         if not torch.cuda.is_available():
             raise SystemExit(
                 '--amp trains with torch.cuda.amp (MMEngine AmpOptimWrapper) '
-                'and needs a CUDA device; none is available here.')
+                'and needs a CUDA device; none is available here.'
+            )
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
@@ -96,9 +112,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     set_dataloader_defaults(
         cfg,
         pin_memory=not args.no_pin_memory,
-        persistent_workers=not args.no_persistent_workers)
-    from mmwsol.utils.launch import (fit_param_schedulers,
-                                     warn_unknown_config_keys)
+        persistent_workers=not args.no_persistent_workers,
+    )
+    from mmwsol.utils.launch import (
+        fit_param_schedulers,
+        warn_unknown_config_keys,
+    )
+
     fit_param_schedulers(cfg)  # any max_epochs >= 1 (#12)
     warn_unknown_config_keys(cfg)
     return cfg
@@ -110,8 +130,13 @@ def main() -> None:
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
-    from mmwsol.utils import (CheckpointError, checkpoint_loading,
-                              register_all_modules, setup_cpu_distributed)
+    from mmwsol.utils import (
+        CheckpointError,
+        checkpoint_loading,
+        register_all_modules,
+        setup_cpu_distributed,
+    )
+
     register_all_modules(init_default_scope=False)
 
     cfg = Config.fromfile(args.config)
@@ -126,8 +151,9 @@ def main() -> None:
     # checkpoints hold, for this call only (see mmwsol.utils.checkpoint)
     try:
         with checkpoint_loading(
-                unsafe=args.unsafe_load,
-                source='checkpoint (--resume / load_from / init_cfg)'):
+            unsafe=args.unsafe_load,
+            source='checkpoint (--resume / load_from / init_cfg)',
+        ):
             runner.train()
     except CheckpointError as error:
         raise SystemExit(f'error: {error}')

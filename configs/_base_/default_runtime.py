@@ -7,8 +7,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # keep the last checkpoints and the best one by the main WSOL number
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3,
-        save_best='auto'),
+        type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'
+    ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

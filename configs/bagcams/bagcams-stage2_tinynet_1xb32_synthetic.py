@@ -7,7 +7,8 @@
 _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
 model = dict(
-    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.stages.2'))
+    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.stages.2')
+)
 
 # The paper's T-Loc / G-Loc (the authors' code: wsolevaluation's BoxEvaluator
 # with multi_contour_eval=True) take the boxes of all contours, at the best CAM

@@ -9,7 +9,8 @@
 _base_ = ['../cam/cam_inception-v3_1xb32_cub.py']
 
 model = dict(
-    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.Mixed_6e'))
+    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.Mixed_6e')
+)
 
 # The paper's T-Loc / G-Loc (the authors' code: wsolevaluation's BoxEvaluator
 # with multi_contour_eval=True) take the boxes of all contours, at the best CAM

@@ -9,4 +9,5 @@
 _base_ = ['../cam/cam_inception-v3_1xb32_openimages.py']
 
 model = dict(
-    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.Mixed_6e'))
+    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.Mixed_6e')
+)

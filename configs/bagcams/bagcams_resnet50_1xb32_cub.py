@@ -11,10 +11,10 @@
 # weights, so a 14x14 CAM checkpoint loads too, but its maps differ.
 _base_ = ['../cam/cam_resnet50_1xb32_cub.py']
 
-model = dict(backbone=dict(strides=(1, 2, 1, 1)),
-             localizer=dict(_delete_=True,
-                            type='BagCAMs',
-                            layer='backbone.layer3'))
+model = dict(
+    backbone=dict(strides=(1, 2, 1, 1)),
+    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.layer3'),
+)
 
 # The paper's T-Loc / G-Loc (the authors' code: wsolevaluation's BoxEvaluator
 # with multi_contour_eval=True) take the boxes of all contours, at the best CAM

@@ -9,4 +9,5 @@
 _base_ = ['../cam/cam_resnet50_1xb32_openimages.py']
 
 model = dict(
-    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.layer3'))
+    localizer=dict(_delete_=True, type='BagCAMs', layer='backbone.layer3')
+)

@@ -6,4 +6,5 @@
 _base_ = ['./bagcams_resnet50_1xb32_cub.py']
 
 model = dict(
-    localizer=dict(_delete_=True, type='GradCAM', layer='backbone.layer3'))
+    localizer=dict(_delete_=True, type='GradCAM', layer='backbone.layer3')
+)

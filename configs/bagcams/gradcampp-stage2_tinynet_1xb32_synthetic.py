@@ -5,8 +5,11 @@
 # changes, no retraining.
 _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
-model = dict(localizer=dict(
-    _delete_=True, type='GradCAMPlusPlus', layer='backbone.stages.2'))
+model = dict(
+    localizer=dict(
+        _delete_=True, type='GradCAMPlusPlus', layer='backbone.stages.2'
+    )
+)
 
 # The paper's T-Loc / G-Loc (the authors' code: wsolevaluation's BoxEvaluator
 # with multi_contour_eval=True) take the boxes of all contours, at the best CAM

@@ -6,7 +6,11 @@
 # bagcams_resnet50_1xb32_cub.py for the checkpoint.
 _base_ = ['./bagcams_resnet50_1xb32_cub.py']
 
-model = dict(localizer=dict(_delete_=True,
-                            type='GradCAMPlusPlus',
-                            layer='backbone.layer3',
-                            variant='reference'))
+model = dict(
+    localizer=dict(
+        _delete_=True,
+        type='GradCAMPlusPlus',
+        layer='backbone.layer3',
+        variant='reference',
+    )
+)

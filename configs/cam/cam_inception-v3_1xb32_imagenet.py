@@ -12,6 +12,8 @@ optim_wrapper = dict(
     optimizer=dict(lr=0.000126, weight_decay=0.0005),
     paramwise_cfg=dict(
         custom_keys={
-            'backbone.spg': dict(lr_mult=10.),
-            'head': dict(lr_mult=10.)
-        }))
+            'backbone.spg': dict(lr_mult=10.0),
+            'head': dict(lr_mult=10.0),
+        }
+    ),
+)

@@ -12,6 +12,8 @@ optim_wrapper = dict(
     optimizer=dict(lr=0.00017, weight_decay=0.0001),
     paramwise_cfg=dict(
         custom_keys={
-            'backbone.layer4': dict(lr_mult=10.),
-            'head': dict(lr_mult=10.)
-        }))
+            'backbone.layer4': dict(lr_mult=10.0),
+            'head': dict(lr_mult=10.0),
+        }
+    ),
+)

@@ -14,19 +14,33 @@ model = dict(
         in_channels=256,
         pool=dict(type='GAP'),
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(type='CAM'),
     topk_maps=1,
 )
 
 optim_wrapper = dict(
     optimizer=dict(
-        type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True))
+        type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True
+    )
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, T_max=11,
-         eta_min=1e-4),
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True,
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=1,
+        T_max=11,
+        eta_min=1e-4,
+    ),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=4)
 val_cfg = dict()
@@ -35,5 +49,6 @@ auto_scale_lr = dict(base_batch_size=32)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(interval=4, max_keep_ckpts=2))
+    checkpoint=dict(interval=4, max_keep_ckpts=2),
+)
 randomness = dict(seed=0)

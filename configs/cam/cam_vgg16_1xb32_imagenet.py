@@ -12,6 +12,8 @@ optim_wrapper = dict(
     optimizer=dict(lr=1.6545e-05, weight_decay=0.0005),
     paramwise_cfg=dict(
         custom_keys={
-            'backbone.conv6': dict(lr_mult=10.),
-            'head': dict(lr_mult=10.)
-        }))
+            'backbone.conv6': dict(lr_mult=10.0),
+            'head': dict(lr_mult=10.0),
+        }
+    ),
+)

@@ -5,5 +5,5 @@
 _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
 model = dict(
-    localizer=dict(
-        type='CCAM', combination=dict(type='Polynomial', degree=2)))
+    localizer=dict(type='CCAM', combination=dict(type='Polynomial', degree=2))
+)

@@ -7,4 +7,6 @@ _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
 model = dict(
     localizer=dict(
-        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=1)))
+        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=1)
+    )
+)

@@ -4,5 +4,5 @@
 _base_ = ['../cam/cam_vgg16_1xb32_cub.py']
 
 model = dict(
-    localizer=dict(
-        type='CCAM', combination=dict(type='Polynomial', degree=2)))
+    localizer=dict(type='CCAM', combination=dict(type='Polynomial', degree=2))
+)

@@ -5,4 +5,6 @@ _base_ = ['../cam/cam_vgg16_1xb32_imagenet.py']
 
 model = dict(
     localizer=dict(
-        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=10)))
+        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=10)
+    )
+)

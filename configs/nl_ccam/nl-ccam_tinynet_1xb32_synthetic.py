@@ -20,9 +20,12 @@ model = dict(
         type='InsertLayers',
         backbone=dict(type='TinyWSOLNet'),
         insert=[
-            dict(after='stages.2',
-                 module=dict(type='NonLocalBlock2d', in_channels=128))
-        ]),
+            dict(
+                after='stages.2',
+                module=dict(type='NonLocalBlock2d', in_channels=128),
+            )
+        ],
+    ),
     neck=dict(type='NonLocalNeck', in_channels=256),
-    localizer=dict(
-        type='CCAM', combination=dict(type='Polynomial', degree=2)))
+    localizer=dict(type='CCAM', combination=dict(type='Polynomial', degree=2)),
+)

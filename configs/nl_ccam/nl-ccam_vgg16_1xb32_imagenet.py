@@ -5,10 +5,12 @@
 # is nl-ccam-leaky_vgg16_1xb32_imagenet.py.
 _base_ = [
     '../cam/cam_vgg16_1xb32_imagenet.py',
-    '../_base_/models/vgg16_non_local.py'
+    '../_base_/models/vgg16_non_local.py',
 ]
 
 model = dict(
     backbone={{_base_.nl_vgg16}},
     localizer=dict(
-        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=10)))
+        type='CCAM', combination=dict(type='TopBottom', top=1, bottom=10)
+    ),
+)

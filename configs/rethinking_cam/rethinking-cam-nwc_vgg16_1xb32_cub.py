@@ -7,4 +7,5 @@ _base_ = ['../cam/cam_vgg16_1xb32_cub.py']
 model = dict(
     # NWC: negative class weights clamped to 0 when building the maps only
     # (classification is unchanged)
-    localizer=dict(clamp_negative_weights=True))
+    localizer=dict(clamp_negative_weights=True)
+)

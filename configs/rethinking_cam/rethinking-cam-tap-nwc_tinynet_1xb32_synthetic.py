@@ -11,4 +11,5 @@ model = dict(
     head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)),
     # NWC: negative class weights clamped to 0 when building the maps only
     # (classification is unchanged)
-    localizer=dict(clamp_negative_weights=True))
+    localizer=dict(clamp_negative_weights=True),
+)

@@ -7,13 +7,14 @@ _base_ = ['../cam/cam_vgg16_1xb32_cub.py']
 model = dict(
     # TAP, at training and test time: each channel is averaged over its
     # values > theta_tap * max(F_c)
-    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)))
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1))
+)
 
 # PaS: the fixed-threshold boxes (GT-known / Top-1 Loc) are cut at
 # 0.35 * (90th percentile of the uint8 map) instead of 0.2 * max.
-val_evaluator = dict(threshold=0.35,
-                     threshold_standard='percentile',
-                     percentile=90)
-test_evaluator = dict(threshold=0.35,
-                      threshold_standard='percentile',
-                      percentile=90)
+val_evaluator = dict(
+    threshold=0.35, threshold_standard='percentile', percentile=90
+)
+test_evaluator = dict(
+    threshold=0.35, threshold_standard='percentile', percentile=90
+)

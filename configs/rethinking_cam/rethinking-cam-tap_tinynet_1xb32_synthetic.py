@@ -8,4 +8,5 @@ _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 model = dict(
     # TAP, at training and test time: each channel is averaged over its
     # values > theta_tap * max(F_c)
-    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)))
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1))
+)

@@ -7,4 +7,5 @@ _base_ = ['../cam/cam_vgg16_1xb32_cub.py']
 model = dict(
     # TAP, at training and test time: each channel is averaged over its
     # values > theta_tap * max(F_c)
-    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1)))
+    head=dict(pool=dict(type='ThresholdedAvgPool', threshold=0.1))
+)

@@ -15,7 +15,8 @@ model = dict(
         # outputs: Mixed_5d (288 ch) and Mixed_6e, both 28x28 at 224 input
         # (large_feature_map), the authors' feat3 / feat4
         with_head=False,
-        out_indices=(0, 5)),
+        out_indices=(0, 5),
+    ),
     head=dict(
         _delete_=True,
         type='RAMHead',
@@ -26,10 +27,12 @@ model = dict(
             type='RestrictedActivationLoss',
             tau=0.4,
             sigma=0.1,
-            loss_weight=0.5),
+            loss_weight=0.5,
+        ),
         ram_start=5,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(
         _delete_=True,
         type='SCG',
@@ -45,14 +48,18 @@ model = dict(
         so_weight=1.0,
         combination='max',
         obj_th=0.1,
-        bg_th=0.05))
+        bg_th=0.05,
+    ),
+)
 
 # The head is trained from scratch with a 10x lr (the authors' lr 1e-3;
 # starting point for batch 32: tune on val).
 optim_wrapper = dict(
     optimizer=dict(lr=0.001),
     paramwise_cfg=dict(
-        _delete_=True, custom_keys={'head': dict(lr_mult=10.)}))
+        _delete_=True, custom_keys={'head': dict(lr_mult=10.0)}
+    ),
+)
 
 # RAMStartHook gives the head the epoch (RAM from `ram_start`, also after
 # --resume); RNGStateHook comes from default_runtime.

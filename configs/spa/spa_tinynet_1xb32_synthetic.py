@@ -17,11 +17,15 @@ model = dict(
         in_channels=256,
         mid_channels=256,
         ra_loss=dict(
-            type='RestrictedActivationLoss', tau=0.1, sigma=0.2,
-            loss_weight=0.5),
+            type='RestrictedActivationLoss',
+            tau=0.1,
+            sigma=0.2,
+            loss_weight=0.5,
+        ),
         ram_start=4,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(
         _delete_=True,
         type='SCG',
@@ -37,7 +41,9 @@ model = dict(
         so_weight=2.0,
         combination='max',
         obj_th=0.1,
-        bg_th=0.05))
+        bg_th=0.05,
+    ),
+)
 
 # RAMStartHook gives the head the epoch (RAM from `ram_start`, also after
 # --resume); RNGStateHook comes from default_runtime.

@@ -13,7 +13,8 @@ model = dict(
         # no conv6: SPA's head sits on block5 (conv5_3, 512 channels);
         # outputs: block4 (after pool4) and block5, both 14x14 at 224 input
         with_conv6=False,
-        out_indices=(3, 4)),
+        out_indices=(3, 4),
+    ),
     head=dict(
         _delete_=True,
         type='RAMHead',
@@ -24,10 +25,12 @@ model = dict(
             type='RestrictedActivationLoss',
             tau=0.1,
             sigma=0.2,
-            loss_weight=0.5),
+            loss_weight=0.5,
+        ),
         ram_start=20,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(
         _delete_=True,
         type='SCG',
@@ -43,14 +46,18 @@ model = dict(
         so_weight=2.0,
         combination='max',
         obj_th=0.1,
-        bg_th=0.05))
+        bg_th=0.05,
+    ),
+)
 
 # The head is trained from scratch with a 10x lr (the authors' lr 1e-3;
 # starting point for batch 32: tune on val).
 optim_wrapper = dict(
     optimizer=dict(lr=0.001),
     paramwise_cfg=dict(
-        _delete_=True, custom_keys={'head': dict(lr_mult=10.)}))
+        _delete_=True, custom_keys={'head': dict(lr_mult=10.0)}
+    ),
+)
 
 # RAMStartHook gives the head the epoch (RAM from `ram_start`, also after
 # --resume); RNGStateHook comes from default_runtime.

@@ -23,6 +23,7 @@ ending on the last column (row) is taken to reach the image edge ``W``
 (``H``), the extent of the contour before clipping. Boxes of zero area are
 left out.
 """
+
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -42,14 +43,15 @@ def coco_bbox(box: Sequence[float], width: int, height: int) -> List[float]:
     x0, y0, x1, y1 = (float(v) for v in box)
     right = float(width) if x1 >= width - 1 else x1
     bottom = float(height) if y1 >= height - 1 else y1
-    x0, y0 = max(0., x0), max(0., y0)
-    return [x0, y0, max(0., right - x0), max(0., bottom - y0)]
+    x0, y0 = max(0.0, x0), max(0.0, y0)
+    return [x0, y0, max(0.0, right - x0), max(0.0, bottom - y0)]
 
 
 def _iter_boxes(result):
     h, w = result.ori_shape
     for rank, (label, score, boxes) in enumerate(
-            zip(result.labels, result.label_scores, result.boxes)):
+        zip(result.labels, result.label_scores, result.boxes)
+    ):
         for box in np.asarray(boxes).reshape(-1, 4):
             bbox = coco_bbox(box, w, h)
             if bbox[2] <= 0 or bbox[3] <= 0:
@@ -57,10 +59,12 @@ def _iter_boxes(result):
             yield rank, int(label), float(score), bbox
 
 
-def results_to_coco(results: Sequence,
-                    file_names: Sequence[str],
-                    class_names: Optional[Sequence[str]] = None,
-                    info: Optional[dict] = None) -> dict:
+def results_to_coco(
+    results: Sequence,
+    file_names: Sequence[str],
+    class_names: Optional[Sequence[str]] = None,
+    info: Optional[dict] = None,
+) -> dict:
     """A COCO dataset dict of the boxes of localization results.
 
     Args:
@@ -78,8 +82,9 @@ def results_to_coco(results: Sequence,
         ``rank`` (0 for the top-1 class's map, 1 for the second...).
     """
     if len(results) != len(file_names):
-        raise ValueError(f'{len(results)} results but {len(file_names)} '
-                         'file names')
+        raise ValueError(
+            f'{len(results)} results but {len(file_names)} file names'
+        )
     if class_names is None:
         num = max([max(r.labels, default=-1) for r in results], default=-1)
         class_names = [str(c) for c in range(num + 1)]
@@ -87,7 +92,8 @@ def results_to_coco(results: Sequence,
     for i, (result, name) in enumerate(zip(results, file_names)):
         h, w = result.ori_shape
         images.append(
-            dict(id=i + 1, file_name=str(name), width=int(w), height=int(h)))
+            dict(id=i + 1, file_name=str(name), width=int(w), height=int(h))
+        )
         for rank, label, score, bbox in _iter_boxes(result):
             annotations.append(
                 dict(
@@ -98,7 +104,9 @@ def results_to_coco(results: Sequence,
                     area=bbox[2] * bbox[3],
                     iscrowd=0,
                     score=score,
-                    rank=rank))
+                    rank=rank,
+                )
+            )
     categories = [
         dict(id=c + 1, name=str(name), supercategory='object')
         for c, name in enumerate(class_names)
@@ -107,7 +115,8 @@ def results_to_coco(results: Sequence,
         info=dict(info or {}),
         images=images,
         categories=categories,
-        annotations=annotations)
+        annotations=annotations,
+    )
 
 
 def results_to_coco_detections(results: Sequence) -> List[dict]:

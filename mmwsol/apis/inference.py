@@ -29,6 +29,7 @@ pixels: ``[x0, y0, x1, y1]`` with ``x1 = x + w`` and ``y1 = y + h`` of the
 contour's bounding rectangle, clipped to ``W - 1`` / ``H - 1`` (the
 evaluator's convention).
 """
+
 import copy
 import os.path as osp
 import warnings
@@ -43,8 +44,11 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
-from mmwsol.evaluation.functional import (BOX_MODES, THRESHOLD_STANDARDS,
-                                          fixed_threshold_boxes)
+from mmwsol.evaluation.functional import (
+    BOX_MODES,
+    THRESHOLD_STANDARDS,
+    fixed_threshold_boxes,
+)
 from mmwsol.utils.launch import merge_cfg_options
 
 ImageType = Union[str, np.ndarray]
@@ -52,11 +56,20 @@ ImageType = Union[str, np.ndarray]
 #: Pipeline steps that read annotations; they are dropped for inference.
 ANNOTATION_TRANSFORMS = ('LoadWSOLAnnotations', 'LoadAnnotations')
 #: Pipeline steps after which the map no longer covers the whole image.
-CROP_TRANSFORMS = ('CenterCrop', 'RandomCrop', 'RandomResizedCrop',
-                   'FiveCrop', 'TenCrop')
+CROP_TRANSFORMS = (
+    'CenterCrop',
+    'RandomCrop',
+    'RandomResizedCrop',
+    'FiveCrop',
+    'TenCrop',
+)
 #: Box defaults when the config names none (the CAM convention).
-DEFAULT_BOX_CFG = dict(threshold=0.2, threshold_standard='max',
-                       percentile=90., box_mode='largest')
+DEFAULT_BOX_CFG = dict(
+    threshold=0.2,
+    threshold_standard='max',
+    percentile=90.0,
+    box_mode='largest',
+)
 
 
 @dataclass
@@ -109,7 +122,8 @@ class LocalizationResult:
             label_scores=list(self.label_scores),
             class_names=list(self.class_names),
             boxes=[b.tolist() for b in self.boxes],
-            threshold=dict(self.threshold))
+            threshold=dict(self.threshold),
+        )
         if with_maps:
             out['maps'] = self.maps.tolist()
         return out
@@ -184,14 +198,16 @@ def box_settings(cfg: Config) -> dict:
         if isinstance(evaluators, dict):
             evaluators = evaluators.get('metrics', [evaluators])
         for evaluator in evaluators:
-            if isinstance(evaluator, dict) and \
-                    evaluator.get('type') == 'WSOLMetric':
-                for name in ('threshold', 'threshold_standard',
-                             'percentile'):
+            if (
+                isinstance(evaluator, dict)
+                and evaluator.get('type') == 'WSOLMetric'
+            ):
+                for name in ('threshold', 'threshold_standard', 'percentile'):
                     if name in evaluator:
                         out[name] = evaluator[name]
-                out['box_mode'] = evaluator.get('loc_box_mode',
-                                                out['box_mode'])
+                out['box_mode'] = evaluator.get(
+                    'loc_box_mode', out['box_mode']
+                )
                 return out
     return out
 
@@ -224,31 +240,40 @@ def build_inference_pipeline(cfg: Config) -> Tuple[dict, Compose]:
     if pipeline is None:
         pipeline = cfg.get('test_pipeline', None)
     if pipeline is None:
-        raise ValueError(f'{cfg.filename}: no test_dataloader.dataset.'
-                         'pipeline nor test_pipeline to prepare images')
-    pipeline = [copy.deepcopy(dict(t)) for t in pipeline
-                if t.get('type') not in ANNOTATION_TRANSFORMS]
+        raise ValueError(
+            f'{cfg.filename}: no test_dataloader.dataset.'
+            'pipeline nor test_pipeline to prepare images'
+        )
+    pipeline = [
+        copy.deepcopy(dict(t))
+        for t in pipeline
+        if t.get('type') not in ANNOTATION_TRANSFORMS
+    ]
     if not pipeline or 'LoadImage' not in str(pipeline[0].get('type')):
         raise ValueError(
             f'{cfg.filename}: the test pipeline must start with an image '
-            f'loading step, got {pipeline[:1]}')
+            f'loading step, got {pipeline[:1]}'
+        )
     crops = [t['type'] for t in pipeline if t.get('type') in CROP_TRANSFORMS]
     if crops:
         warnings.warn(
             f'The test pipeline crops ({crops}); maps are mapped back onto '
             'the original image by a plain resize, so boxes and overlays '
-            'ignore the crop offset.')
+            'ignore the crop offset.'
+        )
     with DefaultScope.overwrite_default_scope(_scope(cfg)):
         rest = Compose(pipeline[1:])
     return pipeline[0], rest
 
 
-def init_localizer(config: Union[str, Config],
-                   checkpoint: Optional[str] = None,
-                   device: Union[str, torch.device] = 'cpu',
-                   cfg_options: Optional[dict] = None,
-                   partial_load: bool = False,
-                   unsafe_load: bool = False) -> nn.Module:
+def init_localizer(
+    config: Union[str, Config],
+    checkpoint: Optional[str] = None,
+    device: Union[str, torch.device] = 'cpu',
+    cfg_options: Optional[dict] = None,
+    partial_load: bool = False,
+    unsafe_load: bool = False,
+) -> nn.Module:
     """Build a WSOL model from a config for inference.
 
     Args:
@@ -279,21 +304,24 @@ def init_localizer(config: Union[str, Config],
             not ``partial_load``).
     """
     from mmwsol.registry import MODELS
-
     from mmwsol.utils import load_model_weights, register_all_modules
+
     register_all_modules(init_default_scope=False)
     if isinstance(config, str):
         config = Config.fromfile(config)
     elif not isinstance(config, Config):
-        raise TypeError(f'config must be a path or a Config, got '
-                        f'{type(config).__name__}')
+        raise TypeError(
+            f'config must be a path or a Config, got {type(config).__name__}'
+        )
     else:
         config = copy.deepcopy(config)
     merge_cfg_options(config, cfg_options)
     model_cfg = copy.deepcopy(config.model)
     _strip_pretrained(model_cfg)
-    if model_cfg.get('data_preprocessor', None) is None and config.get(
-            'data_preprocessor', None) is not None:
+    if (
+        model_cfg.get('data_preprocessor', None) is None
+        and config.get('data_preprocessor', None) is not None
+    ):
         model_cfg['data_preprocessor'] = config.data_preprocessor
     with DefaultScope.overwrite_default_scope(_scope(config)):
         # the config's scope decides where unscoped types are looked up
@@ -301,12 +329,14 @@ def init_localizer(config: Union[str, Config],
     classes = None
     if checkpoint is not None:
         ckpt = load_model_weights(
-            model, checkpoint, partial=partial_load, unsafe=unsafe_load)
+            model, checkpoint, partial=partial_load, unsafe=unsafe_load
+        )
         meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
         classes = (meta.get('dataset_meta', None) or {}).get('classes')
     else:
-        warnings.warn('init_localizer: no checkpoint, the model keeps '
-                      'random weights')
+        warnings.warn(
+            'init_localizer: no checkpoint, the model keeps random weights'
+        )
     if not classes:
         classes = _config_class_names(config)
     model.cfg = config
@@ -318,10 +348,9 @@ def init_localizer(config: Union[str, Config],
     return model
 
 
-def load_image(model: nn.Module,
-               image: ImageType,
-               return_image: bool = False
-               ) -> Union[dict, Tuple[dict, np.ndarray]]:
+def load_image(
+    model: nn.Module, image: ImageType, return_image: bool = False
+) -> Union[dict, Tuple[dict, np.ndarray]]:
     """Run the inference pipeline on one image.
 
     Args:
@@ -347,13 +376,18 @@ def load_image(model: nn.Module,
         if img.ndim == 2:
             img = np.repeat(img[..., None], 3, axis=2)
         if img.ndim != 3 or img.shape[2] != 3 or img.size == 0:
-            raise ValueError(f'An image array must be (H, W, 3) (BGR) or '
-                             f'(H, W), got shape {image.shape}')
+            raise ValueError(
+                f'An image array must be (H, W, 3) (BGR) or '
+                f'(H, W), got shape {image.shape}'
+            )
         if img.dtype != np.uint8:
             img = img.astype(np.float32)
         results = dict(
-            img=img, img_path=None, img_shape=img.shape[:2],
-            ori_shape=img.shape[:2])
+            img=img,
+            img_path=None,
+            img_shape=img.shape[:2],
+            ori_shape=img.shape[:2],
+        )
     elif isinstance(image, str):
         with DefaultScope.overwrite_default_scope(_scope(model.cfg)):
             loader = _loader(model, load_cfg)
@@ -361,8 +395,10 @@ def load_image(model: nn.Module,
         if results is None:
             raise ValueError(f'Failed to load image {image}')
     else:
-        raise TypeError(f'An image must be a path or a numpy array, got '
-                        f'{type(image).__name__}')
+        raise TypeError(
+            f'An image must be a path or a numpy array, got '
+            f'{type(image).__name__}'
+        )
     original = results['img']
     with DefaultScope.overwrite_default_scope(_scope(model.cfg)):
         data = rest(results)
@@ -379,13 +415,15 @@ def _loader(model: nn.Module, load_cfg: dict):
     loader = getattr(model, '_mmwsol_image_loader', None)
     if loader is None:
         from mmwsol.registry import TRANSFORMS
+
         loader = TRANSFORMS.build(load_cfg)
         model._mmwsol_image_loader = loader
     return loader
 
 
-def _resolve_box_cfg(model: nn.Module, threshold, standard, percentile,
-                     box_mode) -> dict:
+def _resolve_box_cfg(
+    model: nn.Module, threshold, standard, percentile, box_mode
+) -> dict:
     box_cfg = dict(getattr(model, 'box_cfg', None) or DEFAULT_BOX_CFG)
     if threshold is not None:
         box_cfg['threshold'] = float(threshold)
@@ -398,20 +436,25 @@ def _resolve_box_cfg(model: nn.Module, threshold, standard, percentile,
     box_cfg.setdefault('box_mode', DEFAULT_BOX_CFG['box_mode'])
     box_mode = box_cfg['box_mode']
     if box_cfg['threshold_standard'] not in THRESHOLD_STANDARDS:
-        raise ValueError(f'Unknown threshold standard '
-                         f'{box_cfg["threshold_standard"]!r}, choose from '
-                         f'{THRESHOLD_STANDARDS}')
+        raise ValueError(
+            f'Unknown threshold standard '
+            f'{box_cfg["threshold_standard"]!r}, choose from '
+            f'{THRESHOLD_STANDARDS}'
+        )
     if box_mode not in BOX_MODES:
-        raise ValueError(f'Unknown box mode {box_mode!r}, choose from '
-                         f'{BOX_MODES}')
+        raise ValueError(
+            f'Unknown box mode {box_mode!r}, choose from {BOX_MODES}'
+        )
     if box_cfg['threshold'] < 0:
-        raise ValueError(f'The threshold must be >= 0, got '
-                         f'{box_cfg["threshold"]}')
+        raise ValueError(
+            f'The threshold must be >= 0, got {box_cfg["threshold"]}'
+        )
     return box_cfg
 
 
-def map_to_original(cam: np.ndarray, img_shape: Sequence[int],
-                    ori_shape: Sequence[int]) -> np.ndarray:
+def map_to_original(
+    cam: np.ndarray, img_shape: Sequence[int], ori_shape: Sequence[int]
+) -> np.ndarray:
     """Bring a map at network input size back onto the original image.
 
     Args:
@@ -430,7 +473,7 @@ def map_to_original(cam: np.ndarray, img_shape: Sequence[int],
     oh, ow = int(ori_shape[0]), int(ori_shape[1])
     if cam.shape != (oh, ow):
         cam = cv2.resize(cam, (ow, oh), interpolation=cv2.INTER_CUBIC)
-    return np.clip(cam, 0., 1.).astype(np.float32)
+    return np.clip(cam, 0.0, 1.0).astype(np.float32)
 
 
 def _class_name(model: nn.Module, label: int) -> str:
@@ -448,14 +491,15 @@ def _set_topk(model: nn.Module, topk: int):
 
 
 @torch.no_grad()
-def localize_loaded(model: nn.Module,
-                    data: List[dict],
-                    topk: int = 1,
-                    threshold: Optional[float] = None,
-                    standard: Optional[str] = None,
-                    percentile: Optional[float] = None,
-                    box_mode: Optional[str] = None
-                    ) -> List[LocalizationResult]:
+def localize_loaded(
+    model: nn.Module,
+    data: List[dict],
+    topk: int = 1,
+    threshold: Optional[float] = None,
+    standard: Optional[str] = None,
+    percentile: Optional[float] = None,
+    box_mode: Optional[str] = None,
+) -> List[LocalizationResult]:
     """Localize a batch of images already run through :func:`load_image`.
 
     Arguments as in :func:`localize`; ``data`` is a list of
@@ -463,8 +507,9 @@ def localize_loaded(model: nn.Module,
     """
     if topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
-    box_cfg = _resolve_box_cfg(model, threshold, standard, percentile,
-                               box_mode)
+    box_cfg = _resolve_box_cfg(
+        model, threshold, standard, percentile, box_mode
+    )
     if not data:
         return []
     old_topk = _set_topk(model, topk)
@@ -479,21 +524,29 @@ def localize_loaded(model: nn.Module,
         if 'pred_cams' not in sample:
             raise RuntimeError(
                 f'{type(model).__name__}.predict returned no pred_cams; '
-                'localize needs a WSOL model with a localizer')
+                'localize needs a WSOL model with a localizer'
+            )
         cams = sample.pred_cams.detach().float().cpu().numpy()
         labels = [int(v) for v in sample.pred_cam_labels.cpu().reshape(-1)]
         cams, labels = cams[:topk], labels[:topk]
         ori_shape = tuple(int(v) for v in sample.ori_shape[:2])
         img_shape = tuple(int(v) for v in sample.img_shape[:2])
-        maps = np.stack([
-            map_to_original(cam, img_shape, ori_shape) for cam in cams
-        ]) if len(cams) else np.zeros((0, ) + ori_shape, np.float32)
+        maps = (
+            np.stack(
+                [map_to_original(cam, img_shape, ori_shape) for cam in cams]
+            )
+            if len(cams)
+            else np.zeros((0,) + ori_shape, np.float32)
+        )
         boxes = []
         for cam in maps:
-            b = fixed_threshold_boxes(cam, box_cfg['threshold'],
-                                      box_cfg['threshold_standard'],
-                                      box_cfg['percentile'],
-                                      box_cfg['box_mode'])
+            b = fixed_threshold_boxes(
+                cam,
+                box_cfg['threshold'],
+                box_cfg['threshold_standard'],
+                box_cfg['percentile'],
+                box_cfg['box_mode'],
+            )
             # [0, 0, 0, 0] is the protocol's "no contour": no box
             keep = (b[:, 2] > b[:, 0]) | (b[:, 3] > b[:, 1])
             boxes.append(b[keep].astype(np.int64).reshape(-1, 4))
@@ -507,19 +560,22 @@ def localize_loaded(model: nn.Module,
                 class_names=[_class_name(model, c) for c in labels],
                 maps=maps.astype(np.float32),
                 boxes=boxes,
-                threshold=dict(box_cfg)))
+                threshold=dict(box_cfg),
+            )
+        )
     return results
 
 
-def localize(model: nn.Module,
-             images: Union[ImageType, Sequence[ImageType]],
-             topk: int = 1,
-             threshold: Optional[float] = None,
-             standard: Optional[str] = None,
-             percentile: Optional[float] = None,
-             box_mode: Optional[str] = None,
-             batch_size: int = 8
-             ) -> Union[LocalizationResult, List[LocalizationResult]]:
+def localize(
+    model: nn.Module,
+    images: Union[ImageType, Sequence[ImageType]],
+    topk: int = 1,
+    threshold: Optional[float] = None,
+    standard: Optional[str] = None,
+    percentile: Optional[float] = None,
+    box_mode: Optional[str] = None,
+    batch_size: int = 8,
+) -> Union[LocalizationResult, List[LocalizationResult]]:
     """Classify and localize images.
 
     Args:
@@ -560,9 +616,13 @@ def localize(model: nn.Module,
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
     results = []
     for start in range(0, len(images), batch_size):
-        data = [load_image(model, img)
-                for img in images[start:start + batch_size]]
+        data = [
+            load_image(model, img)
+            for img in images[start : start + batch_size]
+        ]
         results.extend(
-            localize_loaded(model, data, topk, threshold, standard,
-                            percentile, box_mode))
+            localize_loaded(
+                model, data, topk, threshold, standard, percentile, box_mode
+            )
+        )
     return results[0] if single else results

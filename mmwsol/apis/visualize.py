@@ -1,4 +1,5 @@
 """Overlay of a localization result on its image."""
+
 import cv2
 import numpy as np
 
@@ -6,8 +7,13 @@ from mmwsol.visualization import colorize_map
 
 #: RGB box colours of the top-1, top-2... maps (green first, like the
 #: predicted boxes of the test overlays).
-RANK_COLORS = [(0, 255, 0), (255, 255, 0), (0, 255, 255), (255, 0, 255),
-               (255, 128, 0)]
+RANK_COLORS = [
+    (0, 255, 0),
+    (255, 255, 0),
+    (0, 255, 255),
+    (255, 0, 255),
+    (255, 128, 0),
+]
 
 
 def _put_label(img: np.ndarray, text: str, org, color, scale: float) -> None:
@@ -16,15 +22,18 @@ def _put_label(img: np.ndarray, text: str, org, color, scale: float) -> None:
     x, y = int(org[0]), int(org[1])
     y = max(y, th + base)
     cv2.rectangle(img, (x, y - th - base), (x + tw + 2, y), color, -1)
-    cv2.putText(img, text, (x + 1, y - base), font, scale, (0, 0, 0), 1,
-                cv2.LINE_AA)
+    cv2.putText(
+        img, text, (x + 1, y - base), font, scale, (0, 0, 0), 1, cv2.LINE_AA
+    )
 
 
-def draw_localization(image: np.ndarray,
-                      result,
-                      alpha: float = 0.5,
-                      bgr: bool = True,
-                      thickness: int = 2) -> np.ndarray:
+def draw_localization(
+    image: np.ndarray,
+    result,
+    alpha: float = 0.5,
+    bgr: bool = True,
+    thickness: int = 2,
+) -> np.ndarray:
     """Draw the top-1 heat map, every top-k box and its class and score.
 
     Args:
@@ -48,11 +57,11 @@ def draw_localization(image: np.ndarray,
         heat = colorize_map(result.maps[0])
         if heat.shape[:2] != (h, w):
             heat = cv2.resize(heat, (w, h))
-        out = cv2.addWeighted(rgb, 1. - alpha, heat, alpha, 0)
+        out = cv2.addWeighted(rgb, 1.0 - alpha, heat, alpha, 0)
     else:
         out = rgb.copy()
     out = np.ascontiguousarray(out)
-    scale = max(0.35, min(h, w) / 600.)
+    scale = max(0.35, min(h, w) / 600.0)
     # lower ranks first, so the top-1 box is drawn on top
     for rank in reversed(range(len(result.labels))):
         color = RANK_COLORS[rank % len(RANK_COLORS)]
@@ -62,6 +71,11 @@ def draw_localization(image: np.ndarray,
             cv2.rectangle(out, (x0, y0), (x1, y1), color, thickness)
             _put_label(out, text, (x0, y0), color, scale)
         if not len(boxes):
-            _put_label(out, text + ' (no box)', (2, (rank + 1) * 14 * (
-                scale / 0.35)), color, scale)
+            _put_label(
+                out,
+                text + ' (no box)',
+                (2, (rank + 1) * 14 * (scale / 0.35)),
+                color,
+                scale,
+            )
     return out[..., ::-1].copy() if bgr else out

@@ -18,6 +18,7 @@ here is pure (it only reads the given file) and raises a
 :class:`ValueError` naming the file and the 1-based line number of a
 malformed line.
 """
+
 import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -65,8 +66,11 @@ def _split(path: str, number: int, line: str, num_fields: int) -> List[str]:
     fields = [field.strip() for field in line.split(',')]
     if len(fields) != num_fields:
         raise _error(
-            path, number, f'expected {num_fields} comma separated fields, '
-            f'got {len(fields)}: {line!r}')
+            path,
+            number,
+            f'expected {num_fields} comma separated fields, '
+            f'got {len(fields)}: {line!r}',
+        )
     if not fields[0]:
         raise _error(path, number, f'empty image id: {line!r}')
     return fields
@@ -77,8 +81,9 @@ def _to_int(path: str, number: int, text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise _error(path, number,
-                     f'{what} must be an integer, got {text!r}') from None
+        raise _error(
+            path, number, f'{what} must be an integer, got {text!r}'
+        ) from None
 
 
 def _to_float(path: str, number: int, text: str, what: str) -> float:
@@ -86,20 +91,24 @@ def _to_float(path: str, number: int, text: str, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise _error(path, number,
-                     f'{what} must be a number, got {text!r}') from None
+        raise _error(
+            path, number, f'{what} must be a number, got {text!r}'
+        ) from None
     if not math.isfinite(value):
         raise _error(path, number, f'{what} must be finite, got {text!r}')
     return value
 
 
-def _check_known(path: str, number: int, image_id: str,
-                 known: Optional[set]) -> None:
+def _check_known(
+    path: str, number: int, image_id: str, known: Optional[set]
+) -> None:
     """Check that ``image_id`` is listed in ``image_ids.txt``."""
     if known is not None and image_id not in known:
         raise _error(
-            path, number, f'unknown image id {image_id!r} (not listed in '
-            'image_ids.txt)')
+            path,
+            number,
+            f'unknown image id {image_id!r} (not listed in image_ids.txt)',
+        )
 
 
 def parse_image_ids(path: str) -> List[str]:
@@ -120,24 +129,29 @@ def parse_image_ids(path: str) -> List[str]:
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
         if ',' in line:
-            raise _error(path, number,
-                         f'an image id line holds one path, got {line!r}')
+            raise _error(
+                path, number, f'an image id line holds one path, got {line!r}'
+            )
         if line in first_seen:
             raise _error(
-                path, number, f'duplicate image id {line!r} (first on line '
-                f'{first_seen[line]})')
+                path,
+                number,
+                f'duplicate image id {line!r} (first on line '
+                f'{first_seen[line]})',
+            )
         first_seen[line] = number
         image_ids.append(line)
     if not image_ids:
         split = osp.basename(osp.dirname(osp.abspath(path)))
-        raise ValueError(f'{path}: no image ids, the split {split!r} is '
-                         'empty')
+        raise ValueError(f'{path}: no image ids, the split {split!r} is empty')
     return image_ids
 
 
-def parse_class_labels(path: str,
-                       image_ids: Optional[Sequence[str]] = None,
-                       num_classes: Optional[int] = None) -> Dict[str, int]:
+def parse_class_labels(
+    path: str,
+    image_ids: Optional[Sequence[str]] = None,
+    num_classes: Optional[int] = None,
+) -> Dict[str, int]:
     """Parse ``class_labels.txt`` (``path,label`` lines).
 
     Args:
@@ -165,16 +179,23 @@ def parse_class_labels(path: str,
         _check_known(path, number, image_id, known)
         if image_id in first_seen:
             raise _error(
-                path, number, f'duplicate label for image {image_id!r} '
-                f'(first on line {first_seen[image_id]})')
+                path,
+                number,
+                f'duplicate label for image {image_id!r} '
+                f'(first on line {first_seen[image_id]})',
+            )
         label = _to_int(path, number, label_text, 'class label')
         if label < 0:
-            raise _error(path, number,
-                         f'class label must be >= 0, got {label}')
+            raise _error(
+                path, number, f'class label must be >= 0, got {label}'
+            )
         if num_classes is not None and label >= num_classes:
             raise _error(
-                path, number, f'class label {label} out of range for '
-                f'num_classes={num_classes}')
+                path,
+                number,
+                f'class label {label} out of range for '
+                f'num_classes={num_classes}',
+            )
         first_seen[image_id] = number
         labels[image_id] = label
     if image_ids is not None:
@@ -182,13 +203,13 @@ def parse_class_labels(path: str,
         if missing:
             raise ValueError(
                 f'{path}: {len(missing)} image id(s) of image_ids.txt have '
-                f'no class label, e.g. {missing[0]!r}')
+                f'no class label, e.g. {missing[0]!r}'
+            )
     return labels
 
 
 def parse_image_sizes(
-        path: str,
-        image_ids: Optional[Sequence[str]] = None
+    path: str, image_ids: Optional[Sequence[str]] = None
 ) -> Dict[str, Tuple[int, int]]:
     """Parse ``image_sizes.txt`` (``path,w,h`` lines).
 
@@ -215,13 +236,17 @@ def parse_image_sizes(
         _check_known(path, number, image_id, known)
         if image_id in first_seen:
             raise _error(
-                path, number, f'duplicate size for image {image_id!r} '
-                f'(first on line {first_seen[image_id]})')
+                path,
+                number,
+                f'duplicate size for image {image_id!r} '
+                f'(first on line {first_seen[image_id]})',
+            )
         w = _to_int(path, number, w_text, 'width')
         h = _to_int(path, number, h_text, 'height')
         if w <= 0 or h <= 0:
-            raise _error(path, number,
-                         f'image size must be positive, got w={w}, h={h}')
+            raise _error(
+                path, number, f'image size must be positive, got w={w}, h={h}'
+            )
         first_seen[image_id] = number
         sizes[image_id] = (w, h)
     return sizes
@@ -253,20 +278,26 @@ def detect_localization_format(path: str) -> Optional[str]:
         kind = kinds.get(num_fields)
         if kind is None:
             raise _error(
-                path, number, 'expected a box line "path,x0,y0,x1,y1" or a '
-                f'mask line "path,mask,ignore", got {line!r}')
+                path,
+                number,
+                'expected a box line "path,x0,y0,x1,y1" or a '
+                f'mask line "path,mask,ignore", got {line!r}',
+            )
         if found is None:
             found, first_number = kind, number
         elif kind != found:
             raise _error(
-                path, number, f'mixed localization formats: this line has '
-                f'{kind}, line {first_number} has {found}')
+                path,
+                number,
+                f'mixed localization formats: this line has '
+                f'{kind}, line {first_number} has {found}',
+            )
     return found
 
 
 def parse_boxes(
-        path: str,
-        image_ids: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
+    path: str, image_ids: Optional[Sequence[str]] = None
+) -> Dict[str, np.ndarray]:
     """Parse a box localization file (``path,x0,y0,x1,y1`` lines).
 
     Coordinates are pixel-inclusive corners in the original image. They may
@@ -300,8 +331,11 @@ def parse_boxes(
         ]
         if x1 < x0 or y1 < y0:
             raise _error(
-                path, number, 'box corners must satisfy x0 <= x1 and '
-                f'y0 <= y1, got ({x0:g}, {y0:g}, {x1:g}, {y1:g})')
+                path,
+                number,
+                'box corners must satisfy x0 <= x1 and '
+                f'y0 <= y1, got ({x0:g}, {y0:g}, {x1:g}, {y1:g})',
+            )
         boxes.setdefault(image_id, []).append([x0, y0, x1, y1])
     return {
         image_id: np.asarray(value, dtype=np.float32).reshape(-1, 4)
@@ -310,8 +344,7 @@ def parse_boxes(
 
 
 def parse_masks(
-    path: str,
-    image_ids: Optional[Sequence[str]] = None
+    path: str, image_ids: Optional[Sequence[str]] = None
 ) -> Tuple[Dict[str, List[str]], Dict[str, Optional[str]]]:
     """Parse a mask localization file (``path,mask,ignore`` lines).
 
@@ -339,8 +372,9 @@ def parse_masks(
     ignore_paths: Dict[str, Optional[str]] = {}
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
-        image_id, mask_path, ignore_path = _split(path, number, line,
-                                                  MASK_FIELDS)
+        image_id, mask_path, ignore_path = _split(
+            path, number, line, MASK_FIELDS
+        )
         _check_known(path, number, image_id, known)
         if not mask_path:
             raise _error(path, number, f'empty mask path: {line!r}')
@@ -351,15 +385,19 @@ def parse_masks(
             continue
         if ignore_path and ignore_path != ignore_paths[image_id]:
             raise _error(
-                path, number, f'image {image_id!r} has one ignore mask, '
+                path,
+                number,
+                f'image {image_id!r} has one ignore mask, '
                 f'given on line {first_seen[image_id]}; further instance '
-                'lines must leave the third field empty')
+                'lines must leave the third field empty',
+            )
         mask_paths[image_id].append(mask_path)
     return mask_paths, ignore_paths
 
 
-def parse_localization(path: str,
-                       image_ids: Optional[Sequence[str]] = None) -> dict:
+def parse_localization(
+    path: str, image_ids: Optional[Sequence[str]] = None
+) -> dict:
     """Parse a localization file of either format (auto-detected).
 
     Args:

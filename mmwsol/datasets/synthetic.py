@@ -46,6 +46,7 @@ Determinism: each image is drawn from its own generator seeded by
 and adding images to one split never changes the others. This module
 needs only numpy and OpenCV, so that the command line tool starts fast.
 """
+
 import json
 import math
 import os
@@ -59,10 +60,21 @@ import cv2
 import numpy as np
 
 __all__ = [
-    'GENERATOR_VERSION', 'SPLITS', 'SyntheticSpec', 'SYNTHETIC_DEFAULTS',
-    'SyntheticSample', 'PART_COLORS', 'PART_SHAPES', 'class_names',
-    'class_dirs', 'mask_to_box', 'render_sample', 'generate_synthetic_dataset',
-    'resolve_params', 'is_up_to_date', 'make_preview_grid'
+    'GENERATOR_VERSION',
+    'SPLITS',
+    'SyntheticSpec',
+    'SYNTHETIC_DEFAULTS',
+    'SyntheticSample',
+    'PART_COLORS',
+    'PART_SHAPES',
+    'class_names',
+    'class_dirs',
+    'mask_to_box',
+    'render_sample',
+    'generate_synthetic_dataset',
+    'resolve_params',
+    'is_up_to_date',
+    'make_preview_grid',
 ]
 
 #: Bumped whenever the drawing code changes the pixels for the same seed.
@@ -84,13 +96,21 @@ PART_COLORS: Dict[str, Tuple[int, int, int]] = {
     'orange': (250, 135, 10),
     'white': (250, 250, 250),
 }
-PART_SHAPES = ('circle', 'square', 'triangle', 'cross', 'diamond', 'ring',
-               'star', 'bar')
+PART_SHAPES = (
+    'circle',
+    'square',
+    'triangle',
+    'cross',
+    'diamond',
+    'ring',
+    'star',
+    'bar',
+)
 _MAX_CLASSES = len(PART_COLORS) * len(PART_SHAPES)
 
 # Body texture colours (RGB) shared by every class, jittered per image.
-_BODY_LIGHT = np.array([205., 168., 118.], dtype=np.float32)
-_BODY_DARK = np.array([105., 70., 42.], dtype=np.float32)
+_BODY_LIGHT = np.array([205.0, 168.0, 118.0], dtype=np.float32)
+_BODY_DARK = np.array([105.0, 70.0, 42.0], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,7 @@ class SyntheticSpec:
             written as "ignore" (0: ignore masks are all zeros).
         seed (int): Seed of the whole set.
     """
+
     num_classes: int = 6
     num_train: int = 100
     num_val: int = 20
@@ -152,35 +173,44 @@ class SyntheticSpec:
 def _validate_spec(spec: SyntheticSpec) -> None:
     """Raise ``ValueError`` for parameters that cannot make a dataset."""
     if not 1 <= spec.num_classes <= _MAX_CLASSES:
-        raise ValueError(f'num_classes must be in [1, {_MAX_CLASSES}], '
-                         f'got {spec.num_classes}')
+        raise ValueError(
+            f'num_classes must be in [1, {_MAX_CLASSES}], '
+            f'got {spec.num_classes}'
+        )
     for name in ('num_train', 'num_val', 'num_test', 'ignore_band', 'seed'):
         if getattr(spec, name) < 0:
             raise ValueError(f'{name} must be >= 0, got {getattr(spec, name)}')
     width, height = spec.image_size
     if min(width, height) < 32:
-        raise ValueError(f'image_size must be at least 32x32, got '
-                         f'{spec.image_size}')
+        raise ValueError(
+            f'image_size must be at least 32x32, got {spec.image_size}'
+        )
     if not 0 <= spec.size_jitter < 0.5:
-        raise ValueError(f'size_jitter must be in [0, 0.5), got '
-                         f'{spec.size_jitter}')
+        raise ValueError(
+            f'size_jitter must be in [0, 0.5), got {spec.size_jitter}'
+        )
     if not 0 <= spec.two_instance_prob <= 1:
-        raise ValueError('two_instance_prob must be in [0, 1], got '
-                         f'{spec.two_instance_prob}')
+        raise ValueError(
+            'two_instance_prob must be in [0, 1], got '
+            f'{spec.two_instance_prob}'
+        )
     for name in ('object_scale', 'part_fraction', 'two_instance_scale'):
         low, high = getattr(spec, name)
         if not 0 < low <= high < 1:
-            raise ValueError(f'{name} must satisfy 0 < low <= high < 1, got '
-                             f'{(low, high)}')
+            raise ValueError(
+                f'{name} must satisfy 0 < low <= high < 1, got {(low, high)}'
+            )
     low, high = spec.aspect_ratio
     if not 0 < low <= high:
-        raise ValueError(f'aspect_ratio must satisfy 0 < low <= high, got '
-                         f'{(low, high)}')
+        raise ValueError(
+            f'aspect_ratio must satisfy 0 < low <= high, got {(low, high)}'
+        )
     for name in ('num_clutter', 'num_decoys'):
         low, high = getattr(spec, name)
         if not 0 <= low <= high:
-            raise ValueError(f'{name} must satisfy 0 <= low <= high, got '
-                             f'{(low, high)}')
+            raise ValueError(
+                f'{name} must satisfy 0 <= low <= high, got {(low, high)}'
+            )
 
 
 #: The demo defaults as a plain dict (for configs and the command line).
@@ -202,6 +232,7 @@ class SyntheticSample:
         decoy_mask (np.ndarray): Boolean ``(H, W)`` mask of the background
             fragments of body texture (never overlapping an object).
     """
+
     image: np.ndarray
     instance_masks: List[np.ndarray]
     part_masks: List[np.ndarray]
@@ -226,8 +257,9 @@ def class_names(num_classes: int) -> List[str]:
         list[str]: The class names, e.g. ``['red_circle', 'green_square']``.
     """
     if not 1 <= num_classes <= _MAX_CLASSES:
-        raise ValueError(f'num_classes must be in [1, {_MAX_CLASSES}], '
-                         f'got {num_classes}')
+        raise ValueError(
+            f'num_classes must be in [1, {_MAX_CLASSES}], got {num_classes}'
+        )
     colors = list(PART_COLORS)
     return [
         f'{colors[i % len(colors)]}_'
@@ -299,11 +331,25 @@ def _unit_polygons(shape: str) -> List[Tuple[np.ndarray, int]]:
     if shape == 'triangle':
         return [(regular(3, phase=-np.pi / 2), 1)]
     if shape == 'diamond':
-        return [(np.array([[1., 0.], [0., .6], [-1., 0.], [0., -.6]]), 1)]
+        return [
+            (np.array([[1.0, 0.0], [0.0, 0.6], [-1.0, 0.0], [0.0, -0.6]]), 1)
+        ]
     if shape == 'cross':
         a, b = 0.33, 0.94
-        pts = [[a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b], [-a, b],
-               [-a, a], [-b, a], [-b, -a], [-a, -a], [-a, -b]]
+        pts = [
+            [a, -b],
+            [a, -a],
+            [b, -a],
+            [b, a],
+            [a, a],
+            [a, b],
+            [-a, b],
+            [-a, a],
+            [-b, a],
+            [-b, -a],
+            [-a, -a],
+            [-a, -b],
+        ]
         return [(np.array(pts), 1)]
     if shape == 'ring':
         return [(regular(32), 1), (regular(32, 0.5), 0)]
@@ -312,7 +358,9 @@ def _unit_polygons(shape: str) -> List[Tuple[np.ndarray, int]]:
         inner = regular(5, 0.45, -np.pi / 2 + np.pi / 5)
         return [(np.stack([outer, inner], 1).reshape(-1, 2), 1)]
     if shape == 'bar':
-        return [(np.array([[1., .3], [-1., .3], [-1., -.3], [1., -.3]]), 1)]
+        return [
+            (np.array([[1.0, 0.3], [-1.0, 0.3], [-1.0, -0.3], [1.0, -0.3]]), 1)
+        ]
     raise ValueError(f'unknown part shape {shape!r}')
 
 
@@ -320,17 +368,25 @@ def _polygon_area(points: np.ndarray) -> float:
     """Area of a simple polygon (shoelace formula)."""
     x, y = points[:, 0], points[:, 1]
     return 0.5 * abs(
-        float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    )
 
 
 def _unit_area(shape: str) -> float:
     """Area of a part shape with unit circumradius (holes subtracted)."""
-    return sum((1 if value else -1) * _polygon_area(pts)
-               for pts, value in _unit_polygons(shape))
+    return sum(
+        (1 if value else -1) * _polygon_area(pts)
+        for pts, value in _unit_polygons(shape)
+    )
 
 
-def _draw_shape(canvas: np.ndarray, shape: str, center: Tuple[float, float],
-                radius: float, angle: float) -> None:
+def _draw_shape(
+    canvas: np.ndarray,
+    shape: str,
+    center: Tuple[float, float],
+    radius: float,
+    angle: float,
+) -> None:
     """Rasterise a part shape into a uint8 canvas (in place, values 0/1).
 
     Args:
@@ -340,8 +396,12 @@ def _draw_shape(canvas: np.ndarray, shape: str, center: Tuple[float, float],
         radius (float): Circumradius in pixels.
         angle (float): Rotation in radians.
     """
-    rot = np.array([[math.cos(angle), -math.sin(angle)],
-                    [math.sin(angle), math.cos(angle)]])
+    rot = np.array(
+        [
+            [math.cos(angle), -math.sin(angle)],
+            [math.sin(angle), math.cos(angle)],
+        ]
+    )
     shift = 4  # sub-pixel precision of cv2.fillPoly
     for pts, value in _unit_polygons(shape):
         xy = pts @ rot.T * radius + np.asarray(center)
@@ -349,8 +409,9 @@ def _draw_shape(canvas: np.ndarray, shape: str, center: Tuple[float, float],
         cv2.fillPoly(canvas, [fixed], int(value), cv2.LINE_8, shift)
 
 
-def _blob(rng: np.random.Generator, target_w: float,
-          target_h: float) -> np.ndarray:
+def _blob(
+    rng: np.random.Generator, target_w: float, target_h: float
+) -> np.ndarray:
     """Irregular blob whose tight box is about ``target_w x target_h``.
 
     The outline is a star-shaped polygon: an ellipse in polar form whose
@@ -371,8 +432,9 @@ def _blob(rng: np.random.Generator, target_w: float,
     amplitudes = rng.uniform(0.0, 0.1, size=orders.size)
     phases = rng.uniform(0, 2 * np.pi, size=orders.size)
     theta = np.linspace(0, 2 * np.pi, 180, endpoint=False)
-    radius = 1 + (amplitudes[:, None] *
-                  np.cos(orders[:, None] * theta + phases[:, None])).sum(0)
+    radius = 1 + (
+        amplitudes[:, None] * np.cos(orders[:, None] * theta + phases[:, None])
+    ).sum(0)
     u, v = radius * np.cos(theta), radius * np.sin(theta)
     cos_t, sin_t = math.cos(tilt), math.sin(tilt)
     ax, ay = max(target_w, 2.0) / 2, max(target_h, 2.0) / 2
@@ -392,33 +454,43 @@ def _blob(rng: np.random.Generator, target_w: float,
         canvas[0, 0] = 1
     mask = canvas.astype(bool)
     x0, y0, x1, y1 = mask_to_box(mask)
-    return mask[y0:y1 + 1, x0:x1 + 1]
+    return mask[y0 : y1 + 1, x0 : x1 + 1]
 
 
-def _fit_blob(rng: np.random.Generator, target_w: float, target_h: float,
-              max_w: int, max_h: int) -> np.ndarray:
+def _fit_blob(
+    rng: np.random.Generator,
+    target_w: float,
+    target_h: float,
+    max_w: int,
+    max_h: int,
+) -> np.ndarray:
     """A :func:`_blob` shrunk (keeping its shape) until it fits ``max``."""
     mask = _blob(rng, target_w, target_h)
     h, w = mask.shape
     if w > max_w or h > max_h:
         scale = min(max_w / w, max_h / h)
         size = (max(1, int(w * scale)), max(1, int(h * scale)))
-        mask = cv2.resize(mask.astype(np.uint8), size,
-                          interpolation=cv2.INTER_NEAREST).astype(bool)
+        mask = cv2.resize(
+            mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
         x0, y0, x1, y1 = mask_to_box(mask)
-        mask = mask[y0:y1 + 1, x0:x1 + 1]
+        mask = mask[y0 : y1 + 1, x0 : x1 + 1]
     return mask
 
 
 def _boxes_overlap(a: Sequence[int], b: Sequence[int], gap: int) -> bool:
     """Whether two inclusive boxes are closer than ``gap`` pixels."""
-    return not (a[2] + gap < b[0] or b[2] + gap < a[0] or a[3] + gap < b[1]
-                or b[3] + gap < a[1])
+    return not (
+        a[2] + gap < b[0]
+        or b[2] + gap < a[0]
+        or a[3] + gap < b[1]
+        or b[3] + gap < a[1]
+    )
 
 
-def _sample_body_layout(rng: np.random.Generator, width: int, height: int,
-                        spec: SyntheticSpec
-                        ) -> List[Tuple[np.ndarray, int, int]]:
+def _sample_body_layout(
+    rng: np.random.Generator, width: int, height: int, spec: SyntheticSpec
+) -> List[Tuple[np.ndarray, int, int]]:
     """Body masks and their top-left positions for the object instance(s).
 
     Args:
@@ -438,17 +510,25 @@ def _sample_body_layout(rng: np.random.Generator, width: int, height: int,
     for instance in range(2 if two else 1):
         area = rng.uniform(*scale_range) * width * height
         ratio = float(np.exp(rng.uniform(*log_ar)))
-        local = _fit_blob(rng, math.sqrt(area * ratio),
-                          math.sqrt(area / ratio), width - 2, height - 2)
+        local = _fit_blob(
+            rng,
+            math.sqrt(area * ratio),
+            math.sqrt(area / ratio),
+            width - 2,
+            height - 2,
+        )
         h, w = local.shape
         placed = False
         for _ in range(20):
             x0 = int(rng.integers(0, width - w + 1))
             y0 = int(rng.integers(0, height - h + 1))
             box = (x0, y0, x0 + w - 1, y0 + h - 1)
-            if all(not _boxes_overlap(box, (ox, oy, ox + m.shape[1] - 1,
-                                            oy + m.shape[0] - 1), 3)
-                   for m, ox, oy in layout):
+            if all(
+                not _boxes_overlap(
+                    box, (ox, oy, ox + m.shape[1] - 1, oy + m.shape[0] - 1), 3
+                )
+                for m, ox, oy in layout
+            ):
                 placed = True
                 break
         if placed:
@@ -458,8 +538,9 @@ def _sample_body_layout(rng: np.random.Generator, width: int, height: int,
     return layout
 
 
-def _place_part(rng: np.random.Generator, body: np.ndarray, shape: str,
-                fraction: float) -> np.ndarray:
+def _place_part(
+    rng: np.random.Generator, body: np.ndarray, shape: str, fraction: float
+) -> np.ndarray:
     """Draw a part of ``shape`` fully inside a body mask.
 
     Args:
@@ -483,8 +564,13 @@ def _place_part(rng: np.random.Generator, body: np.ndarray, shape: str,
         ys, xs = np.nonzero(dist >= dist.max())
     pick = int(rng.integers(xs.size))
     canvas = np.zeros(body.shape, np.uint8)
-    _draw_shape(canvas, shape, (float(xs[pick]), float(ys[pick])), radius,
-                rng.uniform(0, 2 * np.pi))
+    _draw_shape(
+        canvas,
+        shape,
+        (float(xs[pick]), float(ys[pick])),
+        radius,
+        rng.uniform(0, 2 * np.pi),
+    )
     part = (canvas > 0) & body
     if not part.any():
         part[ys[pick], xs[pick]] = True
@@ -494,36 +580,47 @@ def _place_part(rng: np.random.Generator, body: np.ndarray, shape: str,
 # --------------------------------------------------------------------------
 # Appearance helpers
 # --------------------------------------------------------------------------
-def _smooth_noise(rng: np.random.Generator, height: int, width: int,
-                  grid: int, channels: int = 1) -> np.ndarray:
+def _smooth_noise(
+    rng: np.random.Generator,
+    height: int,
+    width: int,
+    grid: int,
+    channels: int = 1,
+) -> np.ndarray:
     """Low-frequency noise in [-1, 1] (a random grid upsampled bicubically)."""
     small = rng.uniform(-1, 1, size=(grid, grid, channels)).astype(np.float32)
     big = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
     return big.reshape(height, width, channels)
 
 
-def _muted_color(rng: np.random.Generator, low: float = 45.,
-                 high: float = 200.) -> np.ndarray:
+def _muted_color(
+    rng: np.random.Generator, low: float = 45.0, high: float = 200.0
+) -> np.ndarray:
     """A greyish random colour (RGB float), never as saturated as a part."""
     grey = rng.uniform(low, high)
     return np.clip(grey + rng.uniform(-30, 30, size=3), 0, 255).astype(
-        np.float32)
+        np.float32
+    )
 
 
-def _stripes(rng: np.random.Generator, height: int, width: int,
-             period: float) -> np.ndarray:
+def _stripes(
+    rng: np.random.Generator, height: int, width: int, period: float
+) -> np.ndarray:
     """A sinusoidal stripe pattern in [0, 1] with random angle and phase."""
     angle = rng.uniform(0, np.pi)
     phase = rng.uniform(0, 2 * np.pi)
-    xs = np.arange(width, dtype=np.float32) * (2 * np.pi * math.cos(angle) /
-                                               period)
-    ys = np.arange(height, dtype=np.float32) * (2 * np.pi * math.sin(angle) /
-                                                period)
+    xs = np.arange(width, dtype=np.float32) * (
+        2 * np.pi * math.cos(angle) / period
+    )
+    ys = np.arange(height, dtype=np.float32) * (
+        2 * np.pi * math.sin(angle) / period
+    )
     return 0.5 + 0.5 * np.sin(ys[:, None] + xs[None, :] + np.float32(phase))
 
 
-def _body_texture(rng: np.random.Generator, height: int,
-                  width: int) -> np.ndarray:
+def _body_texture(
+    rng: np.random.Generator, height: int, width: int
+) -> np.ndarray:
     """Full-image body ("fur") texture shared by every class.
 
     Args:
@@ -543,8 +640,9 @@ def _body_texture(rng: np.random.Generator, height: int,
     return dark + pattern * (light - dark)
 
 
-def _background(rng: np.random.Generator, height: int,
-                width: int) -> np.ndarray:
+def _background(
+    rng: np.random.Generator, height: int, width: int
+) -> np.ndarray:
     """Muted gradient with low-frequency colour noise (float32 RGB)."""
     start, end = _muted_color(rng), _muted_color(rng)
     angle = rng.uniform(0, 2 * np.pi)
@@ -556,51 +654,69 @@ def _background(rng: np.random.Generator, height: int,
     return image + 22.0 * _smooth_noise(rng, height, width, 4, 3)
 
 
-def _draw_clutter(rng: np.random.Generator, image: np.ndarray,
-                  count: int) -> None:
+def _draw_clutter(
+    rng: np.random.Generator, image: np.ndarray, count: int
+) -> None:
     """Draw ``count`` random muted shapes on a float32 RGB image in place."""
     height, width = image.shape[:2]
     size = min(height, width)
     for _ in range(count):
         kind = int(rng.integers(6))
-        color = tuple(float(c) for c in _muted_color(rng, 30., 215.))
+        color = tuple(float(c) for c in _muted_color(rng, 30.0, 215.0))
         cx, cy = rng.uniform(0, width), rng.uniform(0, height)
         radius = rng.uniform(0.04, 0.13) * size
         center = (int(cx), int(cy))
         if kind == 0:  # disk
             cv2.circle(image, center, int(radius), color, -1, cv2.LINE_AA)
         elif kind == 1:  # ring
-            cv2.circle(image, center, int(radius), color,
-                       int(rng.integers(1, 4)), cv2.LINE_AA)
+            cv2.circle(
+                image,
+                center,
+                int(radius),
+                color,
+                int(rng.integers(1, 4)),
+                cv2.LINE_AA,
+            )
         elif kind == 2:  # tilted bar
-            rect = ((cx, cy), (2 * radius, rng.uniform(0.2, 0.6) * radius),
-                    rng.uniform(0, 180))
+            rect = (
+                (cx, cy),
+                (2 * radius, rng.uniform(0.2, 0.6) * radius),
+                rng.uniform(0, 180),
+            )
             pts = np.round(cv2.boxPoints(rect)).astype(np.int32)
             cv2.fillPoly(image, [pts], color, cv2.LINE_AA)
         elif kind == 3:  # line
-            end = (int(cx + rng.uniform(-3, 3) * radius),
-                   int(cy + rng.uniform(-3, 3) * radius))
-            cv2.line(image, center, end, color, int(rng.integers(1, 4)),
-                     cv2.LINE_AA)
+            end = (
+                int(cx + rng.uniform(-3, 3) * radius),
+                int(cy + rng.uniform(-3, 3) * radius),
+            )
+            cv2.line(
+                image, center, end, color, int(rng.integers(1, 4)), cv2.LINE_AA
+            )
         elif kind == 4:  # triangle
             pts = np.array(center) + rng.uniform(-radius, radius, (3, 2))
-            cv2.fillPoly(image, [np.round(pts).astype(np.int32)], color,
-                         cv2.LINE_AA)
+            cv2.fillPoly(
+                image, [np.round(pts).astype(np.int32)], color, cv2.LINE_AA
+            )
         else:  # striped patch in two muted colours (stripes != object)
             w = max(int(rng.uniform(0.1, 0.25) * size), 2)
             h = max(int(rng.uniform(0.1, 0.25) * size), 2)
             x0, y0 = int(cx) % width, int(cy) % height
             x1, y1 = min(x0 + w, width), min(y0 + h, height)
-            other = _muted_color(rng, 30., 215.)
-            stripes = _stripes(rng, y1 - y0, x1 - x0, rng.uniform(4., 9.))
-            image[y0:y1, x0:x1] = (np.asarray(color, np.float32) +
-                                   stripes[..., None] *
-                                   (other - np.asarray(color, np.float32)))
+            other = _muted_color(rng, 30.0, 215.0)
+            stripes = _stripes(rng, y1 - y0, x1 - x0, rng.uniform(4.0, 9.0))
+            image[y0:y1, x0:x1] = np.asarray(color, np.float32) + stripes[
+                ..., None
+            ] * (other - np.asarray(color, np.float32))
 
 
-def _decoy_mask(rng: np.random.Generator, width: int, height: int, count: int,
-                object_boxes: Sequence[Tuple[int, int, int, int]]
-                ) -> np.ndarray:
+def _decoy_mask(
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    count: int,
+    object_boxes: Sequence[Tuple[int, int, int, int]],
+) -> np.ndarray:
     """Small blobs away from the objects, to be filled with body texture.
 
     Args:
@@ -617,22 +733,29 @@ def _decoy_mask(rng: np.random.Generator, width: int, height: int, count: int,
     for _ in range(count):
         area = rng.uniform(0.01, 0.03) * width * height
         ratio = float(np.exp(rng.uniform(-0.7, 0.7)))
-        local = _fit_blob(rng, math.sqrt(area * ratio),
-                          math.sqrt(area / ratio), width - 2, height - 2)
+        local = _fit_blob(
+            rng,
+            math.sqrt(area * ratio),
+            math.sqrt(area / ratio),
+            width - 2,
+            height - 2,
+        )
         h, w = local.shape
         for _ in range(10):
             x0 = int(rng.integers(0, width - w + 1))
             y0 = int(rng.integers(0, height - h + 1))
             box = (x0, y0, x0 + w - 1, y0 + h - 1)
             if not any(
-                    _boxes_overlap(box, other, 4) for other in object_boxes):
-                mask[y0:y0 + h, x0:x0 + w] |= local
+                _boxes_overlap(box, other, 4) for other in object_boxes
+            ):
+                mask[y0 : y0 + h, x0 : x0 + w] |= local
                 break
     return mask
 
 
-def _image_size(rng: np.random.Generator,
-                spec: SyntheticSpec) -> Tuple[int, int]:
+def _image_size(
+    rng: np.random.Generator, spec: SyntheticSpec
+) -> Tuple[int, int]:
     """Width and height of one image (jittered when ``size_jitter > 0``)."""
     width, height = spec.image_size
     if spec.size_jitter > 0:
@@ -645,8 +768,11 @@ def _image_size(rng: np.random.Generator,
 # --------------------------------------------------------------------------
 # One image
 # --------------------------------------------------------------------------
-def render_sample(rng: np.random.Generator, class_index: int,
-                  spec: Optional[SyntheticSpec] = None) -> SyntheticSample:
+def render_sample(
+    rng: np.random.Generator,
+    class_index: int,
+    spec: Optional[SyntheticSpec] = None,
+) -> SyntheticSample:
     """Render one image of class ``class_index`` with its annotations.
 
     The class only decides the part's shape and colour: rendered from the
@@ -663,8 +789,9 @@ def render_sample(rng: np.random.Generator, class_index: int,
     """
     spec = spec or SyntheticSpec()
     if not 0 <= class_index < spec.num_classes:
-        raise ValueError(f'class_index {class_index} is outside '
-                         f'[0, {spec.num_classes})')
+        raise ValueError(
+            f'class_index {class_index} is outside [0, {spec.num_classes})'
+        )
     # Independent streams: the class (part shape and colour) only changes
     # what ``part_rng`` draws, so outside the parts the image of a seed is
     # the same for every class.
@@ -676,44 +803,53 @@ def render_sample(rng: np.random.Generator, class_index: int,
     instance_masks, part_masks, boxes = [], [], []
     for local, x0, y0 in layout:
         h, w = local.shape
-        part_local = _place_part(part_rng, local, part_shape,
-                                 part_rng.uniform(*spec.part_fraction))
+        part_local = _place_part(
+            part_rng, local, part_shape, part_rng.uniform(*spec.part_fraction)
+        )
         body = np.zeros((height, width), bool)
-        body[y0:y0 + h, x0:x0 + w] = local
+        body[y0 : y0 + h, x0 : x0 + w] = local
         part = np.zeros((height, width), bool)
-        part[y0:y0 + h, x0:x0 + w] = part_local
+        part[y0 : y0 + h, x0 : x0 + w] = part_local
         instance_masks.append(body)  # the part lies inside the body
         part_masks.append(part)
         boxes.append(mask_to_box(body))
 
     image = _background(look_rng, height, width)
-    _draw_clutter(look_rng, image,
-                  int(look_rng.integers(spec.num_clutter[0],
-                                        spec.num_clutter[1] + 1)))
+    _draw_clutter(
+        look_rng,
+        image,
+        int(look_rng.integers(spec.num_clutter[0], spec.num_clutter[1] + 1)),
+    )
     texture = _body_texture(look_rng, height, width)
     decoys = _decoy_mask(
-        look_rng, width, height,
+        look_rng,
+        width,
+        height,
         int(look_rng.integers(spec.num_decoys[0], spec.num_decoys[1] + 1)),
-        boxes)
+        boxes,
+    )
     image[decoys] = texture[decoys]
     for body in instance_masks:
         image[body] = texture[body]
     for part in part_masks:
         color = part_color + part_rng.uniform(-12, 12, size=3).astype(
-            np.float32)
+            np.float32
+        )
         image[part] = color
         # A dark outline makes the part's shape readable at low resolution.
         eroded = cv2.erode(part.astype(np.uint8), np.ones((3, 3), np.uint8))
         image[part & ~eroded.astype(bool)] = 0.45 * color
     if spec.noise_std > 0:
-        image += look_rng.standard_normal(image.shape, dtype=np.float32) * \
-            np.float32(spec.noise_std)
+        image += look_rng.standard_normal(
+            image.shape, dtype=np.float32
+        ) * np.float32(spec.noise_std)
     image = np.clip(np.round(image), 0, 255).astype(np.uint8)
     return SyntheticSample(image, instance_masks, part_masks, boxes, decoys)
 
 
-def _ignore_mask(instance_masks: Sequence[np.ndarray],
-                 band: int) -> np.ndarray:
+def _ignore_mask(
+    instance_masks: Sequence[np.ndarray], band: int
+) -> np.ndarray:
     """Band of ``band`` pixels outside the union of the instance masks."""
     union = np.any(np.stack(instance_masks), 0)
     if band <= 0:
@@ -749,8 +885,10 @@ def _make_spec(**overrides) -> SyntheticSpec:
     known = {f.name for f in fields(SyntheticSpec)}
     unknown = sorted(set(overrides) - known)
     if unknown:
-        raise TypeError(f'unknown synthetic dataset parameter(s) {unknown}; '
-                        f'known: {sorted(known)}')
+        raise TypeError(
+            f'unknown synthetic dataset parameter(s) {unknown}; '
+            f'known: {sorted(known)}'
+        )
     values = {k: v for k, v in overrides.items() if v is not None}
     size = values.get('image_size')
     if isinstance(size, (int, np.integer)):
@@ -761,8 +899,9 @@ def _make_spec(**overrides) -> SyntheticSpec:
     if 'image_size' in values:
         values['image_size'] = tuple(int(v) for v in values['image_size'])
         if len(values['image_size']) != 2:
-            raise ValueError('image_size must be an int or (width, height), '
-                             f'got {size}')
+            raise ValueError(
+                f'image_size must be an int or (width, height), got {size}'
+            )
     return SyntheticSpec(**values)
 
 
@@ -790,8 +929,11 @@ def is_up_to_date(out_dir: str, **params) -> bool:
         same resolved parameters, and every listed image exists.
     """
     meta = _read_meta(out_dir)
-    if not meta or meta.get('generator') != _GENERATOR_NAME or meta.get(
-            'generator_version') != GENERATOR_VERSION:
+    if (
+        not meta
+        or meta.get('generator') != _GENERATOR_NAME
+        or meta.get('generator_version') != GENERATOR_VERSION
+    ):
         return False
     if meta.get('params') != resolve_params(**params):
         return False
@@ -839,7 +981,8 @@ def _readme_text(spec: SyntheticSpec, names: Sequence[str]) -> str:
         'Layout: `images/`, `masks/` (val and test), `metadata/<split>/` with '
         '`image_ids.txt`, `class_labels.txt`, `image_sizes.txt`, '
         '`localization.txt` (boxes, inclusive pixel coordinates) and, for '
-        'val and test, `localization_mask.txt` (`image,mask,ignore`).\n')
+        'val and test, `localization_mask.txt` (`image,mask,ignore`).\n'
+    )
 
 
 def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
@@ -849,17 +992,24 @@ def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
         FileExistsError: If ``out_dir`` holds data that this generator did not
             write (no ``meta.json``) and ``overwrite`` is False.
     """
-    owned = ('images', 'masks', 'metadata', 'classes.txt', 'meta.json',
-             'README.md')
+    owned = (
+        'images',
+        'masks',
+        'metadata',
+        'classes.txt',
+        'meta.json',
+        'README.md',
+    )
     present = [n for n in owned if osp.lexists(osp.join(out_dir, n))]
     meta = _read_meta(out_dir) or {}
     ours = meta.get('generator') == _GENERATOR_NAME
     if present and not ours and not overwrite:
         raise FileExistsError(
             f'{out_dir} already contains {present} but no meta.json of the '
-            'synthetic generator; pass overwrite=True (--force) to replace')
+            'synthetic generator; pass overwrite=True (--force) to replace'
+        )
     # meta.json goes first: an interrupted run is then never "up to date".
-    for name in ('meta.json', ) + owned[:-1]:
+    for name in ('meta.json',) + owned[:-1]:
         path = osp.join(out_dir, name)
         if osp.isdir(path) and not osp.islink(path):
             shutil.rmtree(path)
@@ -876,8 +1026,14 @@ _METADATA_FILES = {
 }
 
 
-def _write_sample(out_dir: str, spec: SyntheticSpec, dirs: Sequence[str],
-                  split: str, label: int, index: int) -> Dict[str, List[str]]:
+def _write_sample(
+    out_dir: str,
+    spec: SyntheticSpec,
+    dirs: Sequence[str],
+    split: str,
+    label: int,
+    index: int,
+) -> Dict[str, List[str]]:
     """Render and write one image (and its masks for val/test).
 
     Args:
@@ -902,36 +1058,43 @@ def _write_sample(out_dir: str, spec: SyntheticSpec, dirs: Sequence[str],
         'ids': [image_id],
         'labels': [f'{image_id},{label}'],
         'sizes': [f'{image_id},{width},{height}'],
-        'boxes': [f'{image_id},{x0},{y0},{x1},{y1}'
-                  for x0, y0, x1, y1 in sample.boxes],
+        'boxes': [
+            f'{image_id},{x0},{y0},{x1},{y1}'
+            for x0, y0, x1, y1 in sample.boxes
+        ],
         'masks': [],
     }
     if split in _MASK_SPLITS:
         ignore_rel = f'{stem}_ignore.png'
         ignore = _ignore_mask(sample.instance_masks, spec.ignore_band)
-        _write_png(osp.join(out_dir, 'masks', ignore_rel),
-                   ignore.astype(np.uint8) * 255)
+        _write_png(
+            osp.join(out_dir, 'masks', ignore_rel),
+            ignore.astype(np.uint8) * 255,
+        )
         for k, mask in enumerate(sample.instance_masks):
             mask_rel = f'{stem}_inst{k}.png'
-            _write_png(osp.join(out_dir, 'masks', mask_rel),
-                       mask.astype(np.uint8) * 255)
+            _write_png(
+                osp.join(out_dir, 'masks', mask_rel),
+                mask.astype(np.uint8) * 255,
+            )
             entry['masks'].append(
-                f'{image_id},{mask_rel},{ignore_rel if k == 0 else ""}')
+                f'{image_id},{mask_rel},{ignore_rel if k == 0 else ""}'
+            )
     return entry
 
 
 def generate_synthetic_dataset(
-        out_dir: str,
-        num_classes: int = SYNTHETIC_DEFAULTS['num_classes'],
-        num_train: int = SYNTHETIC_DEFAULTS['num_train'],
-        num_val: int = SYNTHETIC_DEFAULTS['num_val'],
-        num_test: int = SYNTHETIC_DEFAULTS['num_test'],
-        image_size: Union[int, Tuple[int, int]] = SYNTHETIC_DEFAULTS[
-            'image_size'],
-        seed: int = SYNTHETIC_DEFAULTS['seed'],
-        overwrite: bool = False,
-        num_workers: Optional[int] = None,
-        **options) -> dict:
+    out_dir: str,
+    num_classes: int = SYNTHETIC_DEFAULTS['num_classes'],
+    num_train: int = SYNTHETIC_DEFAULTS['num_train'],
+    num_val: int = SYNTHETIC_DEFAULTS['num_val'],
+    num_test: int = SYNTHETIC_DEFAULTS['num_test'],
+    image_size: Union[int, Tuple[int, int]] = SYNTHETIC_DEFAULTS['image_size'],
+    seed: int = SYNTHETIC_DEFAULTS['seed'],
+    overwrite: bool = False,
+    num_workers: Optional[int] = None,
+    **options,
+) -> dict:
     """Generate the synthetic WSOL dataset into ``out_dir``.
 
     Anything this generator wrote before in ``out_dir`` is replaced; the
@@ -959,15 +1122,24 @@ def generate_synthetic_dataset(
         dict: Summary with ``out_dir``, ``classes``, ``num_images`` and
         ``num_instances`` per split and ``params`` (as in ``meta.json``).
     """
-    spec = _make_spec(num_classes=num_classes, num_train=num_train,
-                      num_val=num_val, num_test=num_test,
-                      image_size=image_size, seed=seed, **options)
+    spec = _make_spec(
+        num_classes=num_classes,
+        num_train=num_train,
+        num_val=num_val,
+        num_test=num_test,
+        image_size=image_size,
+        seed=seed,
+        **options,
+    )
     os.makedirs(out_dir, exist_ok=True)
     _prepare_out_dir(out_dir, overwrite)
     names = class_names(spec.num_classes)
     dirs = class_dirs(spec.num_classes)
-    per_class = {'train': spec.num_train, 'val': spec.num_val,
-                 'test': spec.num_test}
+    per_class = {
+        'train': spec.num_train,
+        'val': spec.num_val,
+        'test': spec.num_test,
+    }
     for cls_dir in dirs:
         os.makedirs(osp.join(out_dir, 'images', cls_dir), exist_ok=True)
         os.makedirs(osp.join(out_dir, 'masks', cls_dir), exist_ok=True)
@@ -976,11 +1148,18 @@ def generate_synthetic_dataset(
     num_images, num_instances = {}, {}
     with ThreadPoolExecutor(max(1, num_workers)) as pool:
         for split in SPLITS:
-            tasks = [(split, label, index) for label in range(len(dirs))
-                     for index in range(per_class[split])]
+            tasks = [
+                (split, label, index)
+                for label in range(len(dirs))
+                for index in range(per_class[split])
+            ]
             # map() keeps the task order, so the files are deterministic.
-            entries = list(pool.map(
-                lambda task: _write_sample(out_dir, spec, dirs, *task), tasks))
+            entries = list(
+                pool.map(
+                    lambda task: _write_sample(out_dir, spec, dirs, *task),
+                    tasks,
+                )
+            )
             meta_dir = osp.join(out_dir, 'metadata', split)
             os.makedirs(meta_dir, exist_ok=True)
             for key, filename in _METADATA_FILES.items():
@@ -1011,8 +1190,9 @@ def generate_synthetic_dataset(
 # --------------------------------------------------------------------------
 # Preview
 # --------------------------------------------------------------------------
-def make_preview_grid(out_dir: str, split: str = 'val', per_class: int = 4,
-                      cell: int = 128) -> np.ndarray:
+def make_preview_grid(
+    out_dir: str, split: str = 'val', per_class: int = 4, cell: int = 128
+) -> np.ndarray:
     """A picture of a generated set: GT boxes (green) and mask outlines.
 
     One row per class, ``per_class`` images per row, each resized to
@@ -1055,19 +1235,28 @@ def make_preview_grid(out_dir: str, split: str = 'val', per_class: int = 4,
             image = cv2.imread(osp.join(out_dir, 'images', image_id))
             height, width = image.shape[:2]
             sx, sy = cell / width, cell / height
-            thumb = cv2.resize(image, (cell, cell),
-                               interpolation=cv2.INTER_AREA)
+            thumb = cv2.resize(
+                image, (cell, cell), interpolation=cv2.INTER_AREA
+            )
             for mask_rel in masks.get(image_id, []):
-                mask = cv2.imread(osp.join(out_dir, 'masks', mask_rel),
-                                  cv2.IMREAD_GRAYSCALE)
-                mask = cv2.resize(mask, (cell, cell),
-                                  interpolation=cv2.INTER_NEAREST)
-                contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL,
-                                               cv2.CHAIN_APPROX_NONE)
+                mask = cv2.imread(
+                    osp.join(out_dir, 'masks', mask_rel), cv2.IMREAD_GRAYSCALE
+                )
+                mask = cv2.resize(
+                    mask, (cell, cell), interpolation=cv2.INTER_NEAREST
+                )
+                contours, _ = cv2.findContours(
+                    mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+                )
                 cv2.drawContours(thumb, contours, -1, (0, 230, 255), 1)
             for x0, y0, x1, y1 in boxes.get(image_id, []):
-                cv2.rectangle(thumb, (int(x0 * sx), int(y0 * sy)),
-                              (int(x1 * sx), int(y1 * sy)), (0, 255, 0), 1)
+                cv2.rectangle(
+                    thumb,
+                    (int(x0 * sx), int(y0 * sy)),
+                    (int(x1 * sx), int(y1 * sy)),
+                    (0, 255, 0),
+                    1,
+                )
             row.append(thumb)
         row += [np.zeros((cell, cell, 3), np.uint8)] * (per_class - len(row))
         rows.append(np.concatenate(row, 1))

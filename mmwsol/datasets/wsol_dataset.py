@@ -1,4 +1,5 @@
 """Dataset of a split in the WSOL metadata format."""
+
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -8,21 +9,27 @@ from mmengine.utils import is_abs
 from mmpretrain.datasets import BaseDataset
 
 from mmwsol.registry import DATASETS
-from .metadata import (parse_class_labels, parse_image_ids, parse_image_sizes,
-                       parse_localization)
-from .transforms.geometry import UNTRACKED_KEY, untracked_transforms
+
+from .metadata import (
+    parse_class_labels,
+    parse_image_ids,
+    parse_image_sizes,
+    parse_localization,
+)
 from .samplers.sample_rng import seeded_global_rngs
+from .transforms.geometry import UNTRACKED_KEY, untracked_transforms
 
 
 def build_data_list(
-        image_ids: Sequence[str],
-        labels: Dict[str, int],
-        img_root: str,
-        mask_root: str,
-        sizes: Optional[Dict[str, tuple]] = None,
-        boxes: Optional[Dict[str, np.ndarray]] = None,
-        mask_paths: Optional[Dict[str, List[str]]] = None,
-        ignore_paths: Optional[Dict[str, Optional[str]]] = None) -> List[dict]:
+    image_ids: Sequence[str],
+    labels: Dict[str, int],
+    img_root: str,
+    mask_root: str,
+    sizes: Optional[Dict[str, tuple]] = None,
+    boxes: Optional[Dict[str, np.ndarray]] = None,
+    mask_paths: Optional[Dict[str, List[str]]] = None,
+    ignore_paths: Optional[Dict[str, Optional[str]]] = None,
+) -> List[dict]:
     """Combine parsed metadata into one data info dict per image.
 
     Args:
@@ -60,7 +67,9 @@ def build_data_list(
                     for path in mask_paths.get(image_id, [])
                 ],
                 ignore_path=(join_path(mask_root, ignore) if ignore else None),
-                img_size=tuple(size) if size is not None else None))
+                img_size=tuple(size) if size is not None else None,
+            )
+        )
     return data_list
 
 
@@ -124,42 +133,47 @@ class WSOLDataset(BaseDataset):
     #: Indices from :class:`SeededSampler` seed the pipeline's randomness.
     accepts_seeded_index = True
 
-    def __init__(self,
-                 data_root: str,
-                 metadata_dir: str,
-                 img_prefix: str = '',
-                 localization_file: Optional[str] = 'localization.txt',
-                 mask_file: Optional[str] = None,
-                 mask_prefix: str = '',
-                 num_classes: Optional[int] = None,
-                 require_localization: bool = False,
-                 metainfo: Optional[dict] = None,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 indices: Optional[Union[int, Sequence[int]]] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        metadata_dir: str,
+        img_prefix: str = '',
+        localization_file: Optional[str] = 'localization.txt',
+        mask_file: Optional[str] = None,
+        mask_prefix: str = '',
+        num_classes: Optional[int] = None,
+        require_localization: bool = False,
+        metainfo: Optional[dict] = None,
+        pipeline: Sequence = (),
+        test_mode: bool = False,
+        lazy_init: bool = False,
+        indices: Optional[Union[int, Sequence[int]]] = None,
+        **kwargs,
+    ) -> None:
         if num_classes is not None and num_classes <= 0:
-            raise ValueError(f'num_classes must be positive, got '
-                             f'{num_classes}')
+            raise ValueError(
+                f'num_classes must be positive, got {num_classes}'
+            )
         self.num_classes = num_classes
         self.localization_file = localization_file
         self.mask_file = mask_file
         self.require_localization = require_localization
-        super().__init__(ann_file=metadata_dir,
-                         metainfo=metainfo,
-                         data_root=data_root,
-                         data_prefix=dict(img_path=img_prefix,
-                                          mask_path=mask_prefix),
-                         pipeline=pipeline,
-                         test_mode=test_mode,
-                         lazy_init=lazy_init,
-                         indices=indices,
-                         **kwargs)
+        super().__init__(
+            ann_file=metadata_dir,
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=dict(img_path=img_prefix, mask_path=mask_prefix),
+            pipeline=pipeline,
+            test_mode=test_mode,
+            lazy_init=lazy_init,
+            indices=indices,
+            **kwargs,
+        )
         self._check_classes()
         # the metrics refuse a pipeline whose geometry they cannot follow
         self._metainfo[UNTRACKED_KEY] = untracked_transforms(
-            getattr(self.pipeline, 'transforms', []))
+            getattr(self.pipeline, 'transforms', [])
+        )
 
     @property
     def metadata_dir(self) -> str:
@@ -184,14 +198,16 @@ class WSOLDataset(BaseDataset):
         if classes is None:
             if self.num_classes is not None:
                 self._metainfo['classes'] = tuple(
-                    f'class_{i}' for i in range(self.num_classes))
+                    f'class_{i}' for i in range(self.num_classes)
+                )
             return
         if self.num_classes is None:
             self.num_classes = len(classes)
         elif len(classes) != self.num_classes:
             raise ValueError(
                 f'{len(classes)} class names given in metainfo, but '
-                f'num_classes={self.num_classes}')
+                f'num_classes={self.num_classes}'
+            )
 
     def _metadata_path(self, name: str) -> str:
         """Join a file name to the metadata folder unless it is absolute."""
@@ -208,21 +224,29 @@ class WSOLDataset(BaseDataset):
         # ``num_classes`` may come from ``classes`` of the metainfo.
         self._check_classes()
         image_ids = parse_image_ids(self._metadata_path('image_ids.txt'))
-        labels = parse_class_labels(self._metadata_path('class_labels.txt'),
-                                    image_ids, self.num_classes)
+        labels = parse_class_labels(
+            self._metadata_path('class_labels.txt'),
+            image_ids,
+            self.num_classes,
+        )
         sizes_path = self._metadata_path('image_sizes.txt')
-        sizes = (parse_image_sizes(sizes_path, image_ids)
-                 if osp.isfile(sizes_path) else {})
+        sizes = (
+            parse_image_sizes(sizes_path, image_ids)
+            if osp.isfile(sizes_path)
+            else {}
+        )
 
         localization = self._load_localization(image_ids)
-        data_list = build_data_list(image_ids,
-                                    labels,
-                                    img_root=self.data_prefix['img_path'],
-                                    mask_root=self.mask_prefix,
-                                    sizes=sizes,
-                                    boxes=localization['boxes'],
-                                    mask_paths=localization['mask_paths'],
-                                    ignore_paths=localization['ignore_paths'])
+        data_list = build_data_list(
+            image_ids,
+            labels,
+            img_root=self.data_prefix['img_path'],
+            mask_root=self.mask_prefix,
+            sizes=sizes,
+            boxes=localization['boxes'],
+            mask_paths=localization['mask_paths'],
+            ignore_paths=localization['ignore_paths'],
+        )
 
         if self.require_localization:
             for info in data_list:
@@ -230,7 +254,8 @@ class WSOLDataset(BaseDataset):
                     raise ValueError(
                         f'Image {info["img_id"]!r} has no box or mask in '
                         f'{self._localization_sources()}, but '
-                        'require_localization=True')
+                        'require_localization=True'
+                    )
         if 'classes' not in self._metainfo:
             num = max(labels.values()) + 1 if labels else 0
             self._metainfo['classes'] = tuple(f'class_{i}' for i in range(num))
@@ -240,7 +265,8 @@ class WSOLDataset(BaseDataset):
         """Names of the localization files, for error messages."""
         names = [
             self._metadata_path(name)
-            for name in (self.localization_file, self.mask_file) if name
+            for name in (self.localization_file, self.mask_file)
+            if name
         ]
         return ' and '.join(names) or 'no localization file'
 
@@ -254,16 +280,21 @@ class WSOLDataset(BaseDataset):
                 if parsed['format'] is None and self.require_localization:
                     raise ValueError(
                         f'Localization file {path} has no entries, but '
-                        'require_localization=True')
+                        'require_localization=True'
+                    )
                 merged.update(
                     (key, parsed[key])
-                    for key in ('boxes', 'mask_paths', 'ignore_paths'))
+                    for key in ('boxes', 'mask_paths', 'ignore_paths')
+                )
             elif self.require_localization:
-                raise FileNotFoundError(f'Localization file not found: {path} '
-                                        '(require_localization=True)')
+                raise FileNotFoundError(
+                    f'Localization file not found: {path} '
+                    '(require_localization=True)'
+                )
         elif self.require_localization and self.mask_file is None:
             raise ValueError(
-                'require_localization=True needs a localization_file')
+                'require_localization=True needs a localization_file'
+            )
 
         if self.mask_file is not None:
             path = self._metadata_path(self.mask_file)
@@ -273,11 +304,13 @@ class WSOLDataset(BaseDataset):
             if parsed['format'] == 'boxes':
                 raise ValueError(
                     f'{path} holds boxes, but mask_file needs mask lines '
-                    '"path,mask,ignore"')
+                    '"path,mask,ignore"'
+                )
             if merged['mask_paths'] and parsed['mask_paths']:
                 raise ValueError(
                     f'Masks are given twice: in {self.localization_file} '
-                    f'and in mask_file {path}')
+                    f'and in mask_file {path}'
+                )
             merged['mask_paths'] = parsed['mask_paths']
             merged['ignore_paths'] = parsed['ignore_paths']
         return merged

@@ -2,7 +2,20 @@ import mmpretrain.evaluation  # noqa: F401  (registers the parent's modules)
 
 from .functional import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
-from .offline import (check_scoremap_files, evaluate_scoremaps,
-                      load_scoremap, load_split_infos, make_offline_sample,
-                      resize_scoremap)
+from .offline import (
+    check_scoremap_files,
+    evaluate_scoremaps,
+    load_scoremap,
+    load_split_infos,
+    make_offline_sample,
+    resize_scoremap,
+)
 
+__all__ = [
+    'check_scoremap_files',
+    'evaluate_scoremaps',
+    'load_scoremap',
+    'load_split_infos',
+    'make_offline_sample',
+    'resize_scoremap',
+]

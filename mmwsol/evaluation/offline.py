@@ -36,6 +36,7 @@ Protocol details:
   does in the test pipeline (equal to resizing each mask and taking
   ``> 0.5``).
 """
+
 import json
 import os
 import os.path as osp
@@ -49,10 +50,14 @@ import numpy as np
 from mmengine.utils import track_iter_progress
 
 from mmwsol.datasets.metadata import detect_localization_format
-from mmwsol.datasets.transforms.loading import (LoadImageFromFile,
-                                                LoadWSOLAnnotations,
-                                                build_seg_map, read_mask)
+from mmwsol.datasets.transforms.loading import (
+    LoadImageFromFile,
+    LoadWSOLAnnotations,
+    build_seg_map,
+    read_mask,
+)
 from mmwsol.datasets.wsol_dataset import WSOLDataset
+
 from .metrics.wsol_mask_metric import WSOLMaskMetric
 from .metrics.wsol_metric import WSOLMetric
 
@@ -106,12 +111,13 @@ def list_scoremap_ids(scoremap_dir: str) -> List[str]:
         for name in files:
             if name.endswith(SCOREMAP_SUFFIX):
                 rel = osp.relpath(osp.join(folder, name), scoremap_dir)
-                ids.append(rel.replace(os.sep, '/')[:-len(SCOREMAP_SUFFIX)])
+                ids.append(rel.replace(os.sep, '/')[: -len(SCOREMAP_SUFFIX)])
     return sorted(ids)
 
 
-def check_scoremap_files(scoremap_dir: str,
-                         image_ids: Sequence[str]) -> List[str]:
+def check_scoremap_files(
+    scoremap_dir: str, image_ids: Sequence[str]
+) -> List[str]:
     """Check that every image has a map; warn about maps of no image.
 
     Args:
@@ -128,21 +134,24 @@ def check_scoremap_files(scoremap_dir: str,
     if not osp.isdir(scoremap_dir):
         raise FileNotFoundError(f'Score map folder not found: {scoremap_dir}')
     missing = [
-        scoremap_path(scoremap_dir, i) for i in image_ids
+        scoremap_path(scoremap_dir, i)
+        for i in image_ids
         if not osp.isfile(scoremap_path(scoremap_dir, i))
     ]
     if missing:
         raise FileNotFoundError(
             f'{len(missing)} of {len(image_ids)} score maps are missing '
             f'(expected <image_id>{SCOREMAP_SUFFIX} under {scoremap_dir}): '
-            f'{_listing(missing)}')
+            f'{_listing(missing)}'
+        )
     known = set(image_ids)
     extra = [i for i in list_scoremap_ids(scoremap_dir) if i not in known]
     if extra:
         warnings.warn(
             f'{len(extra)} score map(s) under {scoremap_dir} belong to no '
             f'image of the metadata and are ignored: '
-            f'{_listing([i + SCOREMAP_SUFFIX for i in extra])}')
+            f'{_listing([i + SCOREMAP_SUFFIX for i in extra])}'
+        )
     return extra
 
 
@@ -164,15 +173,21 @@ def load_scoremap(path: str) -> np.ndarray:
     try:
         scoremap = np.load(path, allow_pickle=False)
     except Exception as error:  # corrupt file, pickled object, ...
-        raise ValueError(f'Cannot read score map {path}: '
-                         f'{type(error).__name__}: {error}') from error
-    if not isinstance(scoremap, np.ndarray) or scoremap.dtype.kind not in \
-            'biuf':
-        raise ValueError(f'Score map {path} must be a real numeric array, '
-                         f'got dtype {getattr(scoremap, "dtype", None)}')
+        raise ValueError(
+            f'Cannot read score map {path}: {type(error).__name__}: {error}'
+        ) from error
+    if (
+        not isinstance(scoremap, np.ndarray)
+        or scoremap.dtype.kind not in 'biuf'
+    ):
+        raise ValueError(
+            f'Score map {path} must be a real numeric array, '
+            f'got dtype {getattr(scoremap, "dtype", None)}'
+        )
     if scoremap.ndim != 2:
-        raise ValueError(f'Score map {path} must be 2-D (H, W), got shape '
-                         f'{scoremap.shape}')
+        raise ValueError(
+            f'Score map {path} must be 2-D (H, W), got shape {scoremap.shape}'
+        )
     if scoremap.size == 0:
         raise ValueError(f'Score map {path} is empty: shape {scoremap.shape}')
     if scoremap.dtype.kind != 'f':
@@ -182,14 +197,18 @@ def load_scoremap(path: str) -> np.ndarray:
         raise ValueError(f'Score map {path} holds {num_nan} NaN value(s)')
     low, high = float(scoremap.min()), float(scoremap.max())
     if not (0 <= low and high <= 1):
-        raise ValueError(f'Score map {path} must have values in [0, 1], got '
-                         f'the range [{low}, {high}]')
+        raise ValueError(
+            f'Score map {path} must have values in [0, 1], got '
+            f'the range [{low}, {high}]'
+        )
     return scoremap
 
 
-def resize_scoremap(scoremap: np.ndarray,
-                    size: Sequence[int] = PROTOCOL_MAP_SIZE,
-                    resize_norm: str = 'minmax') -> np.ndarray:
+def resize_scoremap(
+    scoremap: np.ndarray,
+    size: Sequence[int] = PROTOCOL_MAP_SIZE,
+    resize_norm: str = 'minmax',
+) -> np.ndarray:
     """Bring a map to the evaluation size.
 
     A map of that size is returned unchanged. Another map is resized with
@@ -209,30 +228,35 @@ def resize_scoremap(scoremap: np.ndarray,
         np.ndarray: The ``(H, W)`` map in ``[0, 1]``.
     """
     if resize_norm not in RESIZE_NORMS:
-        raise ValueError(f'Unknown resize_norm {resize_norm!r}, choose from '
-                         f'{RESIZE_NORMS}')
+        raise ValueError(
+            f'Unknown resize_norm {resize_norm!r}, choose from {RESIZE_NORMS}'
+        )
     height, width = (int(s) for s in size)
     if scoremap.shape == (height, width):
         return scoremap
     resized = cv2.resize(
-        np.asarray(scoremap, dtype=np.float64), (width, height),
-        interpolation=cv2.INTER_CUBIC)
+        np.asarray(scoremap, dtype=np.float64),
+        (width, height),
+        interpolation=cv2.INTER_CUBIC,
+    )
     if resize_norm == 'clip':
-        return np.clip(resized, 0., 1.)
+        return np.clip(resized, 0.0, 1.0)
     # a constant map is an empty prediction; testing the input, not the
     # output, keeps the resize's rounding noise from being stretched to 0/1
     if scoremap.min() == scoremap.max():
         return np.zeros_like(resized)
     low, high = resized.min(), resized.max()
-    return np.clip((resized - low) / (high - low), 0., 1.)
+    return np.clip((resized - low) / (high - low), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------
 # Metadata
 # --------------------------------------------------------------------------
-def resolve_mask_file(metadata_dir: str,
-                      localization_file: str = 'localization.txt',
-                      mask_file: Optional[str] = None) -> Optional[str]:
+def resolve_mask_file(
+    metadata_dir: str,
+    localization_file: str = 'localization.txt',
+    mask_file: Optional[str] = None,
+) -> Optional[str]:
     """The extra mask file to read next to a box localization file.
 
     Args:
@@ -248,19 +272,23 @@ def resolve_mask_file(metadata_dir: str,
     if mask_file is not None:
         return mask_file
     loc_path = osp.join(metadata_dir, localization_file)
-    if not osp.isfile(loc_path) or \
-            detect_localization_format(loc_path) != 'boxes':
+    if (
+        not osp.isfile(loc_path)
+        or detect_localization_format(loc_path) != 'boxes'
+    ):
         return None
     if osp.isfile(osp.join(metadata_dir, DEFAULT_MASK_FILE)):
         return DEFAULT_MASK_FILE
     return None
 
 
-def load_split_infos(metadata_dir: str,
-                     image_root: str = '',
-                     mask_root: str = '',
-                     localization_file: str = 'localization.txt',
-                     mask_file: Optional[str] = None) -> List[dict]:
+def load_split_infos(
+    metadata_dir: str,
+    image_root: str = '',
+    mask_root: str = '',
+    localization_file: str = 'localization.txt',
+    mask_file: Optional[str] = None,
+) -> List[dict]:
     """Parse a split's metadata folder into one data info per image.
 
     The folder is read by :class:`~mmwsol.datasets.WSOLDataset` (same
@@ -296,16 +324,19 @@ def load_split_infos(metadata_dir: str,
         require_localization=True,
         test_mode=True,
         serialize_data=False,
-        lazy_init=True)
+        lazy_init=True,
+    )
     infos = dataset.load_data_list()
     if not infos:
         raise ValueError(f'{metadata_dir}/image_ids.txt lists no image')
     return infos
 
 
-def select_targets(infos: Sequence[dict],
-                   box: Optional[bool] = None,
-                   mask: Optional[bool] = None) -> Tuple[bool, bool]:
+def select_targets(
+    infos: Sequence[dict],
+    box: Optional[bool] = None,
+    mask: Optional[bool] = None,
+) -> Tuple[bool, bool]:
     """Decide what to evaluate and check every image has it.
 
     Args:
@@ -324,21 +355,25 @@ def select_targets(infos: Sequence[dict],
     has_box = [len(i['gt_bboxes']) > 0 for i in infos]
     has_mask = [bool(i['mask_paths']) for i in infos]
     with_box = any(has_box) if box is None else box
-    with_mask = (not any(has_box) and any(has_mask)) if mask is None \
-        else mask
+    with_mask = (not any(has_box) and any(has_mask)) if mask is None else mask
     if not (with_box or with_mask):
-        raise ValueError('Nothing to evaluate: enable box or mask '
-                         'evaluation.')
-    for wanted, present, what in ((with_box, has_box, 'GT box'),
-                                  (with_mask, has_mask, 'GT mask')):
+        raise ValueError('Nothing to evaluate: enable box or mask evaluation.')
+    for wanted, present, what in (
+        (with_box, has_box, 'GT box'),
+        (with_mask, has_mask, 'GT mask'),
+    ):
         lacking = [i['img_id'] for i, p in zip(infos, present) if not p]
         if wanted and lacking:
             raise ValueError(
                 f'{len(lacking)} of {len(infos)} images have no {what} in '
                 f'the metadata: {_listing(lacking)}'
-                + ('' if what == 'GT box' else
-                   ' (mask lines "path,mask,ignore" go in the localization '
-                   'file or in a mask file)'))
+                + (
+                    ''
+                    if what == 'GT box'
+                    else ' (mask lines "path,mask,ignore" go in the '
+                    'localization file or in a mask file)'
+                )
+            )
     return with_box, with_mask
 
 
@@ -356,9 +391,11 @@ def read_image_size(img_path: str) -> Tuple[int, int]:
     return int(width), int(height)
 
 
-def fill_image_sizes(infos: Sequence[dict],
-                     image_root: Optional[str] = None,
-                     progress: bool = False) -> List[dict]:
+def fill_image_sizes(
+    infos: Sequence[dict],
+    image_root: Optional[str] = None,
+    progress: bool = False,
+) -> List[dict]:
     """Complete ``img_size`` of the infos from the images where missing.
 
     Args:
@@ -383,7 +420,8 @@ def fill_image_sizes(infos: Sequence[dict],
             f'{len(lacking)} of {len(infos)} images have no size in '
             'image_sizes.txt (needed to rescale the GT boxes), e.g. '
             f'{_listing([infos[i]["img_id"] for i in lacking])}; give the '
-            'image folder (--image-root) to read the sizes from the images')
+            'image folder (--image-root) to read the sizes from the images'
+        )
     indices = track_iter_progress(lacking) if progress else lacking
     for i in indices:
         infos[i]['img_size'] = read_image_size(infos[i]['img_path'])
@@ -393,11 +431,13 @@ def fill_image_sizes(infos: Sequence[dict],
 # --------------------------------------------------------------------------
 # Per-sample dicts
 # --------------------------------------------------------------------------
-def load_gt_mask(mask_paths: Sequence[str],
-                 ignore_path: Optional[str],
-                 map_size: Sequence[int] = PROTOCOL_MAP_SIZE,
-                 image_size: Optional[Sequence[int]] = None,
-                 backend_args: Optional[dict] = None) -> np.ndarray:
+def load_gt_mask(
+    mask_paths: Sequence[str],
+    ignore_path: Optional[str],
+    map_size: Sequence[int] = PROTOCOL_MAP_SIZE,
+    image_size: Optional[Sequence[int]] = None,
+    backend_args: Optional[dict] = None,
+) -> np.ndarray:
     """The GT label map of an image at the map size.
 
     Args:
@@ -430,20 +470,24 @@ def load_gt_mask(mask_paths: Sequence[str],
         elif size != expected:
             raise ValueError(
                 f'Mask {path} has size (w={size[0]}, h={size[1]}), but its '
-                f'image has size (w={expected[0]}, h={expected[1]})')
+                f'image has size (w={expected[0]}, h={expected[1]})'
+            )
         arrays.append(array)
     ignore = arrays[-1] if ignore_path else None
-    seg_map = build_seg_map(arrays[:len(mask_paths)], ignore)
+    seg_map = build_seg_map(arrays[: len(mask_paths)], ignore)
     height, width = (int(s) for s in map_size)
-    return mmcv.imresize(seg_map, (width, height), interpolation='nearest',
-                         backend='cv2')
+    return mmcv.imresize(
+        seg_map, (width, height), interpolation='nearest', backend='cv2'
+    )
 
 
-def make_offline_sample(info: dict,
-                        scoremap: np.ndarray,
-                        with_box: bool = True,
-                        with_mask: bool = False,
-                        backend_args: Optional[dict] = None) -> dict:
+def make_offline_sample(
+    info: dict,
+    scoremap: np.ndarray,
+    with_box: bool = True,
+    with_mask: bool = False,
+    backend_args: Optional[dict] = None,
+) -> dict:
     """The sample dict of one image, as the metrics receive it online.
 
     Args:
@@ -462,32 +506,46 @@ def make_offline_sample(info: dict,
         annotations above (no ``pred_score``: the numbers are
         localization-only).
     """
-    sample = dict(img_id=info['img_id'], img_path=info['img_path'],
-                  gt_label=np.array([info['gt_label']]), gt_cam=scoremap)
+    sample = dict(
+        img_id=info['img_id'],
+        img_path=info['img_path'],
+        gt_label=np.array([info['gt_label']]),
+        gt_cam=scoremap,
+    )
     if with_box:
         width, height = info['img_size']
         loaded = LoadWSOLAnnotations(with_mask=False, check_size=False)(
-            dict(img_path=info['img_path'], ori_shape=(height, width),
-                 gt_bboxes=info['gt_bboxes']))
+            dict(
+                img_path=info['img_path'],
+                ori_shape=(height, width),
+                gt_bboxes=info['gt_bboxes'],
+            )
+        )
         sample['ori_gt_bboxes'] = loaded['ori_gt_bboxes']
         sample['ori_shape'] = (height, width)
     if with_mask:
-        sample['gt_mask'] = load_gt_mask(info['mask_paths'],
-                                         info['ignore_path'], scoremap.shape,
-                                         info.get('img_size'), backend_args)
+        sample['gt_mask'] = load_gt_mask(
+            info['mask_paths'],
+            info['ignore_path'],
+            scoremap.shape,
+            info.get('img_size'),
+            backend_args,
+        )
     return sample
 
 
 # --------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------
-def build_offline_metrics(with_box: bool,
-                          with_mask: bool,
-                          interval: float = 0.01,
-                          box_mode: str = 'all',
-                          iou_thresholds: Optional[Sequence[float]] = None,
-                          box_curves_file: Optional[str] = None,
-                          mask_curves_file: Optional[str] = None) -> list:
+def build_offline_metrics(
+    with_box: bool,
+    with_mask: bool,
+    interval: float = 0.01,
+    box_mode: str = 'all',
+    iou_thresholds: Optional[Sequence[float]] = None,
+    box_curves_file: Optional[str] = None,
+    mask_curves_file: Optional[str] = None,
+) -> list:
     """The metric objects of an offline evaluation.
 
     Args:
@@ -508,16 +566,24 @@ def build_offline_metrics(with_box: bool,
     metrics = []
     if with_box:
         if iou_thresholds is None:
-            iou_thresholds = (30, 50, 70) if box_mode == 'all' else (50, )
+            iou_thresholds = (30, 50, 70) if box_mode == 'all' else (50,)
         kwargs = dict(curves_file=box_curves_file) if box_curves_file else {}
         metrics.append(
-            WSOLMetric(iou_thresholds=tuple(iou_thresholds),
-                       cam_curve_interval=interval, box_mode=box_mode,
-                       **kwargs))
+            WSOLMetric(
+                iou_thresholds=tuple(iou_thresholds),
+                cam_curve_interval=interval,
+                box_mode=box_mode,
+                **kwargs,
+            )
+        )
     if with_mask:
         metrics.append(
-            WSOLMaskMetric(cam_curve_interval=interval, classification=False,
-                           curves_file=mask_curves_file))
+            WSOLMaskMetric(
+                cam_curve_interval=interval,
+                classification=False,
+                curves_file=mask_curves_file,
+            )
+        )
     return metrics
 
 
@@ -557,22 +623,24 @@ def _write_json(path: str, data: dict) -> None:
         f.write('\n')
 
 
-def evaluate_scoremaps(metadata_dir: str,
-                       scoremap_dir: str,
-                       image_root: str = '',
-                       mask_root: str = '',
-                       localization_file: str = 'localization.txt',
-                       mask_file: Optional[str] = None,
-                       box: Optional[bool] = None,
-                       mask: Optional[bool] = None,
-                       box_mode: str = 'all',
-                       iou_thresholds: Optional[Sequence[float]] = None,
-                       interval: float = 0.01,
-                       map_size: Union[int, Sequence[int]] = PROTOCOL_MAP_SIZE,
-                       resize_norm: str = 'minmax',
-                       curves_file: Optional[str] = None,
-                       backend_args: Optional[dict] = None,
-                       progress: bool = False) -> Dict[str, float]:
+def evaluate_scoremaps(
+    metadata_dir: str,
+    scoremap_dir: str,
+    image_root: str = '',
+    mask_root: str = '',
+    localization_file: str = 'localization.txt',
+    mask_file: Optional[str] = None,
+    box: Optional[bool] = None,
+    mask: Optional[bool] = None,
+    box_mode: str = 'all',
+    iou_thresholds: Optional[Sequence[float]] = None,
+    interval: float = 0.01,
+    map_size: Union[int, Sequence[int]] = PROTOCOL_MAP_SIZE,
+    resize_norm: str = 'minmax',
+    curves_file: Optional[str] = None,
+    backend_args: Optional[dict] = None,
+    progress: bool = False,
+) -> Dict[str, float]:
     """Evaluate a folder of saved score maps against a metadata folder.
 
     Everything is checked before the first map is evaluated (metadata, GT
@@ -618,13 +686,16 @@ def evaluate_scoremaps(metadata_dir: str,
     if len(map_size) != 2 or min(map_size) <= 0:
         raise ValueError(f'map_size must be (H, W) > 0, got {map_size}')
     if resize_norm not in RESIZE_NORMS:
-        raise ValueError(f'Unknown resize_norm {resize_norm!r}, choose from '
-                         f'{RESIZE_NORMS}')
+        raise ValueError(
+            f'Unknown resize_norm {resize_norm!r}, choose from {RESIZE_NORMS}'
+        )
     if mask:
-        mask_file = resolve_mask_file(metadata_dir, localization_file,
-                                      mask_file)
-    infos = load_split_infos(metadata_dir, image_root, mask_root,
-                             localization_file, mask_file)
+        mask_file = resolve_mask_file(
+            metadata_dir, localization_file, mask_file
+        )
+    infos = load_split_infos(
+        metadata_dir, image_root, mask_root, localization_file, mask_file
+    )
     with_box, with_mask = select_targets(infos, box, mask)
     if with_box:
         infos = fill_image_sizes(infos, image_root, progress)
@@ -637,21 +708,31 @@ def evaluate_scoremaps(metadata_dir: str,
         if both:
             box_curves = osp.join(tmp, 'box.json')
             mask_curves = osp.join(tmp, 'mask.json')
-        metrics = build_offline_metrics(with_box, with_mask, interval,
-                                        box_mode, iou_thresholds,
-                                        box_curves, mask_curves)
+        metrics = build_offline_metrics(
+            with_box,
+            with_mask,
+            interval,
+            box_mode,
+            iou_thresholds,
+            box_curves,
+            mask_curves,
+        )
 
         def samples():
             items = track_iter_progress(infos) if progress else infos
             for info in items:
                 path = scoremap_path(scoremap_dir, info['img_id'])
-                cam = resize_scoremap(load_scoremap(path), map_size,
-                                      resize_norm)
-                yield make_offline_sample(info, cam, with_box, with_mask,
-                                          backend_args)
+                cam = resize_scoremap(
+                    load_scoremap(path), map_size, resize_norm
+                )
+                yield make_offline_sample(
+                    info, cam, with_box, with_mask, backend_args
+                )
 
         results = evaluate_samples(metrics, samples())
         if both:
-            _write_json(curves_file, dict(box=_read_json(box_curves),
-                                          mask=_read_json(mask_curves)))
+            _write_json(
+                curves_file,
+                dict(box=_read_json(box_curves), mask=_read_json(mask_curves)),
+            )
     return results

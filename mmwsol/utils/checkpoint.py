@@ -51,6 +51,7 @@ never lowers the protection. ``unsafe=True`` sets
 ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` for the duration of the context only
 (the opt-in of ``tools/train.py --unsafe-load``).
 """
+
 import functools
 import os
 import os.path as osp
@@ -63,17 +64,38 @@ import numpy as np
 import torch
 
 __all__ = [
-    'CheckpointError', 'UnsafeCheckpointError', 'safe_checkpoint_globals',
-    'checkpoint_loading', 'load_checkpoint_file', 'unsafe_checkpoint_error'
+    'CheckpointError',
+    'UnsafeCheckpointError',
+    'safe_checkpoint_globals',
+    'checkpoint_loading',
+    'load_checkpoint_file',
+    'unsafe_checkpoint_error',
 ]
 
-UNSAFE_HINT = ('If you trust this file, load it with --unsafe-load '
-               '(API: unsafe_load=True); only for files you trust: '
-               'unpickling it may run code.')
+UNSAFE_HINT = (
+    'If you trust this file, load it with --unsafe-load '
+    '(API: unsafe_load=True); only for files you trust: '
+    'unpickling it may run code.'
+)
 _STATISTICS = ('min', 'max', 'current', 'mean')
-_NUMBERS = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
-            'uint32', 'uint64', 'float16', 'float32', 'float64', 'longdouble',
-            'complex64', 'complex128', 'clongdouble')
+_NUMBERS = (
+    'bool',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'uint8',
+    'uint16',
+    'uint32',
+    'uint64',
+    'float16',
+    'float32',
+    'float64',
+    'longdouble',
+    'complex64',
+    'complex128',
+    'clongdouble',
+)
 _NO_WEIGHTS_ONLY_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
 
@@ -104,11 +126,13 @@ def history_buffer_method(owner: type, name: str):
         pickle.UnpicklingError: For any other owner or name.
     """
     from mmengine.logging import HistoryBuffer
+
     if owner is HistoryBuffer and name in _STATISTICS:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'Unsupported global: GLOBAL builtins.getattr({owner!r}, {name!r}) '
-        'is not allowed (only HistoryBuffer statistics methods are)')
+        'is not allowed (only HistoryBuffer statistics methods are)'
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,8 +144,10 @@ def safe_checkpoint_globals() -> Tuple:
         and ``(callable, 'module.name')`` pairs.
     """
     from mmengine.logging import HistoryBuffer
-    multiarray = np._core.multiarray if hasattr(
-        np, '_core') else np.core.multiarray
+
+    multiarray = (
+        np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    )
     entries = [
         HistoryBuffer,
         (history_buffer_method, 'builtins.getattr'),
@@ -141,9 +167,11 @@ def safe_checkpoint_globals() -> Tuple:
 
 def _offending_global(message: str) -> str:
     """The global named in torch's weights-only error message."""
-    patterns = (r'GLOBAL (\S+?)(?: was not| whose module|\(|$)',
-                r'unrecognized function (.+?)(?: which belongs|$)',
-                r'allowlisted via `add_safe_globals`,? but got (.+)$')
+    patterns = (
+        r'GLOBAL (\S+?)(?: was not| whose module|\(|$)',
+        r'unrecognized function (.+?)(?: which belongs|$)',
+        r'allowlisted via `add_safe_globals`,? but got (.+)$',
+    )
     for pattern in patterns:
         match = re.search(pattern, message, re.MULTILINE)
         if match:
@@ -151,8 +179,9 @@ def _offending_global(message: str) -> str:
     return 'an object outside the allow-list'
 
 
-def unsafe_checkpoint_error(error: Exception,
-                            source: str) -> UnsafeCheckpointError:
+def unsafe_checkpoint_error(
+    error: Exception, source: str
+) -> UnsafeCheckpointError:
     """Turn torch's weights-only refusal into an error naming the fix.
 
     Args:
@@ -167,18 +196,21 @@ def unsafe_checkpoint_error(error: Exception,
         f'{source}: refused to load: the checkpoint holds {name}, which is '
         'not among the types allowed in checkpoints (tensors, containers, '
         'numbers, strings, numpy arrays/scalars/dtypes, MMEngine '
-        f'HistoryBuffer). {UNSAFE_HINT}')
+        f'HistoryBuffer). {UNSAFE_HINT}'
+    )
 
 
 def _is_weights_only_refusal(error: BaseException) -> bool:
     return isinstance(error, pickle.UnpicklingError) and (
         'Weights only load failed' in str(error)
-        or 'Unsupported global' in str(error))
+        or 'Unsupported global' in str(error)
+    )
 
 
 @contextmanager
-def checkpoint_loading(unsafe: bool = False,
-                       source: str = 'checkpoint') -> Iterator[None]:
+def checkpoint_loading(
+    unsafe: bool = False, source: str = 'checkpoint'
+) -> Iterator[None]:
     """Admit the checkpoint allow-list while the context is open.
 
     Weights-only refusals raised inside become :class:`UnsafeCheckpointError`
@@ -211,10 +243,11 @@ def checkpoint_loading(unsafe: bool = False,
                 os.environ[_NO_WEIGHTS_ONLY_ENV] = old_env
 
 
-def load_checkpoint_file(filename: str,
-                         map_location: Union[str, torch.device,
-                                             None] = 'cpu',
-                         unsafe: bool = False) -> dict:
+def load_checkpoint_file(
+    filename: str,
+    map_location: Union[str, torch.device, None] = 'cpu',
+    unsafe: bool = False,
+) -> dict:
     """Load a checkpoint file with ``weights_only=True`` and the allow-list.
 
     Args:
@@ -238,15 +271,19 @@ def load_checkpoint_file(filename: str,
     with checkpoint_loading(unsafe=unsafe, source=str(filename)):
         if osp.isfile(path):
             checkpoint = torch.load(
-                path, map_location=map_location, weights_only=not unsafe)
+                path, map_location=map_location, weights_only=not unsafe
+            )
         elif '://' in path:
             from mmengine.runner.checkpoint import CheckpointLoader
+
             checkpoint = CheckpointLoader.load_checkpoint(
-                path, map_location=map_location)
+                path, map_location=map_location
+            )
         else:
             raise FileNotFoundError(f'checkpoint not found: {filename}')
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'{filename}: holds a {type(checkpoint).__name__}, not a dict '
-            '(a state_dict or an MMEngine checkpoint)')
+            '(a state_dict or an MMEngine checkpoint)'
+        )
     return checkpoint

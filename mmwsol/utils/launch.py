@@ -1,4 +1,5 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+
 import difflib
 import logging
 import os
@@ -14,9 +15,9 @@ from mmengine.logging import print_log
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def set_dataloader_defaults(cfg: Config,
-                            pin_memory: bool = True,
-                            persistent_workers: bool = True) -> Config:
+def set_dataloader_defaults(
+    cfg: Config, pin_memory: bool = True, persistent_workers: bool = True
+) -> Config:
     """Fill in mmpretrain's dataloader defaults, safely.
 
     mmpretrain's tools force ``persistent_workers=True``, which PyTorch
@@ -38,8 +39,9 @@ def set_dataloader_defaults(cfg: Config,
         merged = ConfigDict(collate_fn=dict(type='default_collate'))
         merged.update(deepcopy(loader))
         workers = int(merged.get('num_workers', 0))
-        merged.setdefault('pin_memory',
-                          pin_memory and torch.cuda.is_available())
+        merged.setdefault(
+            'pin_memory', pin_memory and torch.cuda.is_available()
+        )
         if not pin_memory:
             merged['pin_memory'] = False
         if workers == 0:
@@ -73,11 +75,14 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     if launcher != 'pytorch':
         raise RuntimeError(
             f'--launcher {launcher} needs CUDA; on a CPU-only machine use '
-            '--launcher pytorch (torchrun), which runs on gloo.')
+            '--launcher pytorch (torchrun), which runs on gloo.'
+        )
     for key in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
         if key not in os.environ:
-            raise RuntimeError(f'--launcher pytorch needs ${key}; start the '
-                               'job with torchrun (tools/dist_train.sh).')
+            raise RuntimeError(
+                f'--launcher pytorch needs ${key}; start the '
+                'job with torchrun (tools/dist_train.sh).'
+            )
     if not torch_dist.is_initialized():
         timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
         kwargs = {}
@@ -94,15 +99,16 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
-def set_work_dir(cfg: Config, config_path: str,
-                 work_dir: Optional[str]) -> Config:
+def set_work_dir(
+    cfg: Config, config_path: str, work_dir: Optional[str]
+) -> Config:
     """Set ``cfg.work_dir``: CLI, then the config, then the config's name."""
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = os.path.join(
-            './work_dirs',
-            os.path.splitext(os.path.basename(config_path))[0])
+            './work_dirs', os.path.splitext(os.path.basename(config_path))[0]
+        )
     return cfg
 
 
@@ -138,7 +144,8 @@ def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
                     raise ValueError(
                         f'--cfg-options {key}: `{where}` is a list of '
                         f'{len(node)} items, index it by position, e.g. '
-                        f"{where}.0.{'.'.join(parts[depth:])}")
+                        f'{where}.0.{".".join(parts[depth:])}'
+                    )
                 index = int(part)
                 node = node[index] if index < len(node) else None
             elif isinstance(node, dict) and part in node:
@@ -155,8 +162,10 @@ def _scheduler_groups(schedulers) -> List[Tuple[str, list]]:
     if schedulers is None:
         return []
     if isinstance(schedulers, dict) and 'type' not in schedulers:
-        return [(f'param_scheduler.{name}', value)
-                for name, value in schedulers.items()]
+        return [
+            (f'param_scheduler.{name}', value)
+            for name, value in schedulers.items()
+        ]
     return [('param_scheduler', schedulers)]
 
 
@@ -204,7 +213,7 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
     if length is None:
         return []
     unit = 'epoch' if by_epoch else 'iteration'
-    limit = f"max_{'epochs' if by_epoch else 'iters'}={length}"
+    limit = f'max_{"epochs" if by_epoch else "iters"}={length}'
     messages = []
     groups = _scheduler_groups(cfg.get('param_scheduler', None))
     for name, schedulers in groups:
@@ -212,17 +221,24 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
         items = [schedulers] if single else list(schedulers)
         kept = []
         for position, scheduler in enumerate(items):
-            begin = (int(scheduler.get('begin', 0))
-                     if isinstance(scheduler, dict) else 0)
-            if (isinstance(scheduler, dict) and 'end' not in scheduler
-                    and bool(scheduler.get('by_epoch', True)) == by_epoch
-                    and begin >= length):
+            begin = (
+                int(scheduler.get('begin', 0))
+                if isinstance(scheduler, dict)
+                else 0
+            )
+            if (
+                isinstance(scheduler, dict)
+                and 'end' not in scheduler
+                and bool(scheduler.get('by_epoch', True)) == by_epoch
+                and begin >= length
+            ):
                 where = name if single else f'{name}[{position}]'
                 messages.append(
-                    f"{where} ({scheduler.get('type')}, begin={begin}) "
+                    f'{where} ({scheduler.get("type")}, begin={begin}) '
                     f'would start at {unit} {begin}, but training stops '
                     f'after {limit}: it never acts in this run and is left '
-                    'out (MMEngine rejects a scheduler with begin >= end).')
+                    'out (MMEngine rejects a scheduler with begin >= end).'
+                )
                 continue
             kept.append(scheduler)
         if len(kept) != len(items):
@@ -240,31 +256,79 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
 #: read ``runner.cfg``), mmpretrain's / mmwsol's tools and MMEngine's Config
 #: read, plus the helper variables of OpenMMLab configs and of the shipped
 #: configs (the test checks that no shipped config has another one).
-KNOWN_CONFIG_KEYS = frozenset((
-    # Runner.__init__ / Runner.from_cfg
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
-    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
-    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
-    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
-    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
-    'visualizer', 'default_scope', 'randomness', 'experiment_name',
-    # read from runner.cfg by MMEngine, and by the tools
-    'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
-    'efficient_conv_bn_eval', 'activation_checkpointing', 'runner_type',
-    'custom_imports', '_base_',
-    # helper variables of OpenMMLab configs
-    'dataset_type', 'data_root', 'num_classes', 'classes', 'metainfo',
-    'train_pipeline', 'val_pipeline', 'test_pipeline', 'tta_model',
-    'tta_pipeline', 'backend_args', 'file_client_args', 'vis_backends',
-    'bgr_mean', 'bgr_std', 'img_norm_cfg', 'norm_cfg', 'pretrained',
-    'checkpoint', 'model_cfg',
-    # helper variables of the shipped configs (configs/nl_ccam)
-    'leaky_act', 'relu_act', 'nl_high', 'nl_low', 'nl_vgg16',
-))
+KNOWN_CONFIG_KEYS = frozenset(
+    (
+        # Runner.__init__ / Runner.from_cfg
+        'model',
+        'work_dir',
+        'train_dataloader',
+        'val_dataloader',
+        'test_dataloader',
+        'train_cfg',
+        'val_cfg',
+        'test_cfg',
+        'auto_scale_lr',
+        'optim_wrapper',
+        'param_scheduler',
+        'val_evaluator',
+        'test_evaluator',
+        'default_hooks',
+        'custom_hooks',
+        'data_preprocessor',
+        'load_from',
+        'resume',
+        'launcher',
+        'env_cfg',
+        'log_processor',
+        'log_level',
+        'visualizer',
+        'default_scope',
+        'randomness',
+        'experiment_name',
+        # read from runner.cfg by MMEngine, and by the tools
+        'model_wrapper_cfg',
+        'compile',
+        'find_unused_parameters',
+        'sync_bn',
+        'efficient_conv_bn_eval',
+        'activation_checkpointing',
+        'runner_type',
+        'custom_imports',
+        '_base_',
+        # helper variables of OpenMMLab configs
+        'dataset_type',
+        'data_root',
+        'num_classes',
+        'classes',
+        'metainfo',
+        'train_pipeline',
+        'val_pipeline',
+        'test_pipeline',
+        'tta_model',
+        'tta_pipeline',
+        'backend_args',
+        'file_client_args',
+        'vis_backends',
+        'bgr_mean',
+        'bgr_std',
+        'img_norm_cfg',
+        'norm_cfg',
+        'pretrained',
+        'checkpoint',
+        'model_cfg',
+        # helper variables of the shipped configs (configs/nl_ccam)
+        'leaky_act',
+        'relu_act',
+        'nl_high',
+        'nl_low',
+        'nl_vgg16',
+    )
+)
 
 
-def unknown_config_keys(cfg: Config,
-                        known=KNOWN_CONFIG_KEYS) -> List[Tuple[str, str]]:
+def unknown_config_keys(
+    cfg: Config, known=KNOWN_CONFIG_KEYS
+) -> List[Tuple[str, str]]:
     """Find the top-level config keys that nothing reads.
 
     A misspelt key (``test_evaluatr=...``) is otherwise silently ignored.
@@ -302,11 +366,15 @@ def warn_unknown_config_keys(cfg: Config) -> List[str]:
     """
     messages = []
     for key, close in unknown_config_keys(cfg):
-        hint = (f'did you mean `{close}`?' if close else
-                'if it is a variable used inside the config only, ignore '
-                'this')
-        messages.append(f'config key `{key}` is not read by the runner or '
-                        f'the tools ({hint})')
+        hint = (
+            f'did you mean `{close}`?'
+            if close
+            else 'if it is a variable used inside the config only, ignore this'
+        )
+        messages.append(
+            f'config key `{key}` is not read by the runner or '
+            f'the tools ({hint})'
+        )
     for message in messages:
         print_log(message, logger='current', level=logging.WARNING)
     return messages

@@ -1,4 +1,5 @@
 """Registration of all mmwsol (and mmpretrain) modules."""
+
 import datetime
 import warnings
 
@@ -28,8 +29,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     if current is None:
         DefaultScope.get_instance('mmwsol', scope_name='mmwsol')
     elif current.scope_name != 'mmwsol':
-        warnings.warn(f'The current default scope "{current.scope_name}" is '
-                      'not "mmwsol"; `register_all_modules` switches it to '
-                      '"mmwsol".')
+        warnings.warn(
+            f'The current default scope "{current.scope_name}" is '
+            'not "mmwsol"; `register_all_modules` switches it to '
+            '"mmwsol".'
+        )
         DefaultScope.get_instance(
-            f'mmwsol-{datetime.datetime.now()}', scope_name='mmwsol')
+            f'mmwsol-{datetime.datetime.now()}', scope_name='mmwsol'
+        )

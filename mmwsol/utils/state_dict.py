@@ -6,6 +6,7 @@ so modules that rename keys of older checkpoints (mmwsol's VGG, Inception
 and ``InsertLayers`` backbones) are honoured. ``num_batches_tracked``
 buffers missing from a checkpoint are ignored, as in MMEngine.
 """
+
 import logging
 import re
 from collections import OrderedDict
@@ -18,16 +19,22 @@ from torch import nn
 from .checkpoint import CheckpointError, load_checkpoint_file
 
 __all__ = [
-    'CheckpointMismatchError', 'LoadReport', 'load_state_dict_checked',
-    'load_model_weights'
+    'CheckpointMismatchError',
+    'LoadReport',
+    'load_state_dict_checked',
+    'load_model_weights',
 ]
 
-PARTIAL_HINT = ('Pass --partial-load (API: partial_load=True) to load only '
-                'the keys that fit.')
+PARTIAL_HINT = (
+    'Pass --partial-load (API: partial_load=True) to load only '
+    'the keys that fit.'
+)
 _SIZE_MISMATCH = re.compile(
     r'size mismatch for (?P<key>.+?): copying a param with shape '
     r'(?P<ckpt>.+?) from checkpoint, the shape in current model is '
-    r'(?P<model>.+?)\.$', re.DOTALL)
+    r'(?P<model>.+?)\.$',
+    re.DOTALL,
+)
 
 
 class CheckpointMismatchError(CheckpointError):
@@ -52,6 +59,7 @@ class LoadReport:
             keys of a different shape.
         errors (list[str]): Any other error of ``_load_from_state_dict``.
     """
+
     num_model_keys: int
     missing: List[str] = field(default_factory=list)
     unexpected: List[str] = field(default_factory=list)
@@ -61,30 +69,41 @@ class LoadReport:
     @property
     def ok(self) -> bool:
         """Whether every key fitted."""
-        return not (self.missing or self.unexpected or self.mismatched
-                    or self.errors)
+        return not (
+            self.missing or self.unexpected or self.mismatched or self.errors
+        )
 
     def summary(self, max_items: int = 5) -> str:
         """One line per kind of problem, the first ``max_items`` of each."""
 
         def line(items: List[str], what: str) -> str:
             shown = ', '.join(items[:max_items])
-            more = (f', ... ({len(items) - max_items} more)'
-                    if len(items) > max_items else '')
+            more = (
+                f', ... ({len(items) - max_items} more)'
+                if len(items) > max_items
+                else ''
+            )
             return f'  {len(items)} {what}: {shown}{more}'
 
         lines = []
         if self.missing:
             lines.append(
-                line(self.missing, 'missing key(s) (in the model, not in '
-                     'the checkpoint)'))
+                line(
+                    self.missing,
+                    'missing key(s) (in the model, not in the checkpoint)',
+                )
+            )
         if self.unexpected:
             lines.append(
-                line(self.unexpected, 'unexpected key(s) (in the '
-                     'checkpoint, not in the model)'))
+                line(
+                    self.unexpected,
+                    'unexpected key(s) (in the checkpoint, not in the model)',
+                )
+            )
         if self.mismatched:
             lines.append(
-                line(self.mismatched, 'key(s) with a different shape'))
+                line(self.mismatched, 'key(s) with a different shape')
+            )
         if self.errors:
             lines.append(line(self.errors, 'other error(s)'))
         return '\n'.join(lines)
@@ -96,7 +115,8 @@ def extract_state_dict(checkpoint: Mapping, source: str) -> OrderedDict:
     if not isinstance(state_dict, Mapping):
         raise CheckpointError(
             f'{source}: "state_dict" is a {type(state_dict).__name__}, '
-            'not a dict of tensors')
+            'not a dict of tensors'
+        )
     result = OrderedDict(state_dict)
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
@@ -104,20 +124,22 @@ def extract_state_dict(checkpoint: Mapping, source: str) -> OrderedDict:
     return result
 
 
-def _revise(state_dict: OrderedDict,
-            revise_keys: List[Tuple[str, str]]) -> OrderedDict:
+def _revise(
+    state_dict: OrderedDict, revise_keys: List[Tuple[str, str]]
+) -> OrderedDict:
     metadata = getattr(state_dict, '_metadata', None)
     for pattern, replacement in revise_keys:
         state_dict = OrderedDict(
-            (re.sub(pattern, replacement, k), v)
-            for k, v in state_dict.items())
+            (re.sub(pattern, replacement, k), v) for k, v in state_dict.items()
+        )
     if metadata is not None:
         state_dict._metadata = metadata
     return state_dict
 
 
-def _load_collecting(module: nn.Module, state_dict: OrderedDict
-                     ) -> Tuple[List[str], List[str], List[str]]:
+def _load_collecting(
+    module: nn.Module, state_dict: OrderedDict
+) -> Tuple[List[str], List[str], List[str]]:
     """Load what fits; return missing, unexpected keys and error messages.
 
     The traversal of :meth:`torch.nn.Module.load_state_dict`, without its
@@ -129,19 +151,25 @@ def _load_collecting(module: nn.Module, state_dict: OrderedDict
     metadata = getattr(state_dict, '_metadata', None)
 
     def load(mod: nn.Module, local: dict, prefix: str = '') -> None:
-        local_metadata = {} if metadata is None else metadata.get(
-            prefix[:-1], {})
-        mod._load_from_state_dict(local, prefix, local_metadata, True,
-                                  missing, unexpected, errors)
+        local_metadata = (
+            {} if metadata is None else metadata.get(prefix[:-1], {})
+        )
+        mod._load_from_state_dict(
+            local, prefix, local_metadata, True, missing, unexpected, errors
+        )
         for name, child in mod._modules.items():
             if child is not None:
                 child_prefix = prefix + name + '.'
-                load(child, {
-                    k: v
-                    for k, v in local.items() if k.startswith(child_prefix)
-                }, child_prefix)
-        incompatible = nn.modules.module._IncompatibleKeys(
-            missing, unexpected)
+                load(
+                    child,
+                    {
+                        k: v
+                        for k, v in local.items()
+                        if k.startswith(child_prefix)
+                    },
+                    child_prefix,
+                )
+        incompatible = nn.modules.module._IncompatibleKeys(missing, unexpected)
         for hook in mod._load_state_dict_post_hooks.values():
             hook(mod, incompatible)
 
@@ -150,14 +178,14 @@ def _load_collecting(module: nn.Module, state_dict: OrderedDict
     return missing, unexpected, errors
 
 
-def load_state_dict_checked(model: nn.Module,
-                            checkpoint: Mapping,
-                            source: str = 'checkpoint',
-                            partial: bool = False,
-                            revise_keys: Optional[List[Tuple[str,
-                                                             str]]] = None,
-                            logger: Union[str, logging.Logger] = 'current'
-                            ) -> LoadReport:
+def load_state_dict_checked(
+    model: nn.Module,
+    checkpoint: Mapping,
+    source: str = 'checkpoint',
+    partial: bool = False,
+    revise_keys: Optional[List[Tuple[str, str]]] = None,
+    logger: Union[str, logging.Logger] = 'current',
+) -> LoadReport:
     """Load a checkpoint's weights; anything that does not fit is an error.
 
     Args:
@@ -180,6 +208,7 @@ def load_state_dict_checked(model: nn.Module,
     """
     from mmengine.logging import print_log
     from mmengine.model import is_model_wrapper
+
     if is_model_wrapper(model):
         model = model.module
     if revise_keys is None:
@@ -194,33 +223,39 @@ def load_state_dict_checked(model: nn.Module,
         if match:
             report.mismatched.append(
                 f'{match["key"]} (checkpoint {_shape(match["ckpt"])}, '
-                f'model {_shape(match["model"])})')
+                f'model {_shape(match["model"])})'
+            )
         else:
             report.errors.append(message.strip())
     if report.ok:
         return report
     empty = ' (it holds no weights)' if not state_dict else ''
-    head = (f'{source}{empty} does not fit the model '
-            f'{type(model).__name__} ({report.num_model_keys} keys):')
+    head = (
+        f'{source}{empty} does not fit the model '
+        f'{type(model).__name__} ({report.num_model_keys} keys):'
+    )
     if not partial:
         raise CheckpointMismatchError(
-            f'{head}\n{report.summary()}\n{PARTIAL_HINT}')
+            f'{head}\n{report.summary()}\n{PARTIAL_HINT}'
+        )
     print_log(
         f'Partial load (--partial-load): {head}\n{report.summary()}\n'
         'Only the keys that fit were loaded.',
         logger=logger,
-        level=logging.WARNING)
+        level=logging.WARNING,
+    )
     return report
 
 
-def load_model_weights(model: nn.Module,
-                       checkpoint: Union[str, dict],
-                       partial: bool = False,
-                       unsafe: bool = False,
-                       map_location: Union[str, torch.device, None] = 'cpu',
-                       revise_keys: Optional[List[Tuple[str, str]]] = None,
-                       logger: Union[str, logging.Logger] = 'current'
-                       ) -> dict:
+def load_model_weights(
+    model: nn.Module,
+    checkpoint: Union[str, dict],
+    partial: bool = False,
+    unsafe: bool = False,
+    map_location: Union[str, torch.device, None] = 'cpu',
+    revise_keys: Optional[List[Tuple[str, str]]] = None,
+    logger: Union[str, logging.Logger] = 'current',
+) -> dict:
     """Load weights into a model: safely, and strictly unless ``partial``.
 
     Args:
@@ -252,5 +287,6 @@ def load_model_weights(model: nn.Module,
         source=source,
         partial=partial,
         revise_keys=revise_keys,
-        logger=logger)
+        logger=logger,
+    )
     return checkpoint

@@ -13,6 +13,7 @@ The inputs are the curves JSON files of the metrics:
 Figures are drawn with matplotlib's object API on an Agg canvas, so nothing
 here touches pyplot's global state or needs a display.
 """
+
 import json
 import os
 import os.path as osp
@@ -28,7 +29,7 @@ _LINE_STYLES = ('-', '--', ':', '-.')
 _MAIN_NAMES = {
     'all': 'MaxBoxAccV2',
     'largest': 'MaxBoxAcc',
-    'union': 'MaxBoxAccUnion'
+    'union': 'MaxBoxAccUnion',
 }
 
 
@@ -56,25 +57,28 @@ def load_curves(path: str) -> dict:
     if box is None and mask is None:
         raise ValueError(
             f'{path} holds neither box curves (thresholds, iou_thresholds, '
-            'accuracy) nor mask curves (thresholds, precision, recall)')
+            'accuracy) nor mask curves (thresholds, precision, recall)'
+        )
     return data
 
 
 def is_box_curves(data: dict) -> bool:
     """Whether a dict holds box accuracy curves."""
-    return isinstance(data, dict) and 'iou_thresholds' in data \
+    return (
+        isinstance(data, dict)
+        and 'iou_thresholds' in data
         and 'thresholds' in data
+    )
 
 
 def is_mask_curves(data: dict) -> bool:
     """Whether a dict holds pixel precision-recall curves."""
-    return isinstance(data, dict) and 'precision' in data \
-        and 'recall' in data
+    return isinstance(data, dict) and 'precision' in data and 'recall' in data
 
 
-def split_curves(data: dict,
-                 name: str = 'curves') -> Tuple[Optional[dict],
-                                                Optional[dict]]:
+def split_curves(
+    data: dict, name: str = 'curves'
+) -> Tuple[Optional[dict], Optional[dict]]:
     """The box and the mask curves of a curves file's content.
 
     Args:
@@ -86,26 +90,28 @@ def split_curves(data: dict,
         tuple[dict | None, dict | None]: ``(box, mask)``.
     """
     if not isinstance(data, dict):
-        raise ValueError(f'{name}: expected a JSON object, got '
-                         f'{type(data).__name__}')
+        raise ValueError(
+            f'{name}: expected a JSON object, got {type(data).__name__}'
+        )
     if 'box' in data or 'mask' in data:
         box, mask = data.get('box'), data.get('mask')
     else:
         box = data if is_box_curves(data) else None
         mask = data if is_mask_curves(data) else None
     if box is not None and not is_box_curves(box):
-        raise ValueError(f'{name}: the "box" entry lacks thresholds or '
-                         'iou_thresholds')
+        raise ValueError(
+            f'{name}: the "box" entry lacks thresholds or iou_thresholds'
+        )
     if mask is not None and not is_mask_curves(mask):
-        raise ValueError(f'{name}: the "mask" entry lacks precision or '
-                         'recall')
+        raise ValueError(f'{name}: the "mask" entry lacks precision or recall')
     return box, mask
 
 
 def _as_float_array(values: Sequence) -> np.ndarray:
     """A list with ``null`` entries as a float array with NaN."""
-    return np.array([np.nan if v is None else v for v in values],
-                    dtype=np.float64)
+    return np.array(
+        [np.nan if v is None else v for v in values], dtype=np.float64
+    )
 
 
 def box_accuracy_curves(box: dict) -> Dict[float, np.ndarray]:
@@ -127,14 +133,18 @@ def box_accuracy_curves(box: dict) -> Dict[float, np.ndarray]:
     else:
         raise ValueError('box curves lack "accuracy"')
     if len(rows) != len(ious):
-        raise ValueError(f'box curves have {len(rows)} accuracy curves for '
-                         f'{len(ious)} IoU thresholds')
+        raise ValueError(
+            f'box curves have {len(rows)} accuracy curves for '
+            f'{len(ious)} IoU thresholds'
+        )
     curves = {}
     for iou, row in zip(ious, rows):
         row = _as_float_array(row)
-        if row.shape != (num_thr, ):
-            raise ValueError(f'the accuracy curve of IoU {iou:g} has '
-                             f'{row.size} values for {num_thr} thresholds')
+        if row.shape != (num_thr,):
+            raise ValueError(
+                f'the accuracy curve of IoU {iou:g} has '
+                f'{row.size} values for {num_thr} thresholds'
+            )
         curves[iou] = row
     return curves
 
@@ -148,8 +158,9 @@ def _iou_keys(accuracy: dict, ious: Sequence[float]) -> List[str]:
     return [by_value[iou] for iou in ious]
 
 
-def best_point(thresholds: np.ndarray,
-               curve: np.ndarray) -> Tuple[float, float]:
+def best_point(
+    thresholds: np.ndarray, curve: np.ndarray
+) -> Tuple[float, float]:
     """The smallest threshold reaching a curve's maximum and that maximum.
 
     Args:
@@ -163,10 +174,12 @@ def best_point(thresholds: np.ndarray,
     return float(thresholds[index]), float(curve[index])
 
 
-def plot_box_accuracy(ax: Axes,
-                      box: dict,
-                      label: Optional[str] = None,
-                      color: Optional[str] = None) -> None:
+def plot_box_accuracy(
+    ax: Axes,
+    box: dict,
+    label: Optional[str] = None,
+    color: Optional[str] = None,
+) -> None:
     """Draw box accuracy vs CAM threshold, one line per IoU threshold.
 
     The best threshold of each IoU threshold is marked with a dot and named
@@ -182,16 +195,29 @@ def plot_box_accuracy(ax: Axes,
     thresholds = np.asarray(box['thresholds'], dtype=np.float64)
     for i, (iou, curve) in enumerate(box_accuracy_curves(box).items()):
         line_color = color if label is not None else f'C{i}'
-        style = _LINE_STYLES[i % len(_LINE_STYLES)] if label is not None \
-            else '-'
+        style = (
+            _LINE_STYLES[i % len(_LINE_STYLES)] if label is not None else '-'
+        )
         best_t, best_acc = best_point(thresholds, curve)
         name = f'IoU {iou:g}: {best_acc:.1f} @ {best_t:.3g}'
         if label is not None:
             name = f'{label}, {name}'
-        ax.plot(thresholds, curve, linestyle=style, color=line_color,
-                linewidth=1.5, label=name)
-        ax.plot([best_t], [best_acc], marker='o', color=line_color,
-                markersize=6, linestyle='none')
+        ax.plot(
+            thresholds,
+            curve,
+            linestyle=style,
+            color=line_color,
+            linewidth=1.5,
+            label=name,
+        )
+        ax.plot(
+            [best_t],
+            [best_acc],
+            marker='o',
+            color=line_color,
+            markersize=6,
+            linestyle='none',
+        )
     main = _MAIN_NAMES.get(box.get('box_mode', 'all'), 'MaxBoxAcc')
     ax.set_xlabel('CAM threshold')
     ax.set_ylabel('Box accuracy (%)')
@@ -201,10 +227,12 @@ def plot_box_accuracy(ax: Axes,
     ax.grid(True, alpha=0.3)
 
 
-def plot_precision_recall(ax: Axes,
-                          mask: dict,
-                          label: Optional[str] = None,
-                          color: Optional[str] = None) -> None:
+def plot_precision_recall(
+    ax: Axes,
+    mask: dict,
+    label: Optional[str] = None,
+    color: Optional[str] = None,
+) -> None:
     """Draw the pixel precision-recall curve, PxAP in the legend.
 
     The point of the peak-IoU threshold (Peak-T) is marked with a dot and
@@ -219,28 +247,35 @@ def plot_precision_recall(ax: Axes,
     precision = _as_float_array(mask['precision'])
     recall = _as_float_array(mask['recall'])
     if precision.shape != recall.shape:
-        raise ValueError('mask curves: precision and recall differ in '
-                         'length')
+        raise ValueError('mask curves: precision and recall differ in length')
     keep = ~np.isnan(precision)
     parts = []
     if mask.get('PxAP') is not None:
         parts.append(f'PxAP {float(mask["PxAP"]):.2f}')
     if mask.get('pIoU') is not None and mask.get('peak_threshold') is not None:
-        parts.append(f'pIoU {float(mask["pIoU"]):.1f} @ '
-                     f'{float(mask["peak_threshold"]):.3g}')
+        parts.append(
+            f'pIoU {float(mask["pIoU"]):.1f} @ '
+            f'{float(mask["peak_threshold"]):.3g}'
+        )
     name = ', '.join(parts) or 'precision-recall'
     if label is not None:
         name = f'{label} ({name})'
-    lines = ax.plot(recall[keep], precision[keep], color=color,
-                    linewidth=1.5, label=name)
+    lines = ax.plot(
+        recall[keep], precision[keep], color=color, linewidth=1.5, label=name
+    )
     peak = mask.get('peak_threshold')
     thresholds = mask.get('thresholds')
     if peak is not None and thresholds is not None:
         index = int(np.argmin(np.abs(np.asarray(thresholds) - peak)))
         if keep[index]:
-            ax.plot([recall[index]], [precision[index]], marker='o',
-                    color=lines[0].get_color(), markersize=6,
-                    linestyle='none')
+            ax.plot(
+                [recall[index]],
+                [precision[index]],
+                marker='o',
+                color=lines[0].get_color(),
+                markersize=6,
+                linestyle='none',
+            )
     ax.set_xlabel('Recall')
     ax.set_ylabel('Precision')
     ax.set_title('Pixel precision-recall (PxAP)')
@@ -249,10 +284,12 @@ def plot_precision_recall(ax: Axes,
     ax.grid(True, alpha=0.3)
 
 
-def plot_curves(curves: Sequence[dict],
-                labels: Optional[Sequence[str]] = None,
-                panel_size: Tuple[float, float] = (6.4, 4.8),
-                dpi: int = 100) -> Figure:
+def plot_curves(
+    curves: Sequence[dict],
+    labels: Optional[Sequence[str]] = None,
+    panel_size: Tuple[float, float] = (6.4, 4.8),
+    dpi: int = 100,
+) -> Figure:
     """A figure comparing the curves of one or more runs.
 
     It has a box-accuracy panel when any run has box curves and a
@@ -272,17 +309,22 @@ def plot_curves(curves: Sequence[dict],
     if not curves:
         raise ValueError('No curves to plot.')
     if labels is None:
-        labels = [None] if len(curves) == 1 else \
-            [f'run {i}' for i in range(len(curves))]
+        labels = (
+            [None]
+            if len(curves) == 1
+            else [f'run {i}' for i in range(len(curves))]
+        )
     if len(labels) != len(curves):
         raise ValueError(f'{len(labels)} labels for {len(curves)} curves')
     parts = [split_curves(data) for data in curves]
-    kinds = [kind for kind, index in (('box', 0), ('mask', 1))
-             if any(p[index] is not None for p in parts)]
+    kinds = [
+        kind
+        for kind, index in (('box', 0), ('mask', 1))
+        if any(p[index] is not None for p in parts)
+    ]
     if not kinds:
         raise ValueError('No box or mask curves to plot.')
-    fig = Figure(figsize=(panel_size[0] * len(kinds), panel_size[1]),
-                 dpi=dpi)
+    fig = Figure(figsize=(panel_size[0] * len(kinds), panel_size[1]), dpi=dpi)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(kinds), squeeze=False)[0]
     for ax, kind in zip(axes, kinds):

@@ -1,4 +1,5 @@
 """Drawing of score maps and boxes on images (pure numpy / OpenCV)."""
+
 from typing import Optional, Sequence
 
 import cv2
@@ -18,18 +19,21 @@ def colorize_map(scoremap: np.ndarray) -> np.ndarray:
         np.ndarray: ``(H, W, 3)`` uint8 RGB image.
     """
     scoremap = np.nan_to_num(np.asarray(scoremap, dtype=np.float32))
-    u8 = np.uint8(np.clip(scoremap, 0., 1.) * 255)
-    return cv2.cvtColor(cv2.applyColorMap(u8, cv2.COLORMAP_JET),
-                        cv2.COLOR_BGR2RGB)
+    u8 = np.uint8(np.clip(scoremap, 0.0, 1.0) * 255)
+    return cv2.cvtColor(
+        cv2.applyColorMap(u8, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB
+    )
 
 
-def draw_cam_overlay(image: np.ndarray,
-                     scoremap: np.ndarray,
-                     pred_boxes: Optional[np.ndarray] = None,
-                     gt_boxes: Optional[np.ndarray] = None,
-                     alpha: float = 0.5,
-                     texts: Sequence[str] = (),
-                     thickness: int = 2) -> np.ndarray:
+def draw_cam_overlay(
+    image: np.ndarray,
+    scoremap: np.ndarray,
+    pred_boxes: Optional[np.ndarray] = None,
+    gt_boxes: Optional[np.ndarray] = None,
+    alpha: float = 0.5,
+    texts: Sequence[str] = (),
+    thickness: int = 2,
+) -> np.ndarray:
     """Blend a heat map over an image and draw boxes and captions.
 
     Args:
@@ -54,20 +58,38 @@ def draw_cam_overlay(image: np.ndarray,
     if scoremap.shape != (h, w):
         scoremap = cv2.resize(scoremap, (w, h), interpolation=cv2.INTER_CUBIC)
     heat = colorize_map(scoremap)
-    out = cv2.addWeighted(image.astype(np.uint8), 1. - alpha, heat, alpha, 0)
+    out = cv2.addWeighted(image.astype(np.uint8), 1.0 - alpha, heat, alpha, 0)
     out = np.ascontiguousarray(out)
     for boxes, color in ((gt_boxes, GT_COLOR), (pred_boxes, PRED_COLOR)):
         if boxes is None:
             continue
         for x0, y0, x1, y1 in np.asarray(boxes, dtype=np.float64).reshape(
-                -1, 4):
-            cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), color,
-                          thickness)
-    scale = max(h, w) / 500.
+            -1, 4
+        ):
+            cv2.rectangle(
+                out, (int(x0), int(y0)), (int(x1), int(y1)), color, thickness
+            )
+    scale = max(h, w) / 500.0
     for i, text in enumerate(texts):
         org = (4, int((i + 1) * 18 * max(scale, 0.6)))
-        cv2.putText(out, text, org, cv2.FONT_HERSHEY_SIMPLEX,
-                    0.5 * max(scale, 0.6), (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(out, text, org, cv2.FONT_HERSHEY_SIMPLEX,
-                    0.5 * max(scale, 0.6), (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            text,
+            org,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * max(scale, 0.6),
+            (0, 0, 0),
+            3,
+            cv2.LINE_AA,
+        )
+        cv2.putText(
+            out,
+            text,
+            org,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * max(scale, 0.6),
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
     return out

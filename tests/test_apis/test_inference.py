@@ -1,4 +1,5 @@
 """mmwsol.apis: init_localizer + localize on random-init models."""
+
 import glob
 import os.path as osp
 
@@ -8,14 +9,22 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmwsol.apis import (LocalizationResult, box_settings, init_localizer,
-                         load_image, localize, localize_loaded,
-                         map_to_original, results_to_coco,
-                         results_to_coco_detections)
+from mmwsol.apis import (
+    LocalizationResult,
+    box_settings,
+    init_localizer,
+    load_image,
+    localize,
+    localize_loaded,
+    map_to_original,
+    results_to_coco,
+    results_to_coco_detections,
+)
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'cam',
-                       'cam_tinynet_1xb32_synthetic.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'
+)
 
 
 def one_config_per_method():
@@ -34,8 +43,9 @@ def one_config_per_method():
             continue
         configs = sorted(glob.glob(osp.join(folder, '*.py')))
         if not configs:
-            configs = sorted(glob.glob(osp.join(folder, '**', '*.py'),
-                                       recursive=True))
+            configs = sorted(
+                glob.glob(osp.join(folder, '**', '*.py'), recursive=True)
+            )
         if not configs:
             continue
         method = osp.basename(osp.dirname(folder)).replace('_', '-')
@@ -70,7 +80,7 @@ def check_result(result: LocalizationResult, shape, topk, num_classes):
     h, w = shape
     assert result.ori_shape == (h, w)
     assert result.scores.dtype == np.float32
-    assert result.scores.shape == (num_classes, )
+    assert result.scores.shape == (num_classes,)
     assert abs(float(result.scores.sum()) - 1) < 1e-4
     k = min(topk, num_classes)
     assert len(result.labels) == len(result.label_scores) == k
@@ -91,18 +101,24 @@ def check_result(result: LocalizationResult, shape, topk, num_classes):
         assert (boxes[:, 2] >= boxes[:, 0]).all()
         assert (boxes[:, 3] >= boxes[:, 1]).all()
     assert set(result.threshold) == {
-        'threshold', 'threshold_standard', 'percentile', 'box_mode'
+        'threshold',
+        'threshold_standard',
+        'percentile',
+        'box_mode',
     }
 
 
 def test_configs_of_every_method_are_picked():
-    folders = {osp.relpath(p, osp.join(ROOT, 'configs')).split(osp.sep)[0]
-               for p in CONFIGS}
+    folders = {
+        osp.relpath(p, osp.join(ROOT, 'configs')).split(osp.sep)[0]
+        for p in CONFIGS
+    }
     assert {'cam', 'rethinking_cam', 'nl_ccam'} <= folders
 
 
 @pytest.mark.parametrize(
-    'path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs')))
+    'path', CONFIGS, ids=lambda p: osp.relpath(p, osp.join(ROOT, 'configs'))
+)
 def test_localize_random_init_every_method(path, tmp_path):
     cfg = small_input_cfg(path)
     with pytest.warns(UserWarning, match='random weights'):
@@ -113,15 +129,15 @@ def test_localize_random_init_every_method(path, tmp_path):
     file = str(tmp_path / 'img.png')
     cv2.imwrite(file, arrays[0])
     # two batches: [array, same pixels from a file], [other array]
-    results = localize(model, [arrays[0], file, arrays[1]], topk=2,
-                       batch_size=2)
+    results = localize(
+        model, [arrays[0], file, arrays[1]], topk=2, batch_size=2
+    )
     assert len(results) == 3
     for result, img in zip(results, [arrays[0], arrays[0], arrays[1]]):
         check_result(result, img.shape[:2], 2, num_classes)
     assert results[0].img_path is None and results[1].img_path == file
     # the same pixels from a file and an array give the same answer
-    np.testing.assert_allclose(results[1].scores, results[0].scores,
-                               atol=1e-5)
+    np.testing.assert_allclose(results[1].scores, results[0].scores, atol=1e-5)
     np.testing.assert_allclose(results[1].maps, results[0].maps, atol=1e-5)
     # a single input gives a single result
     single = localize(model, arrays[1], topk=1)
@@ -134,19 +150,27 @@ def test_localize_random_init_every_method(path, tmp_path):
 
 def test_checkpoint_class_names_and_settings(tmp_path):
     from mmengine.runner import save_checkpoint
+
     cfg = Config.fromfile(DEMO_CONFIG)
     with pytest.warns(UserWarning):
         model = init_localizer(cfg)
     names = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5']
     ckpt = str(tmp_path / 'model.pth')
     save_checkpoint(
-        dict(meta=dict(dataset_meta=dict(classes=names)),
-             state_dict=model.state_dict()), ckpt)
+        dict(
+            meta=dict(dataset_meta=dict(classes=names)),
+            state_dict=model.state_dict(),
+        ),
+        ckpt,
+    )
     loaded = init_localizer(DEMO_CONFIG, ckpt)
     assert loaded.dataset_meta['classes'] == names
     assert loaded.box_cfg == dict(
-        threshold=0.2, threshold_standard='max', percentile=90,
-        box_mode='largest')
+        threshold=0.2,
+        threshold_standard='max',
+        percentile=90,
+        box_mode='largest',
+    )
     img = random_images()[0]
     a, b = localize(model, img, topk=3), localize(loaded, img, topk=3)
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-6)
@@ -176,18 +200,28 @@ def test_class_names_from_dataset_config():
 
 def test_threshold_settings_from_config_and_overrides():
     pas = Config.fromfile(
-        osp.join(ROOT, 'configs', 'rethinking_cam',
-                 'rethinking-cam-pas_tinynet_1xb32_synthetic.py'))
+        osp.join(
+            ROOT,
+            'configs',
+            'rethinking_cam',
+            'rethinking-cam-pas_tinynet_1xb32_synthetic.py',
+        )
+    )
     assert box_settings(pas) == dict(
-        threshold=0.35, threshold_standard='percentile', percentile=90,
-        box_mode='largest')
+        threshold=0.35,
+        threshold_standard='percentile',
+        percentile=90,
+        box_mode='largest',
+    )
     # the box rule of the metric's GT-known numbers (SPA's: union)
     spa = Config.fromfile(
-        osp.join(ROOT, 'configs', 'spa', 'spa_tinynet_1xb32_synthetic.py'))
+        osp.join(ROOT, 'configs', 'spa', 'spa_tinynet_1xb32_synthetic.py')
+    )
     assert box_settings(spa)['box_mode'] == 'union'
     # mask-only (OpenImages) configs have no box metric: CAM defaults
     openimages = Config.fromfile(
-        osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_openimages.py'))
+        osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_openimages.py')
+    )
     assert box_settings(openimages)['threshold_standard'] == 'max'
 
     with pytest.warns(UserWarning):
@@ -197,10 +231,10 @@ def test_threshold_settings_from_config_and_overrides():
     assert default.threshold['threshold_standard'] == 'percentile'
     assert default.threshold['box_mode'] == 'largest'
     assert len(default.boxes[0]) <= 1
-    over = localize(model, img, threshold=0.5, standard='max',
-                    box_mode='all')
-    assert over.threshold == dict(threshold=0.5, threshold_standard='max',
-                                  percentile=90, box_mode='all')
+    over = localize(model, img, threshold=0.5, standard='max', box_mode='all')
+    assert over.threshold == dict(
+        threshold=0.5, threshold_standard='max', percentile=90, box_mode='all'
+    )
     # threshold 0 keeps every non-zero pixel: a box at least as large
     low = localize(model, img, threshold=0.0, standard='max')
     high = localize(model, img, threshold=0.9, standard='max')
@@ -248,36 +282,50 @@ def test_map_to_original():
     padded = np.zeros((10, 12), np.float32)
     padded[:8, :10] = cam
     np.testing.assert_array_equal(
-        map_to_original(padded, (8, 10), (16, 20)), out)
+        map_to_original(padded, (8, 10), (16, 20)), out
+    )
 
 
 def test_coco_export_schema():
     maps = np.zeros((2, 30, 40), np.float32)
     result = LocalizationResult(
-        img_path='x.png', ori_shape=(30, 40),
-        scores=np.array([0.1, 0.7, 0.2], np.float32), labels=[1, 2],
-        label_scores=[0.7, 0.2], class_names=['b', 'c'], maps=maps,
-        boxes=[np.array([[5, 6, 39, 29]]), np.zeros((0, 4), np.int64)])
+        img_path='x.png',
+        ori_shape=(30, 40),
+        scores=np.array([0.1, 0.7, 0.2], np.float32),
+        labels=[1, 2],
+        label_scores=[0.7, 0.2],
+        class_names=['b', 'c'],
+        maps=maps,
+        boxes=[np.array([[5, 6, 39, 29]]), np.zeros((0, 4), np.int64)],
+    )
     empty = LocalizationResult(
-        img_path=None, ori_shape=(10, 10),
-        scores=np.array([0.5, 0.3, 0.2], np.float32), labels=[0],
-        label_scores=[0.5], class_names=['a'], maps=maps[:1, :10, :10],
-        boxes=[np.array([[3, 3, 3, 7]])])  # zero width: left out
-    coco = results_to_coco([result, empty], ['x.png', 'y.png'],
-                           ['a', 'b', 'c'], info=dict(note=1))
+        img_path=None,
+        ori_shape=(10, 10),
+        scores=np.array([0.5, 0.3, 0.2], np.float32),
+        labels=[0],
+        label_scores=[0.5],
+        class_names=['a'],
+        maps=maps[:1, :10, :10],
+        boxes=[np.array([[3, 3, 3, 7]])],
+    )  # zero width: left out
+    coco = results_to_coco(
+        [result, empty], ['x.png', 'y.png'], ['a', 'b', 'c'], info=dict(note=1)
+    )
     assert coco['info'] == dict(note=1)
     assert [c['id'] for c in coco['categories']] == [1, 2, 3]
-    assert coco['images'][1] == dict(id=2, file_name='y.png', width=10,
-                                     height=10)
-    (ann, ) = coco['annotations']
+    assert coco['images'][1] == dict(
+        id=2, file_name='y.png', width=10, height=10
+    )
+    (ann,) = coco['annotations']
     # a box ending on the last column/row reaches the image edge
     assert ann['bbox'] == [5.0, 6.0, 35.0, 24.0]
     assert ann['area'] == 35.0 * 24.0
     assert ann['category_id'] == 2 and ann['image_id'] == 1
     assert ann['iscrowd'] == 0 and ann['score'] == pytest.approx(0.7)
     dets = results_to_coco_detections([result, empty])
-    assert dets == [dict(image_id=1, category_id=2, bbox=ann['bbox'],
-                         score=ann['score'])]
+    assert dets == [
+        dict(image_id=1, category_id=2, bbox=ann['bbox'], score=ann['score'])
+    ]
     with pytest.raises(ValueError, match='file names'):
         results_to_coco([result], [])
     # without class names, categories cover the labels seen
@@ -290,9 +338,11 @@ def test_no_module_imports_apis_eagerly():
     (A static check: a subprocess ``import mmwsol`` costs seconds.)
     """
     import ast
+
     offenders = []
-    for path in glob.glob(osp.join(ROOT, 'mmwsol', '**', '*.py'),
-                          recursive=True):
+    for path in glob.glob(
+        osp.join(ROOT, 'mmwsol', '**', '*.py'), recursive=True
+    ):
         rel = osp.relpath(path, ROOT)
         if rel.startswith(osp.join('mmwsol', 'apis')):
             continue
@@ -305,20 +355,25 @@ def test_no_module_imports_apis_eagerly():
             elif isinstance(node, ast.ImportFrom):
                 names = [('.' * node.level) + (node.module or '')]
                 names += [a.name for a in node.names if node.level]
-            if any(n in ('mmwsol.apis', '.apis', '..apis', 'apis') or
-                   n.startswith(('mmwsol.apis.', '.apis.'))
-                   for n in names):
+            if any(
+                n in ('mmwsol.apis', '.apis', '..apis', 'apis')
+                or n.startswith(('mmwsol.apis.', '.apis.'))
+                for n in names
+            ):
                 offenders.append(rel)
     assert offenders == []
 
 
 def test_result_to_dict_is_json_ready():
     import json
+
     with pytest.warns(UserWarning):
         model = init_localizer(DEMO_CONFIG)
     result = localize(model, random_images()[1], topk=2)
     text = json.dumps(result.to_dict())
     assert 'maps' not in json.loads(text)
-    assert len(json.loads(json.dumps(
-        result.to_dict(with_maps=True)))['maps']) == 2
+    assert (
+        len(json.loads(json.dumps(result.to_dict(with_maps=True)))['maps'])
+        == 2
+    )
     assert torch.is_tensor(torch.as_tensor(result.maps))

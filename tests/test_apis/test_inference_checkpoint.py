@@ -1,5 +1,6 @@
 """init_localizer: checkpoints are loaded safely (weights_only) and
 strictly; ``unsafe_load`` / ``partial_load`` are the explicit opt-ins."""
+
 import os
 import os.path as osp
 import warnings
@@ -13,12 +14,14 @@ from mmwsol.apis import init_localizer
 from mmwsol.utils import CheckpointMismatchError, UnsafeCheckpointError
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'cam',
-                       'cam_tinynet_1xb32_synthetic.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'
+)
 SMALL = dict(
     model=dict(
-        backbone=dict(stage_channels=(4, 8, 8, 16)),
-        head=dict(in_channels=16)))
+        backbone=dict(stage_channels=(4, 8, 8, 16)), head=dict(in_channels=16)
+    )
+)
 
 
 class RunsCommand:
@@ -28,7 +31,7 @@ class RunsCommand:
         self.command = command
 
     def __reduce__(self):
-        return os.system, (self.command, )
+        return os.system, (self.command,)
 
 
 def small_config() -> Config:
@@ -45,13 +48,17 @@ def random_model():
 
 
 def test_code_in_a_checkpoint_is_refused_unless_opted_in(
-        random_model, tmp_path):
+    random_model, tmp_path
+):
     marker = tmp_path / 'pwned'
     path = str(tmp_path / 'evil.pth')
     torch.save(
         dict(
             meta=dict(note=RunsCommand(f'touch {marker}')),
-            state_dict=random_model.state_dict()), path)
+            state_dict=random_model.state_dict(),
+        ),
+        path,
+    )
     with pytest.raises(UnsafeCheckpointError, match='posix.system'):
         init_localizer(small_config(), path)
     assert not marker.exists()

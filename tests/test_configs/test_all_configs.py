@@ -1,4 +1,5 @@
 """Every config builds its model and runs its pipelines on fixture data."""
+
 import glob
 import os.path as osp
 import shutil
@@ -12,18 +13,27 @@ from mmwsol.registry import DATASETS, MODELS
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p
+)
 
 
 @pytest.fixture(scope='module')
 def fixture_roots(tmp_path_factory):
     """A box-annotated and a mask-annotated (OpenImages-style) data root."""
     from mmwsol.datasets.synthetic import generate_synthetic_dataset
+
     boxes = str(tmp_path_factory.mktemp('boxes'))
     generate_synthetic_dataset(
-        boxes, num_classes=3, num_train=2, num_val=1, num_test=1,
-        image_size=(70, 50), seed=1)
+        boxes,
+        num_classes=3,
+        num_train=2,
+        num_val=1,
+        num_test=1,
+        image_size=(70, 50),
+        seed=1,
+    )
     masks = str(tmp_path_factory.mktemp('masks'))
     shutil.rmtree(masks)
     shutil.copytree(boxes, masks)
@@ -31,7 +41,8 @@ def fixture_roots(tmp_path_factory):
         meta = osp.join(masks, 'metadata', split)
         shutil.copy(
             osp.join(meta, 'localization_mask.txt'),
-            osp.join(meta, 'localization.txt'))
+            osp.join(meta, 'localization.txt'),
+        )
     return dict(boxes=boxes, masks=masks)
 
 
@@ -61,13 +72,17 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
         assert logits.shape == (2, num_classes)
         out = model.predict(
             torch.randn(1, 3, 112, 112),
-            [DataSample().set_gt_label(num_classes - 1)])
+            [DataSample().set_gt_label(num_classes - 1)],
+        )
     assert out[0].gt_cam.shape == (112, 112)
     assert out[0].pred_cams.shape[0] == min(cfg.model.topk_maps, num_classes)
 
     # pipelines on fixture data laid out like the real datasets
-    is_mask = cfg.test_evaluator['type'] == 'WSOLMaskMetric' if isinstance(
-        cfg.test_evaluator, dict) else False
+    is_mask = (
+        cfg.test_evaluator['type'] == 'WSOLMaskMetric'
+        if isinstance(cfg.test_evaluator, dict)
+        else False
+    )
     data_root = fixture_roots['masks' if is_mask else 'boxes']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds_cfg = cfg[loader].dataset.copy()
@@ -86,13 +101,17 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
 
 def test_classifier_layers_get_10x_lr():
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_cub.py'))
+        osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_cub.py')
+    )
     keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
-    assert keys['head'].lr_mult == 10. and keys['backbone.conv6'].lr_mult == 10.
+    assert (
+        keys['head'].lr_mult == 10.0 and keys['backbone.conv6'].lr_mult == 10.0
+    )
     assert cfg.optim_wrapper.optimizer.nesterov is True
     assert cfg.optim_wrapper.optimizer.momentum == 0.9
     # the optimizer really applies them
     from mmengine.optim import build_optim_wrapper
+
     model_cfg = cfg.model.copy()
     model_cfg.backbone.pop('init_cfg', None)
     model = MODELS.build(model_cfg)
@@ -103,6 +122,8 @@ def test_classifier_layers_get_10x_lr():
         for p in group['params']:
             lrs[id(p)] = group['lr']
     assert lrs[id(model.head.fc.weight)] == pytest.approx(10 * base)
-    assert lrs[id(model.backbone.conv6.conv.weight)] == pytest.approx(10 * base)
+    assert lrs[id(model.backbone.conv6.conv.weight)] == pytest.approx(
+        10 * base
+    )
     first_conv = next(model.backbone.features.parameters())
     assert lrs[id(first_conv)] == pytest.approx(base)

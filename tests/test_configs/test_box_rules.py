@@ -1,5 +1,6 @@
 """Each method's configs evaluate with its paper's box rule and a pipeline
 whose geometry the metrics can follow."""
+
 import glob
 import os.path as osp
 
@@ -12,8 +13,10 @@ from mmwsol.registry import METRICS, TRANSFORMS
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p
+    for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p
+)
 
 #: The box rule of GT-known / Top-1 Loc in each method's paper (code):
 #: CAM, Rethinking CAM and NL-CCAM the largest connected region; SPA's
@@ -36,13 +39,16 @@ def _evaluators(cfg, key):
 
 
 def test_every_method_is_covered():
-    methods = {osp.relpath(p, osp.join(ROOT, 'configs')).split(osp.sep)[0]
-               for p in CONFIGS}
+    methods = {
+        osp.relpath(p, osp.join(ROOT, 'configs')).split(osp.sep)[0]
+        for p in CONFIGS
+    }
     assert methods == set(PAPER_RULES)
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, ROOT) for p in CONFIGS]
+)
 def test_box_rule_and_tracked_pipelines(path):
     init_default_scope('mmwsol')
     cfg = Config.fromfile(path)
@@ -57,7 +63,5 @@ def test_box_rule_and_tracked_pipelines(path):
     for key in ('val_dataloader', 'test_dataloader'):
         loader = cfg.get(key, None)
         if loader:
-            transforms = [
-                TRANSFORMS.build(t) for t in loader.dataset.pipeline
-            ]
+            transforms = [TRANSFORMS.build(t) for t in loader.dataset.pipeline]
             assert untracked_transforms(transforms) == [], key

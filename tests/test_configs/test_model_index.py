@@ -1,4 +1,5 @@
 """The method zoo files agree with the configs on disk."""
+
 import glob
 import os.path as osp
 
@@ -7,8 +8,10 @@ import yaml
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 METHOD_DIRS = sorted(
-    d for d in glob.glob(osp.join(ROOT, 'configs', '*'))
-    if osp.isdir(d) and osp.basename(d) != '_base_')
+    d
+    for d in glob.glob(osp.join(ROOT, 'configs', '*'))
+    if osp.isdir(d) and osp.basename(d) != '_base_'
+)
 
 
 def load_yaml(path):
@@ -27,7 +30,8 @@ def test_model_index_imports_every_method_metafile():
 
 
 @pytest.mark.parametrize(
-    'method_dir', METHOD_DIRS, ids=[osp.basename(d) for d in METHOD_DIRS])
+    'method_dir', METHOD_DIRS, ids=[osp.basename(d) for d in METHOD_DIRS]
+)
 def test_method_folder_has_readme_and_valid_metafile(method_dir):
     assert osp.isfile(osp.join(method_dir, 'README.md'))
     meta = load_yaml(osp.join(method_dir, 'metafile.yml'))
@@ -37,6 +41,7 @@ def test_method_folder_has_readme_and_valid_metafile(method_dir):
     assert len(names) == len(set(names)), 'model names are unique'
     for model in models:
         config = osp.join(ROOT, model['Config'])
-        assert osp.isfile(config), f"{model['Name']}: {model['Config']}"
-        assert osp.dirname(osp.relpath(config, method_dir)).split(
-            osp.sep)[0] in ('', 'ablations'), model['Config']
+        assert osp.isfile(config), f'{model["Name"]}: {model["Config"]}'
+        assert osp.dirname(osp.relpath(config, method_dir)).split(osp.sep)[
+            0
+        ] in ('', 'ablations'), model['Config']

@@ -1,4 +1,5 @@
 """Fixtures of tiny WSOL splits written into ``tmp_path``."""
+
 from typing import Dict
 
 import pytest

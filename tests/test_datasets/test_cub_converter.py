@@ -1,4 +1,5 @@
 """Tests of ``tools/dataset_converters/cub.py`` on a tiny fake CUB tree."""
+
 import importlib.util
 import os.path as osp
 import shutil
@@ -10,20 +11,36 @@ import pytest
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _spec = importlib.util.spec_from_file_location(
     'cub_converter',
-    osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'cub.py'))
+    osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'cub.py'),
+)
 cub = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cub)
 
 CLASSES = ['1 001.Alpha_bird', '2 002.Beta_bird', '3 003.Gamma_bird']
 # id: (path, label, is_train, box "x y w h", (width, height))
 IMAGES = {
-    1: ('001.Alpha_bird/Alpha_0001.jpg', 1, 1, '60.0 27.0 325.0 304.0',
-        (400, 340)),
-    2: ('001.Alpha_bird/Alpha_0002.jpg', 1, 0, '14.0 112.0 388.0 186.0',
-        (410, 300)),
+    1: (
+        '001.Alpha_bird/Alpha_0001.jpg',
+        1,
+        1,
+        '60.0 27.0 325.0 304.0',
+        (400, 340),
+    ),
+    2: (
+        '001.Alpha_bird/Alpha_0002.jpg',
+        1,
+        0,
+        '14.0 112.0 388.0 186.0',
+        (410, 300),
+    ),
     3: ('001.Alpha_bird/Alpha_0003.jpg', 1, 1, '0.0 0.0 50.0 40.0', (50, 40)),
-    4: ('001.Alpha_bird/Alpha_0004.jpg', 1, 1, '10.5 20.7 30.2 15.9',
-        (64, 48)),
+    4: (
+        '001.Alpha_bird/Alpha_0004.jpg',
+        1,
+        1,
+        '10.5 20.7 30.2 15.9',
+        (64, 48),
+    ),
     5: ('002.Beta_bird/Beta_0001.jpg', 2, 1, '5.0 6.0 7.0 8.0', (20, 30)),
     6: ('002.Beta_bird/Beta_0002.jpg', 2, 1, '1.0 2.0 3.0 4.0', (16, 16)),
     7: ('002.Beta_bird/Beta_0003.jpg', 2, 0, '2.0 2.0 20.0 10.0', (40, 20)),
@@ -44,16 +61,20 @@ def cub_root(tmp_path):
     """A fake ``CUB_200_2011`` folder with 10 images of 3 classes."""
     root = tmp_path / 'CUB_200_2011'
     _write(root / 'classes.txt', CLASSES)
-    _write(root / 'images.txt',
-           [f'{i} {v[0]}' for i, v in IMAGES.items()])
+    _write(root / 'images.txt', [f'{i} {v[0]}' for i, v in IMAGES.items()])
     # Another line order and no trailing newline: ids, not order, count.
-    _write(root / 'image_class_labels.txt',
-           [f'{i} {v[1]}' for i, v in sorted(IMAGES.items(), reverse=True)],
-           trailing_newline=False)
-    _write(root / 'train_test_split.txt',
-           [f'{i} {v[2]}' for i, v in IMAGES.items()] + [''])
-    _write(root / 'bounding_boxes.txt',
-           [f'{i} {v[3]}' for i, v in IMAGES.items()])
+    _write(
+        root / 'image_class_labels.txt',
+        [f'{i} {v[1]}' for i, v in sorted(IMAGES.items(), reverse=True)],
+        trailing_newline=False,
+    )
+    _write(
+        root / 'train_test_split.txt',
+        [f'{i} {v[2]}' for i, v in IMAGES.items()] + [''],
+    )
+    _write(
+        root / 'bounding_boxes.txt', [f'{i} {v[3]}' for i, v in IMAGES.items()]
+    )
     for path, _, _, _, (width, height) in IMAGES.values():
         image = np.full((height, width, 3), 128, np.uint8)
         (root / 'images' / path).parent.mkdir(parents=True, exist_ok=True)
@@ -72,8 +93,12 @@ def _lines(path):
 def test_box_conversion_matches_community():
     # Release lines of images 1 and 3 and their wsolevaluation metadata.
     assert cub.cub_box_to_xyxy(60.0, 27.0, 325.0, 304.0) == (60, 27, 385, 331)
-    assert cub.cub_box_to_xyxy(14.0, 112.0, 388.0, 186.0) == (14, 112, 402,
-                                                              298)
+    assert cub.cub_box_to_xyxy(14.0, 112.0, 388.0, 186.0) == (
+        14,
+        112,
+        402,
+        298,
+    )
     # Fractional values: x, y, x + w and y + h are truncated.
     assert cub.cub_box_to_xyxy(10.5, 20.7, 30.2, 15.9) == (10, 20, 40, 36)
 
@@ -114,7 +139,9 @@ def test_convert_train_test(cub_root, tmp_path):
     assert counts == {'train': 7, 'test': 3}
     assert not (out / 'val').exists()
     assert _lines(out / 'classes.txt') == [
-        '001.Alpha_bird', '002.Beta_bird', '003.Gamma_bird'
+        '001.Alpha_bird',
+        '002.Beta_bird',
+        '003.Gamma_bird',
     ]
     assert _lines(out / 'train' / 'image_ids.txt') == [
         '001.Alpha_bird/Alpha_0001.jpg',
@@ -200,8 +227,12 @@ def test_convert_with_val(cub_root, tmp_path):
         '002.Beta_bird/Beta_0001.jpg',
         '003.Gamma_bird/Gamma_0002.jpg',
     ]
-    kept = cub.convert_cub(str(cub_root), str(tmp_path / 'kept'),
-                           val_per_class=1, keep_val_in_train=True)
+    kept = cub.convert_cub(
+        str(cub_root),
+        str(tmp_path / 'kept'),
+        val_per_class=1,
+        keep_val_in_train=True,
+    )
     assert kept == {'train': 7, 'val': 3, 'test': 3}
     with pytest.raises(ValueError, match='class 2 has 2 train images'):
         cub.convert_cub(str(cub_root), str(tmp_path / 'x'), val_per_class=2)
@@ -215,7 +246,8 @@ def test_convert_without_images(cub_root, tmp_path):
     cub.convert_cub(str(cub_root), str(out), read_sizes=False)
     assert _lines(out / 'test' / 'image_sizes.txt') == []
     assert _lines(out / 'test' / 'localization.txt')[0] == (
-        '001.Alpha_bird/Alpha_0002.jpg,14,112,402,298')
+        '001.Alpha_bird/Alpha_0002.jpg,14,112,402,298'
+    )
 
 
 def _segmentation(width, height):
@@ -233,8 +265,9 @@ def test_convert_with_segmentations(cub_root, tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(target), _segmentation(width, height))
     out = tmp_path / 'meta'
-    cub.convert_cub(str(cub_root), str(out), segmentations=str(seg_root),
-                    val_per_class=1)
+    cub.convert_cub(
+        str(cub_root), str(out), segmentations=str(seg_root), val_per_class=1
+    )
     assert _lines(out / 'test' / 'localization_mask.txt') == [
         '001.Alpha_bird/Alpha_0002.jpg,001.Alpha_bird/Alpha_0002_mask.png,'
         '001.Alpha_bird/Alpha_0002_ignore.png',
@@ -245,12 +278,17 @@ def test_convert_with_segmentations(cub_root, tmp_path):
     ]
     assert _lines(out / 'val' / 'localization_mask.txt')[0] == (
         '001.Alpha_bird/Alpha_0003.jpg,001.Alpha_bird/Alpha_0003_mask.png,'
-        '001.Alpha_bird/Alpha_0003_ignore.png')
+        '001.Alpha_bird/Alpha_0003_ignore.png'
+    )
     assert not (out / 'train' / 'localization_mask.txt').exists()
-    mask = cv2.imread(str(out / 'masks' / '002.Beta_bird' /
-                          'Beta_0003_mask.png'), cv2.IMREAD_GRAYSCALE)
-    ignore = cv2.imread(str(out / 'masks' / '002.Beta_bird' /
-                            'Beta_0003_ignore.png'), cv2.IMREAD_GRAYSCALE)
+    mask = cv2.imread(
+        str(out / 'masks' / '002.Beta_bird' / 'Beta_0003_mask.png'),
+        cv2.IMREAD_GRAYSCALE,
+    )
+    ignore = cv2.imread(
+        str(out / 'masks' / '002.Beta_bird' / 'Beta_0003_ignore.png'),
+        cv2.IMREAD_GRAYSCALE,
+    )
     assert mask.shape == ignore.shape == (20, 40)
     expected_mask = np.zeros((20, 40), np.uint8)
     expected_mask[3:5, 3:7] = 255
@@ -260,98 +298,167 @@ def test_convert_with_segmentations(cub_root, tmp_path):
     np.testing.assert_array_equal(mask, expected_mask)
     np.testing.assert_array_equal(ignore, expected_ignore)
     # Masks elsewhere, and a size mismatch names the segmentation file.
-    cub.convert_cub(str(cub_root), str(tmp_path / 'm2'),
-                    segmentations=str(seg_root),
-                    mask_out=str(tmp_path / 'masks2'))
-    assert (tmp_path / 'masks2' / '002.Beta_bird' / 'Beta_0003_mask.png'
-            ).is_file()
-    cv2.imwrite(str(seg_root / '002.Beta_bird' / 'Beta_0003.png'),
-                np.zeros((5, 5), np.uint8))
+    cub.convert_cub(
+        str(cub_root),
+        str(tmp_path / 'm2'),
+        segmentations=str(seg_root),
+        mask_out=str(tmp_path / 'masks2'),
+    )
+    assert (
+        tmp_path / 'masks2' / '002.Beta_bird' / 'Beta_0003_mask.png'
+    ).is_file()
+    cv2.imwrite(
+        str(seg_root / '002.Beta_bird' / 'Beta_0003.png'),
+        np.zeros((5, 5), np.uint8),
+    )
     with pytest.raises(cub.CUBFormatError, match='Beta_0003.png is 5x5'):
-        cub.convert_cub(str(cub_root), str(tmp_path / 'm3'),
-                        segmentations=str(seg_root))
+        cub.convert_cub(
+            str(cub_root), str(tmp_path / 'm3'), segmentations=str(seg_root)
+        )
     (seg_root / '002.Beta_bird' / 'Beta_0003.png').unlink()
     with pytest.raises(FileNotFoundError, match='Beta_0003.png'):
-        cub.convert_cub(str(cub_root), str(tmp_path / 'm4'),
-                        segmentations=str(seg_root))
+        cub.convert_cub(
+            str(cub_root), str(tmp_path / 'm4'), segmentations=str(seg_root)
+        )
 
 
 def test_box_outside_image(cub_root, tmp_path):
     lines = _lines(cub_root / 'bounding_boxes.txt')
     lines[2] = '3 0.0 0.0 51.0 40.0'  # image 3 is 50 x 40
     _write(cub_root / 'bounding_boxes.txt', lines)
-    with pytest.raises(cub.CUBFormatError,
-                       match=r'bounding_boxes.txt, line 3: box \(0, 0, 51, '
-                       r'40\).*50x40.*--clip-boxes'):
+    with pytest.raises(
+        cub.CUBFormatError,
+        match=r'bounding_boxes.txt, line 3: box \(0, 0, 51, '
+        r'40\).*50x40.*--clip-boxes',
+    ):
         cub.convert_cub(str(cub_root), str(tmp_path / 'a'))
     cub.convert_cub(str(cub_root), str(tmp_path / 'b'), clip_boxes=True)
     assert '001.Alpha_bird/Alpha_0003.jpg,0,0,50,40' in _lines(
-        tmp_path / 'b' / 'train' / 'localization.txt')
+        tmp_path / 'b' / 'train' / 'localization.txt'
+    )
 
 
 # --------------------------------------------------------------------------
 # Malformed input: the error names the file and the line
 # --------------------------------------------------------------------------
-@pytest.mark.parametrize('filename,index,replacement,message', [
-    ('images.txt', 1, 'x 001.Alpha_bird/Alpha_0002.jpg',
-     r"images.txt, line 2: image id 'x' is not an integer"),
-    ('images.txt', 3, '4', r'images.txt, line 4: expected an id and 1'),
-    ('images.txt', 4, '5 002.Beta_bird/Beta,0001.jpg',
-     r'images.txt, line 5: image path contains a comma'),
-    ('bounding_boxes.txt', 4, '5 5.0 6.0 7.0',
-     r'bounding_boxes.txt, line 5: expected an id and 4 value'),
-    ('bounding_boxes.txt', 5, '6 1.0 2.0 -3.0 4.0',
-     r'bounding_boxes.txt, line 6: box x, y, w, h must be >= 0'),
-    ('bounding_boxes.txt', 6, '7 a 2.0 20.0 10.0',
-     r'bounding_boxes.txt, line 7: could not convert'),
-    ('image_class_labels.txt', 0, '10 0',
-     r'image_class_labels.txt, line 1: class label 0 < 1'),
-    ('image_class_labels.txt', 0, '10 4',
-     r'image_class_labels.txt, line 1: class label 4 is not in .*classes'),
-    ('train_test_split.txt', 1, '2 2',
-     r'train_test_split.txt, line 2: is_training_image must be 0 or 1'),
-    ('train_test_split.txt', 2, '2 1',
-     r'train_test_split.txt, line 3: id 2 already given on line 2'),
-    ('train_test_split.txt', 9, '11 1',
-     r'train_test_split.txt, line 10: id 11 is not in .*images.txt'),
-])
-def test_malformed_lines(cub_root, tmp_path, filename, index, replacement,
-                         message):
+@pytest.mark.parametrize(
+    'filename,index,replacement,message',
+    [
+        (
+            'images.txt',
+            1,
+            'x 001.Alpha_bird/Alpha_0002.jpg',
+            r"images.txt, line 2: image id 'x' is not an integer",
+        ),
+        ('images.txt', 3, '4', r'images.txt, line 4: expected an id and 1'),
+        (
+            'images.txt',
+            4,
+            '5 002.Beta_bird/Beta,0001.jpg',
+            r'images.txt, line 5: image path contains a comma',
+        ),
+        (
+            'bounding_boxes.txt',
+            4,
+            '5 5.0 6.0 7.0',
+            r'bounding_boxes.txt, line 5: expected an id and 4 value',
+        ),
+        (
+            'bounding_boxes.txt',
+            5,
+            '6 1.0 2.0 -3.0 4.0',
+            r'bounding_boxes.txt, line 6: box x, y, w, h must be >= 0',
+        ),
+        (
+            'bounding_boxes.txt',
+            6,
+            '7 a 2.0 20.0 10.0',
+            r'bounding_boxes.txt, line 7: could not convert',
+        ),
+        (
+            'image_class_labels.txt',
+            0,
+            '10 0',
+            r'image_class_labels.txt, line 1: class label 0 < 1',
+        ),
+        (
+            'image_class_labels.txt',
+            0,
+            '10 4',
+            r'image_class_labels.txt, line 1: class label 4 is not in '
+            r'.*classes',
+        ),
+        (
+            'train_test_split.txt',
+            1,
+            '2 2',
+            r'train_test_split.txt, line 2: is_training_image must be 0 or 1',
+        ),
+        (
+            'train_test_split.txt',
+            2,
+            '2 1',
+            r'train_test_split.txt, line 3: id 2 already given on line 2',
+        ),
+        (
+            'train_test_split.txt',
+            9,
+            '11 1',
+            r'train_test_split.txt, line 10: id 11 is not in .*images.txt',
+        ),
+    ],
+)
+def test_malformed_lines(
+    cub_root, tmp_path, filename, index, replacement, message
+):
     lines = _lines(cub_root / filename)
     lines[index] = replacement
     _write(cub_root / filename, lines)
     with pytest.raises(cub.CUBFormatError, match=message):
-        cub.convert_cub(str(cub_root), str(tmp_path / 'out'),
-                        read_sizes=False)
+        cub.convert_cub(str(cub_root), str(tmp_path / 'out'), read_sizes=False)
 
 
 def test_missing_id_and_missing_file(cub_root, tmp_path):
     lines = _lines(cub_root / 'bounding_boxes.txt')
     _write(cub_root / 'bounding_boxes.txt', lines[:7] + lines[8:])
-    with pytest.raises(cub.CUBFormatError,
-                       match=r'bounding_boxes.txt: no line for id 8 '
-                       r'\(.*images.txt, line 8\)'):
-        cub.convert_cub(str(cub_root), str(tmp_path / 'out'),
-                        read_sizes=False)
+    with pytest.raises(
+        cub.CUBFormatError,
+        match=r'bounding_boxes.txt: no line for id 8 '
+        r'\(.*images.txt, line 8\)',
+    ):
+        cub.convert_cub(str(cub_root), str(tmp_path / 'out'), read_sizes=False)
     (cub_root / 'bounding_boxes.txt').unlink()
     with pytest.raises(FileNotFoundError, match='bounding_boxes.txt'):
-        cub.convert_cub(str(cub_root), str(tmp_path / 'out'),
-                        read_sizes=False)
+        cub.convert_cub(str(cub_root), str(tmp_path / 'out'), read_sizes=False)
 
 
 def test_unreadable_image(cub_root, tmp_path):
     (cub_root / 'images' / '002.Beta_bird' / 'Beta_0001.jpg').write_bytes(
-        b'not an image')
+        b'not an image'
+    )
     with pytest.raises(OSError, match='Beta_0001.jpg'):
         cub.convert_cub(str(cub_root), str(tmp_path / 'out'))
 
 
 def test_main(cub_root, tmp_path, capsys):
     out = tmp_path / 'cli'
-    assert cub.main(['--cub-root', str(cub_root), '--out', str(out),
-                     '--val-per-class', '1']) == 0
+    assert (
+        cub.main(
+            [
+                '--cub-root',
+                str(cub_root),
+                '--out',
+                str(out),
+                '--val-per-class',
+                '1',
+            ]
+        )
+        == 0
+    )
     assert 'train 4, val 3, test 3' in capsys.readouterr().out
     assert (out / 'val' / 'image_ids.txt').is_file()
-    assert cub.main(['--cub-root', str(tmp_path / 'nowhere'), '--out',
-                     str(out)]) == 1
+    assert (
+        cub.main(['--cub-root', str(tmp_path / 'nowhere'), '--out', str(out)])
+        == 1
+    )
     assert 'images.txt not found' in capsys.readouterr().err

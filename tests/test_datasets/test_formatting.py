@@ -1,4 +1,5 @@
 """Tests of ``PackWSOLInputs``."""
+
 import numpy as np
 import pytest
 import torch
@@ -27,7 +28,8 @@ def _results():
         scale_factor=(0.1, 0.1),
         flip=True,
         flip_direction='horizontal',
-        mask_paths=['should/not/be/packed.png'])
+        mask_paths=['should/not/be/packed.png'],
+    )
 
 
 def test_pack_wsol_inputs():
@@ -54,9 +56,10 @@ def test_pack_wsol_inputs():
 
 def test_default_and_custom_meta_keys():
     assert set(PackWSOLInputs.DEFAULT_META_KEYS) == set(
-        PackInputs.DEFAULT_META_KEYS) | {'img_id'}
+        PackInputs.DEFAULT_META_KEYS
+    ) | {'img_id'}
     assert 'ori_shape' in PackWSOLInputs.DEFAULT_META_KEYS
-    packed = PackWSOLInputs(meta_keys=('img_id', ))(_results())
+    packed = PackWSOLInputs(meta_keys=('img_id',))(_results())
     assert set(packed['data_samples'].metainfo) == {'img_id'}
 
 
@@ -72,19 +75,23 @@ def test_empty_boxes_and_no_mask():
 def test_seg_map_not_following_the_image_is_an_error():
     results = _results()
     results['img'] = np.zeros((8, 12, 3), np.uint8)  # e.g. after ResizeEdge
-    with pytest.raises(ValueError,
-                       match=r'/data/x/y.jpg: gt_seg_map has '
-                       r'shape \(4, 6\) but the image has \(8, 12\)'):
+    with pytest.raises(
+        ValueError,
+        match=r'/data/x/y.jpg: gt_seg_map has '
+        r'shape \(4, 6\) but the image has \(8, 12\)',
+    ):
         PackWSOLInputs()(results)
 
 
 def test_geometry_record_is_packed_whatever_the_meta_keys():
     results = _results()
-    results['wsol_geometry'] = dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
-                                    shape=(4, 6))
-    sample = PackWSOLInputs(meta_keys=('img_id', ))(results)['data_samples']
-    assert sample.wsol_geometry == dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
-                                        shape=(4, 6), tracked=True)
+    results['wsol_geometry'] = dict(
+        scale=(0.1, 0.1), offset=(0.0, 0.0), shape=(4, 6)
+    )
+    sample = PackWSOLInputs(meta_keys=('img_id',))(results)['data_samples']
+    assert sample.wsol_geometry == dict(
+        scale=(0.1, 0.1), offset=(0.0, 0.0), shape=(4, 6), tracked=True
+    )
     assert 'wsol_geometry' not in PackWSOLInputs()(_results())['data_samples']
 
 
@@ -94,7 +101,8 @@ def test_geometry_record_not_following_the_image_is_untracked():
     results = _results()
     del results['gt_seg_map']
     results['img'] = np.zeros((8, 12, 3), np.uint8)
-    results['wsol_geometry'] = dict(scale=(0.1, 0.1), offset=(0.0, 0.0),
-                                    shape=(4, 6))
+    results['wsol_geometry'] = dict(
+        scale=(0.1, 0.1), offset=(0.0, 0.0), shape=(4, 6)
+    )
     sample = PackWSOLInputs()(results)['data_samples']
     assert sample.wsol_geometry['tracked'] is False

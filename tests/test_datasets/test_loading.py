@@ -1,4 +1,5 @@
 """Tests of image and annotation loading."""
+
 import warnings
 
 import cv2
@@ -8,8 +9,12 @@ from mmcv.transforms import Resize
 from wsol_data_utils import rect_mask, write_image, write_mask
 
 from mmwsol.datasets import WSOLDataset
-from mmwsol.datasets.transforms import (LoadImageFromFile, LoadWSOLAnnotations,
-                                        build_seg_map, clip_bboxes)
+from mmwsol.datasets.transforms import (
+    LoadImageFromFile,
+    LoadWSOLAnnotations,
+    build_seg_map,
+    clip_bboxes,
+)
 from mmwsol.registry import TRANSFORMS
 
 
@@ -71,14 +76,16 @@ def test_box_inside_image_is_kept_and_copied(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # no warning for boxes inside
         results = _load(
-            dict(img_path=path, gt_bboxes=boxes.copy(), img_size=(40, 30)))
+            dict(img_path=path, gt_bboxes=boxes.copy(), img_size=(40, 30))
+        )
     np.testing.assert_array_equal(results['gt_bboxes'], boxes)
     np.testing.assert_array_equal(results['ori_gt_bboxes'], boxes)
     assert results['ori_gt_bboxes'] is not results['gt_bboxes']
     assert 'gt_seg_map' not in results
     # the geometry record starts as the identity at the original size
-    assert results['wsol_geometry'] == dict(scale=(1.0, 1.0),
-                                            offset=(0.0, 0.0), shape=(30, 40))
+    assert results['wsol_geometry'] == dict(
+        scale=(1.0, 1.0), offset=(0.0, 0.0), shape=(30, 40)
+    )
 
 
 def test_box_outside_image_is_clipped_with_a_warning(tmp_path):
@@ -87,10 +94,12 @@ def test_box_outside_image_is_clipped_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r'bird.png: box\(es\) outside'):
         results = _load(dict(img_path=path, gt_bboxes=boxes))
     # x1 = 40 = w is the community edge convention: no clip for the metric
-    np.testing.assert_array_equal(results['ori_gt_bboxes'],
-                                  [[0, 3, 40, 29], [5, 4, 20, 30]])
-    np.testing.assert_array_equal(results['gt_bboxes'],
-                                  [[0, 3, 39, 29], [5, 4, 20, 29]])
+    np.testing.assert_array_equal(
+        results['ori_gt_bboxes'], [[0, 3, 40, 29], [5, 4, 20, 30]]
+    )
+    np.testing.assert_array_equal(
+        results['gt_bboxes'], [[0, 3, 39, 29], [5, 4, 20, 29]]
+    )
 
 
 def test_box_on_the_right_edge_is_kept_silently(tmp_path):
@@ -106,9 +115,10 @@ def test_box_on_the_right_edge_is_kept_silently(tmp_path):
 def test_image_size_mismatch_names_the_image(tmp_path):
     path = write_image(str(tmp_path / 'odd.png'), 40, 30)
     with pytest.raises(
-            ValueError,
-            match=r'odd.png has size \(w=40, h=30\), but image_sizes.txt '
-            r'says \(w=30, h=40\)'):
+        ValueError,
+        match=r'odd.png has size \(w=40, h=30\), but image_sizes.txt '
+        r'says \(w=30, h=40\)',
+    ):
         _load(dict(img_path=path, img_size=(30, 40)))
     # The check can be switched off.
     _load(dict(img_path=path, img_size=(30, 40)), check_size=False)
@@ -121,15 +131,18 @@ def test_build_seg_map_hand_computed():
     seg = build_seg_map([m0, m1], ignore)
     assert seg.dtype == np.uint8
     np.testing.assert_array_equal(seg, [[255, 1, 0], [255, 1, 0]])
-    np.testing.assert_array_equal(build_seg_map([m0, m1]),
-                                  [[0, 1, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(
+        build_seg_map([m0, m1]), [[0, 1, 0], [0, 1, 0]]
+    )
 
 
 def test_masks_to_seg_map(mask_split):
-    dataset = WSOLDataset(data_root=mask_split['root'],
-                          metadata_dir='metadata/test',
-                          img_prefix='images',
-                          mask_prefix='masks')
+    dataset = WSOLDataset(
+        data_root=mask_split['root'],
+        metadata_dir='metadata/test',
+        img_prefix='images',
+        mask_prefix='masks',
+    )
     masks = mask_split['masks']
     results = _load(dataset.get_data_info(0))
     fg = masks['a0'] | masks['a1']
@@ -140,8 +153,9 @@ def test_masks_to_seg_map(mask_split):
     assert results['ori_gt_bboxes'].shape == (0, 4)
 
     results = _load(dataset.get_data_info(1))
-    np.testing.assert_array_equal(results['gt_seg_map'],
-                                  masks['b0'].astype(np.uint8))
+    np.testing.assert_array_equal(
+        results['gt_seg_map'], masks['b0'].astype(np.uint8)
+    )
     # with_mask=False leaves the masks alone.
     results = _load(dataset.get_data_info(1), with_mask=False)
     assert 'gt_seg_map' not in results
@@ -149,12 +163,14 @@ def test_masks_to_seg_map(mask_split):
 
 def test_mask_of_the_wrong_size(tmp_path):
     img = write_image(str(tmp_path / 'a.png'), 20, 10)
-    mask = write_mask(str(tmp_path / 'a_mask.png'),
-                      rect_mask(10, 20, (1, 1, 3, 3)))
+    mask = write_mask(
+        str(tmp_path / 'a_mask.png'), rect_mask(10, 20, (1, 1, 3, 3))
+    )
     with pytest.raises(
-            ValueError,
-            match=r'a_mask.png has size \(w=10, h=20\), but its image has '
-            r'size \(w=20, h=10\)'):
+        ValueError,
+        match=r'a_mask.png has size \(w=10, h=20\), but its image has '
+        r'size \(w=20, h=10\)',
+    ):
         _load(dict(img_path=img, mask_paths=[mask], ignore_path=None))
 
 
@@ -182,16 +198,19 @@ def _reference_mask(mask_paths, ignore_path, size=224):
 
     def load(path):
         mask = np.float32(cv2.imread(path, cv2.IMREAD_GRAYSCALE))
-        return cv2.resize(mask, (size, size),
-                          interpolation=cv2.INTER_NEAREST) > 0.5
+        return (
+            cv2.resize(mask, (size, size), interpolation=cv2.INTER_NEAREST)
+            > 0.5
+        )
 
     fg = np.stack([load(p) for p in mask_paths]).any(0)
     ignore = load(ignore_path) & ~fg
     return fg.astype(np.uint8) + 255 * ignore.astype(np.uint8)
 
 
-@pytest.mark.parametrize('width, height', [(37, 29), (300, 211), (224, 224),
-                                           (500, 375), (97, 640)])
+@pytest.mark.parametrize(
+    'width, height', [(37, 29), (300, 211), (224, 224), (500, 375), (97, 640)]
+)
 def test_resized_seg_map_equals_reference(tmp_path, width, height):
     """After ``Resize(224, 224)`` the seg map is the reference eval mask."""
     rng = np.random.RandomState(width * height)
@@ -200,14 +219,15 @@ def test_resized_seg_map_equals_reference(tmp_path, width, height):
     for i in range(3):
         # Blobs and noise, with grey levels (the reference thresholds > 0.5).
         mask = (rng.rand(height, width) > 0.6) * rng.randint(1, 256)
-        mask[:height // 3, :width // 2] = 255 * (i == 0)
+        mask[: height // 3, : width // 2] = 255 * (i == 0)
         paths.append(write_mask(str(tmp_path / f'm{i}.png'), mask))
     ignore = np.zeros((height, width), np.uint8)
-    ignore[height // 4:, width // 5:] = 255
+    ignore[height // 4 :, width // 5 :] = 255
     ignore_path = write_mask(str(tmp_path / 'ignore.png'), ignore)
 
     results = _load(
-        dict(img_path=img, mask_paths=paths, ignore_path=ignore_path))
+        dict(img_path=img, mask_paths=paths, ignore_path=ignore_path)
+    )
     results = Resize(scale=(224, 224), keep_ratio=False)(results)
     expected = _reference_mask(paths, ignore_path)
     assert results['gt_seg_map'].shape == (224, 224)

@@ -1,4 +1,5 @@
 """sample_seed, SeededIndex and SeededSampler."""
+
 import pickle
 
 import numpy as np
@@ -11,8 +12,12 @@ from mmwsol.datasets.samplers import sample_seed, seeded_global_rngs
 
 
 def test_sample_seed_is_a_pure_function_of_its_inputs():
-    seeds = {(s, e, i): sample_seed(s, e, i)
-             for s in (0, 1, 2**40, -1) for e in range(5) for i in range(50)}
+    seeds = {
+        (s, e, i): sample_seed(s, e, i)
+        for s in (0, 1, 2**40, -1)
+        for e in range(5)
+        for i in range(50)
+    }
     # the same inputs, the same seed (computed again, in another order)
     for key in reversed(list(seeds)):
         assert sample_seed(*key) == seeds[key]
@@ -66,13 +71,15 @@ def test_sampler_order_is_the_default_samplers():
 
 def test_sample_seeds_do_not_depend_on_the_rank(monkeypatch):
     import mmengine.dataset.sampler as sampler_module
+
     data = list(range(9))
     single = SeededSampler(data, seed=3)
     single.set_epoch(2)
     expected = {int(i): i.seed for i in single}
     for rank in (0, 1):
-        monkeypatch.setattr(sampler_module, 'get_dist_info',
-                            lambda rank=rank: (rank, 2))
+        monkeypatch.setattr(
+            sampler_module, 'get_dist_info', lambda rank=rank: (rank, 2)
+        )
         sampler = SeededSampler(data, seed=3)
         sampler.set_epoch(2)
         for index in sampler:

@@ -1,5 +1,6 @@
 """Augmentation of the shipped training loader: a function of
 (seed, epoch, sample index), whatever the number of workers."""
+
 import os.path as osp
 import random
 from copy import deepcopy
@@ -13,14 +14,16 @@ from mmengine.runner import Runner
 from mmwsol.utils import set_dataloader_defaults
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-SYNTHETIC_BASE = osp.join(ROOT, 'configs', '_base_', 'datasets',
-                          'synthetic_bs32.py')
+SYNTHETIC_BASE = osp.join(
+    ROOT, 'configs', '_base_', 'datasets', 'synthetic_bs32.py'
+)
 SEED = 0
 
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory) -> str:
     from mmwsol.datasets.synthetic import generate_synthetic_dataset
+
     root = str(tmp_path_factory.mktemp('seeded') / 'data')
     generate_synthetic_dataset(
         root,
@@ -29,7 +32,8 @@ def data_root(tmp_path_factory) -> str:
         num_val=1,
         num_test=1,
         image_size=48,
-        seed=3)
+        seed=3,
+    )
     return root
 
 
@@ -39,9 +43,8 @@ def shipped_train_loader(data_root: str, num_workers: int) -> dict:
     cfg = Config.fromfile(SYNTHETIC_BASE)
     loader = cfg.train_dataloader
     loader.dataset.update(
-        data_root=data_root,
-        classes=data_root + '/classes.txt',
-        num_classes=3)
+        data_root=data_root, classes=data_root + '/classes.txt', num_classes=3
+    )
     loader.batch_size = 2
     loader.num_workers = num_workers
     cfg = Config(dict(train_dataloader=loader))
@@ -88,7 +91,7 @@ def test_augmentation_is_the_seeded_pipeline_of_the_sample(data_root):
     from mmwsol.registry import DATASETS
 
     loader_cfg = shipped_train_loader(data_root, 2)
-    loaded = augmented_inputs(loader_cfg, (3, ))
+    loaded = augmented_inputs(loader_cfg, (3,))
     dataset = DATASETS.build(deepcopy(loader_cfg.dataset))
     order = [5, 0, 3, 1, 4, 2]
     for index in order:  # another order than the loader's
@@ -104,19 +107,23 @@ def test_seeded_item_leaves_the_global_rngs_alone(data_root):
     from mmwsol.registry import DATASETS
 
     dataset = DATASETS.build(
-        deepcopy(shipped_train_loader(data_root, 0).dataset))
+        deepcopy(shipped_train_loader(data_root, 0).dataset)
+    )
     random.seed(7)
     np.random.seed(7)
     torch.manual_seed(7)
-    states = (random.getstate(), np.random.get_state()[1].copy(),
-              torch.get_rng_state())
+    states = (
+        random.getstate(),
+        np.random.get_state()[1].copy(),
+        torch.get_rng_state(),
+    )
     first = dataset[SeededIndex(2, 123)]
     assert random.getstate() == states[0]
     assert np.array_equal(np.random.get_state()[1], states[1])
     assert torch.equal(torch.get_rng_state(), states[2])
     # and the same seed gives the same sample again
-    assert torch.equal(dataset[SeededIndex(2, 123)]['inputs'],
-                       first['inputs'])
+    assert torch.equal(dataset[SeededIndex(2, 123)]['inputs'], first['inputs'])
     assert not all(
         torch.equal(dataset[SeededIndex(2, seed)]['inputs'], first['inputs'])
-        for seed in range(124, 130))
+        for seed in range(124, 130)
+    )

@@ -1,4 +1,5 @@
 """Writers of tiny WSOL datasets (images, masks, metadata) for the tests."""
+
 import os
 import os.path as osp
 from typing import Dict, List, Optional
@@ -39,7 +40,7 @@ def rect_mask(width: int, height: int, box) -> np.ndarray:
     """Boolean (H, W) mask of a pixel-inclusive box."""
     x0, y0, x1, y1 = box
     mask = np.zeros((height, width), dtype=bool)
-    mask[y0:y1 + 1, x0:x1 + 1] = True
+    mask[y0 : y1 + 1, x0 : x1 + 1] = True
     return mask
 
 
@@ -51,11 +52,13 @@ BOX_SAMPLES = [
 ]
 
 
-def make_box_split(root: str,
-                   split: str = 'test',
-                   samples=BOX_SAMPLES,
-                   with_sizes: bool = True,
-                   newline_at_end: bool = True) -> Dict[str, str]:
+def make_box_split(
+    root: str,
+    split: str = 'test',
+    samples=BOX_SAMPLES,
+    with_sizes: bool = True,
+    newline_at_end: bool = True,
+) -> Dict[str, str]:
     """Write images and box metadata of one split under ``root``.
 
     Images go to ``root/images``, metadata to ``root/metadata/<split>``.
@@ -63,17 +66,26 @@ def make_box_split(root: str,
     meta = osp.join(root, 'metadata', split)
     for i, (image_id, w, h, _, _) in enumerate(samples):
         write_image(osp.join(root, 'images', image_id), w, h, seed=i)
-    write_text(osp.join(meta, 'image_ids.txt'), [s[0] for s in samples],
-               newline_at_end)
-    write_text(osp.join(meta, 'class_labels.txt'),
-               [f'{s[0]},{s[3]}' for s in samples], newline_at_end)
-    write_text(osp.join(meta, 'image_sizes.txt'),
-               [f'{s[0]},{s[1]},{s[2]}'
-                for s in samples] if with_sizes else [], newline_at_end)
+    write_text(
+        osp.join(meta, 'image_ids.txt'),
+        [s[0] for s in samples],
+        newline_at_end,
+    )
+    write_text(
+        osp.join(meta, 'class_labels.txt'),
+        [f'{s[0]},{s[3]}' for s in samples],
+        newline_at_end,
+    )
+    write_text(
+        osp.join(meta, 'image_sizes.txt'),
+        [f'{s[0]},{s[1]},{s[2]}' for s in samples] if with_sizes else [],
+        newline_at_end,
+    )
     write_text(
         osp.join(meta, 'localization.txt'),
-        [f'{s[0]},{b[0]},{b[1]},{b[2]},{b[3]}' for s in samples
-         for b in s[4]], newline_at_end)
+        [f'{s[0]},{b[0]},{b[1]},{b[2]},{b[3]}' for s in samples for b in s[4]],
+        newline_at_end,
+    )
     return dict(root=root, meta=meta, images=osp.join(root, 'images'))
 
 
@@ -96,23 +108,27 @@ def make_mask_split(root: str, split: str = 'test') -> Dict[str, object]:
         write_mask(osp.join(root, 'masks', f'{name}.png'), mask)
     write_text(osp.join(meta, 'image_ids.txt'), ['m/a.png', 'm/b.png'])
     write_text(osp.join(meta, 'class_labels.txt'), ['m/a.png,2', 'm/b.png,0'])
-    write_text(osp.join(meta, 'image_sizes.txt'),
-               ['m/a.png,37,29', 'm/b.png,23,41'])
+    write_text(
+        osp.join(meta, 'image_sizes.txt'), ['m/a.png,37,29', 'm/b.png,23,41']
+    )
     write_text(
         osp.join(meta, 'localization.txt'),
         ['m/a.png,a0.png,a_ignore.png', 'm/a.png,a1.png,', 'm/b.png,b0.png,'],
-        newline_at_end=False)
+        newline_at_end=False,
+    )
     return dict(root=root, meta=meta, masks=masks)
 
 
-def box_dataset_cfg(split: Dict[str, str],
-                    pipeline: Optional[list] = None,
-                    **kwargs) -> dict:
+def box_dataset_cfg(
+    split: Dict[str, str], pipeline: Optional[list] = None, **kwargs
+) -> dict:
     """Config of a ``WSOLDataset`` on a split made by ``make_box_split``."""
-    cfg = dict(type='WSOLDataset',
-               data_root=split['root'],
-               metadata_dir='metadata/test',
-               img_prefix='images',
-               pipeline=pipeline or [])
+    cfg = dict(
+        type='WSOLDataset',
+        data_root=split['root'],
+        metadata_dir='metadata/test',
+        img_prefix='images',
+        pipeline=pipeline or [],
+    )
     cfg.update(kwargs)
     return cfg

@@ -6,6 +6,7 @@ README and the demo quote it. These tests fail when README and the recorded
 study disagree (a number edited by hand, or a study re-run without updating
 README).
 """
+
 import importlib.util
 import json
 import os.path as osp
@@ -34,12 +35,12 @@ def _entry(summary, model, test):
 
 def _mean_std(summary, model, test, key):
     e = _entry(summary, model, test)
-    return f"{e['mean'][key]:.1f} ± {e['std'][key]:.1f}"
+    return f'{e["mean"][key]:.1f} ± {e["std"][key]:.1f}'
 
 
 def _v2_pxap(summary, model, test):
     mean = _entry(summary, model, test)['mean']
-    return f"{mean['MaxBoxAccV2']:.1f} / {mean['PxAP']:.1f}"
+    return f'{mean["MaxBoxAccV2"]:.1f} / {mean["PxAP"]:.1f}'
 
 
 def _n(summary, model):
@@ -53,25 +54,32 @@ def test_summary_has_at_least_two_seeds_everywhere(summary):
     for model, tests in summary['results'].items():
         for test, entry in tests.items():
             assert entry['n'] >= 2, (model, test)
-            assert sorted(entry['per_seed']) == [
-                str(s) for s in summary['seeds']
-            ][:entry['n']], (model, test)
+            assert (
+                sorted(entry['per_seed'])
+                == [str(s) for s in summary['seeds']][: entry['n']]
+            ), (model, test)
 
 
-@pytest.mark.parametrize('model, test', [('cam', 'cam'),
-                                         ('tap', 'rethinking_cam')])
+@pytest.mark.parametrize(
+    'model, test', [('cam', 'cam'), ('tap', 'rethinking_cam')]
+)
 def test_zoo_cells_with_spread(summary, readme, model, test):
-    cell = (f'{_n(summary, model)} seeds: V2 '
-            f'{_mean_std(summary, model, test, "MaxBoxAccV2")}'
-            f' · PxAP {_mean_std(summary, model, test, "PxAP")}'
-            f' · GT {_mean_std(summary, model, test, "gt_known_loc")}')
+    cell = (
+        f'{_n(summary, model)} seeds: V2 '
+        f'{_mean_std(summary, model, test, "MaxBoxAccV2")}'
+        f' · PxAP {_mean_std(summary, model, test, "PxAP")}'
+        f' · GT {_mean_std(summary, model, test, "gt_known_loc")}'
+    )
     assert cell in readme
 
 
 def test_zoo_cells_of_the_method_families(summary, readme):
     s = summary
-    n_cam, n_nl, n_spa = (_n(s, 'cam'), _n(s, 'nl_ccam'),
-                          _n(s, 'spa_baseline'))
+    n_cam, n_nl, n_spa = (
+        _n(s, 'cam'),
+        _n(s, 'nl_ccam'),
+        _n(s, 'spa_baseline'),
+    )
     assert _n(s, 'spa') == n_spa
     cells = [
         f'V2 / PxAP: CAM {_v2_pxap(s, "cam", "cam")}, CCAM '
@@ -92,10 +100,10 @@ def test_zoo_cells_of_the_method_families(summary, readme):
         assert cell in readme
 
 
-def test_demo_output_in_readme_is_seed_0_beside_the_reference(
-        summary, readme):
+def test_demo_output_in_readme_is_seed_0_beside_the_reference(summary, readme):
     spec = importlib.util.spec_from_file_location(
-        'demo_tool', osp.join(ROOT, 'tools', 'demo.py'))
+        'demo_tool', osp.join(ROOT, 'tools', 'demo.py')
+    )
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
     reference = demo.load_reference(SUMMARY)
@@ -106,24 +114,41 @@ def test_demo_output_in_readme_is_seed_0_beside_the_reference(
         assert line in readme, line
 
 
-@pytest.mark.parametrize('metafile, name, model, test', [
-    ('cam', 'cam_tinynet_1xb32_synthetic', 'cam', 'cam'),
-    ('nl_ccam', 'ccam-quadratic_tinynet_1xb32_synthetic', 'cam',
-     'ccam_quadratic'),
-    ('nl_ccam', 'nl-ccam_tinynet_1xb32_synthetic', 'nl_ccam', 'nl_ccam'),
-    ('rethinking_cam', 'rethinking-cam_tinynet_1xb32_synthetic', 'tap',
-     'rethinking_cam'),
-    ('spa', 'spa_tinynet_1xb32_synthetic', 'spa', 'spa'),
-])
+@pytest.mark.parametrize(
+    'metafile, name, model, test',
+    [
+        ('cam', 'cam_tinynet_1xb32_synthetic', 'cam', 'cam'),
+        (
+            'nl_ccam',
+            'ccam-quadratic_tinynet_1xb32_synthetic',
+            'cam',
+            'ccam_quadratic',
+        ),
+        ('nl_ccam', 'nl-ccam_tinynet_1xb32_synthetic', 'nl_ccam', 'nl_ccam'),
+        (
+            'rethinking_cam',
+            'rethinking-cam_tinynet_1xb32_synthetic',
+            'tap',
+            'rethinking_cam',
+        ),
+        ('spa', 'spa_tinynet_1xb32_synthetic', 'spa', 'spa'),
+    ],
+)
 def test_metafile_synthetic_numbers_are_the_study_means(
-        summary, metafile, name, model, test):
+    summary, metafile, name, model, test
+):
     import yaml
+
     with open(osp.join(ROOT, 'configs', metafile, 'metafile.yml')) as f:
         models = yaml.safe_load(f)['Models']
     entry = next(m for m in models if m['Name'] == name)
     metrics = entry['Results'][0]['Metrics']
-    keys = {'MaxBoxAccV2': 'MaxBoxAccV2', 'PxAP': 'PxAP',
-            'GT-known Loc': 'gt_known_loc', 'Top-1 Loc': 'top1_loc'}
+    keys = {
+        'MaxBoxAccV2': 'MaxBoxAccV2',
+        'PxAP': 'PxAP',
+        'GT-known Loc': 'gt_known_loc',
+        'Top-1 Loc': 'top1_loc',
+    }
     mean = _entry(summary, model, test)['mean']
     assert metrics, name
     for key, value in metrics.items():

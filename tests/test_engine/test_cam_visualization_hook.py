@@ -1,4 +1,5 @@
 """CAMVisualizationHook: a 2-iteration test run writes overlays."""
+
 import glob
 import os.path as osp
 
@@ -13,18 +14,26 @@ from mmwsol.engine.hooks import cam_visualization_hook as hook_module
 from mmwsol.registry import HOOKS
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'cam',
-                       'cam_tinynet_1xb32_synthetic.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'
+)
 
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
     """3 classes x 2 test images at 40 px."""
     from mmwsol.datasets.synthetic import generate_synthetic_dataset
+
     root = str(tmp_path_factory.mktemp('hookdata'))
     generate_synthetic_dataset(
-        root, num_classes=3, num_train=1, num_val=1, num_test=2,
-        image_size=40, seed=5)
+        root,
+        num_classes=3,
+        num_train=1,
+        num_val=1,
+        num_test=2,
+        image_size=40,
+        seed=5,
+    )
     return root
 
 
@@ -40,21 +49,30 @@ def tiny_cfg(data_root: str, work_dir: str, hook: dict) -> Config:
     cfg.test_dataloader.update(batch_size=3, num_workers=0)
     cfg.test_dataloader.pop('persistent_workers', None)
     cfg.test_dataloader.dataset.update(
-        data_root=data_root, num_classes=3, classes=None, pipeline=pipeline)
-    cfg.test_evaluator = dict(type='WSOLMetric', topk=(1, ))
+        data_root=data_root, num_classes=3, classes=None, pipeline=pipeline
+    )
+    cfg.test_evaluator = dict(type='WSOLMetric', topk=(1,))
     cfg.data_preprocessor.num_classes = 3
     cfg.model.backbone.stage_channels = (4, 8, 8, 16)
-    cfg.model.head.update(num_classes=3, in_channels=16, topk=(1, ))
+    cfg.model.head.update(num_classes=3, in_channels=16, topk=(1,))
     cfg.model.topk_maps = 2
     cfg.work_dir = work_dir
     # a unique name: MMEngine reuses loggers/visualizers by name
-    cfg.experiment_name = 'hook_' + osp.basename(osp.normpath(work_dir)) + \
-        f'_{id(cfg)}'
+    cfg.experiment_name = (
+        'hook_' + osp.basename(osp.normpath(work_dir)) + f'_{id(cfg)}'
+    )
     cfg.custom_hooks = [hook]
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
-                'param_scheduler', 'val_dataloader', 'val_cfg',
-                'val_evaluator', 'auto_scale_lr'):
+    for key in (
+        'train_dataloader',
+        'train_cfg',
+        'optim_wrapper',
+        'param_scheduler',
+        'val_dataloader',
+        'val_cfg',
+        'val_evaluator',
+        'auto_scale_lr',
+    ):
         cfg.pop(key, None)
     cfg.default_hooks.pop('checkpoint', None)
     return cfg
@@ -71,25 +89,32 @@ def test_hook_is_registered():
 
 
 def test_two_iteration_test_run_writes_files(data_root, tmp_path):
-    hook = dict(type='CAMVisualizationHook', out_dir='vis', max_samples=-1,
-                interval=1)
+    hook = dict(
+        type='CAMVisualizationHook', out_dir='vis', max_samples=-1, interval=1
+    )
     runner = run_test(tiny_cfg(data_root, str(tmp_path), hook))
     assert len(runner.test_dataloader) == 2  # 6 images, batch size 3
     pngs = sorted(glob.glob(osp.join(str(tmp_path), 'vis', '*.png')))
     assert len(pngs) == 6
     import cv2
+
     img = cv2.imread(pngs[0])
     assert img is not None and img.shape == (32, 32, 3)
     # the visualizer's LocalVisBackend got the same images
     backend = glob.glob(
-        osp.join(str(tmp_path), '*', 'vis_data', 'vis_image', 'test_*.png'))
+        osp.join(str(tmp_path), '*', 'vis_data', 'vis_image', 'test_*.png')
+    )
     assert len(backend) == 6
 
 
 def test_interval_and_max_samples(data_root, tmp_path):
     # every 2nd batch: only batch 0 (3 samples), capped at 2
-    hook = dict(type='CAMVisualizationHook', out_dir=str(tmp_path / 'abs'),
-                max_samples=2, interval=2)
+    hook = dict(
+        type='CAMVisualizationHook',
+        out_dir=str(tmp_path / 'abs'),
+        max_samples=2,
+        interval=2,
+    )
     run_test(tiny_cfg(data_root, str(tmp_path / 'work'), hook))
     assert len(glob.glob(str(tmp_path / 'abs' / '*.png'))) == 2
 
@@ -105,12 +130,17 @@ def test_all_ranks_gathers_to_rank0(data_root, tmp_path, monkeypatch):
 
     monkeypatch.setattr(hook_module, 'get_world_size', lambda: 2)
     monkeypatch.setattr(hook_module, 'all_gather_object', fake_gather)
-    hook = dict(type='CAMVisualizationHook', out_dir='vis', max_samples=4,
-                all_ranks=True)
+    hook = dict(
+        type='CAMVisualizationHook',
+        out_dir='vis',
+        max_samples=4,
+        all_ranks=True,
+    )
     run_test(tiny_cfg(data_root, str(tmp_path), hook))
     assert calls == [4]  # one gather at the end of the run
     names = sorted(
-        osp.basename(p) for p in glob.glob(str(tmp_path / 'vis' / '*.png')))
+        osp.basename(p) for p in glob.glob(str(tmp_path / 'vis' / '*.png'))
+    )
     assert len(names) == 5 and 'from_rank1.png' in names
 
 
@@ -137,8 +167,11 @@ def test_no_gt_uses_top1_map(tmp_path):
     hook.after_test_iter(runner, 0, None, None)
     cam = torch.zeros(1, 16, 16)
     cam[0, 4:9, 2:12] = 1
-    sample = DataSample(metainfo=dict(img_id='a/b.png')).set_pred_score(
-        torch.tensor([0.2, 0.8])).set_pred_label(1)
+    sample = (
+        DataSample(metainfo=dict(img_id='a/b.png'))
+        .set_pred_score(torch.tensor([0.2, 0.8]))
+        .set_pred_label(1)
+    )
     sample.set_field(cam, 'pred_cams')
     sample.set_field(torch.tensor([1]), 'pred_cam_labels')
     batch = dict(inputs=[torch.zeros(3, 16, 16, dtype=torch.uint8)])
@@ -147,29 +180,46 @@ def test_no_gt_uses_top1_map(tmp_path):
     assert osp.isfile(osp.join(str(tmp_path), 'v', 'a_b.png'))
 
 
-@pytest.mark.parametrize('config, box_mode', [
-    ('configs/cam/cam_tinynet_1xb32_synthetic.py', None),
-    ('configs/spa/spa_tinynet_1xb32_synthetic.py', 'union'),
-    ('configs/bagcams/bagcams_tinynet_1xb32_synthetic.py', 'all'),
-])
-def test_test_tool_draws_with_the_metric_box_rule(tmp_path, monkeypatch,
-                                                   config, box_mode):
+@pytest.mark.parametrize(
+    'config, box_mode',
+    [
+        ('configs/cam/cam_tinynet_1xb32_synthetic.py', None),
+        ('configs/spa/spa_tinynet_1xb32_synthetic.py', 'union'),
+        ('configs/bagcams/bagcams_tinynet_1xb32_synthetic.py', 'all'),
+    ],
+)
+def test_test_tool_draws_with_the_metric_box_rule(
+    tmp_path, monkeypatch, config, box_mode
+):
     """``tools/test.py --show-dir`` copies the fixed-threshold settings of
     the box metric, its box rule ``loc_box_mode`` included."""
     import importlib.util
     import sys
+
     spec = importlib.util.spec_from_file_location(
-        'mmwsol_tools_test', osp.join(ROOT, 'tools', 'test.py'))
+        'mmwsol_tools_test', osp.join(ROOT, 'tools', 'test.py')
+    )
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    monkeypatch.setattr(sys, 'argv', [
-        'test.py', osp.join(ROOT, config), 'none.pth', '--work-dir',
-        str(tmp_path), '--show-dir', 'vis'
-    ])
-    cfg = tool.merge_args(Config.fromfile(osp.join(ROOT, config)),
-                          tool.parse_args())
-    hooks = [h for h in cfg.custom_hooks
-             if h['type'] == 'CAMVisualizationHook']
+    monkeypatch.setattr(
+        sys,
+        'argv',
+        [
+            'test.py',
+            osp.join(ROOT, config),
+            'none.pth',
+            '--work-dir',
+            str(tmp_path),
+            '--show-dir',
+            'vis',
+        ],
+    )
+    cfg = tool.merge_args(
+        Config.fromfile(osp.join(ROOT, config)), tool.parse_args()
+    )
+    hooks = [
+        h for h in cfg.custom_hooks if h['type'] == 'CAMVisualizationHook'
+    ]
     assert len(hooks) == 1
     assert hooks[0].get('box_mode') == box_mode
     # without the key the hook's default is the metric's default

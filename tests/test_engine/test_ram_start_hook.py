@@ -1,5 +1,6 @@
 """RAMStartHook: the RA loss is zero before ``ram_start``, on from it, and
 right after resuming from a checkpoint taken before or after it."""
+
 import os.path as osp
 
 import pytest
@@ -31,7 +32,8 @@ class _ToySet(Dataset):
     def __getitem__(self, i):
         return dict(
             inputs=self.images[i],
-            data_samples=DataSample().set_gt_label(self.labels[i]))
+            data_samples=DataSample().set_gt_label(self.labels[i]),
+        )
 
 
 class _Recorder(Hook):
@@ -40,8 +42,9 @@ class _Recorder(Hook):
     def __init__(self):
         self.records = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
+    def after_train_iter(
+        self, runner, batch_idx, data_batch=None, outputs=None
+    ):
         self.records.append((runner.epoch, float(outputs['loss_ra'].detach())))
 
 
@@ -49,15 +52,24 @@ def _model_cfg():
     return dict(
         type='WSOLClassifier',
         backbone=dict(
-            type='TinyWSOLNet', stage_channels=(4, 8, 8, 8),
-            out_indices=(2, 3)),
+            type='TinyWSOLNet', stage_channels=(4, 8, 8, 8), out_indices=(2, 3)
+        ),
         head=dict(
-            type='RAMHead', num_classes=3, in_channels=8, mid_channels=8,
-            ra_loss=dict(type='RestrictedActivationLoss', tau=0.1,
-                         sigma=0.2, loss_weight=0.5),
-            ram_start=RAM_START),
+            type='RAMHead',
+            num_classes=3,
+            in_channels=8,
+            mid_channels=8,
+            ra_loss=dict(
+                type='RestrictedActivationLoss',
+                tau=0.1,
+                sigma=0.2,
+                loss_weight=0.5,
+            ),
+            ram_start=RAM_START,
+        ),
         localizer=dict(type='CAM'),
-        data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=3))
+        data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=3),
+    )
 
 
 def _runner(work_dir, recorder, resume_from=None, hook=True):
@@ -68,22 +80,24 @@ def _runner(work_dir, recorder, resume_from=None, hook=True):
             dataset=_ToySet(),
             batch_size=4,
             num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=False)),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+        ),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
         train_cfg=dict(by_epoch=True, max_epochs=MAX_EPOCHS),
         default_hooks=dict(
             checkpoint=dict(type='CheckpointHook', interval=1),
-            logger=dict(type='LoggerHook', interval=100)),
-        custom_hooks=([dict(type='RAMStartHook')] if hook else []) +
-        [recorder],
+            logger=dict(type='LoggerHook', interval=100),
+        ),
+        custom_hooks=([dict(type='RAMStartHook')] if hook else [])
+        + [recorder],
         default_scope='mmwsol',
         randomness=dict(seed=0),
         load_from=resume_from,
         resume=resume_from is not None,
         log_level='WARNING',
         # runners built within one second would share the default name
-        experiment_name=f'ram_start_{id(recorder)}')
+        experiment_name=f'ram_start_{id(recorder)}',
+    )
 
 
 @pytest.fixture(scope='module')
@@ -99,9 +113,9 @@ def test_loss_is_zero_before_ram_start_and_on_after(full_run):
     assert [e for e, _ in records] == [0, 0, 1, 1, 2, 2, 3, 3]
     for epoch, loss_ra in records:
         if epoch < RAM_START:
-            assert loss_ra == 0.
+            assert loss_ra == 0.0
         else:
-            assert loss_ra > 0.
+            assert loss_ra > 0.0
 
 
 @pytest.mark.parametrize('resume_epoch', [1, 3])
@@ -110,8 +124,10 @@ def test_resume_derives_state_from_epoch(full_run, tmp_path, resume_epoch):
     work, full = full_run
     recorder = _Recorder()
     runner = _runner(
-        str(tmp_path), recorder,
-        resume_from=osp.join(work, f'epoch_{resume_epoch}.pth'))
+        str(tmp_path),
+        recorder,
+        resume_from=osp.join(work, f'epoch_{resume_epoch}.pth'),
+    )
     head = runner.model.head
     # a stale state must not leak in: the hook sets it from runner.epoch
     head.set_epoch(99 if resume_epoch < RAM_START else 0)
@@ -122,14 +138,14 @@ def test_resume_derives_state_from_epoch(full_run, tmp_path, resume_epoch):
     expected = [r for r in full if r[0] >= resume_epoch]
     assert [e for e, _ in recorder.records] == [e for e, _ in expected]
     for (epoch, ours), (_, ref) in zip(recorder.records, expected):
-        assert (ours == 0.) == (epoch < RAM_START)
+        assert (ours == 0.0) == (epoch < RAM_START)
         assert ours == pytest.approx(ref, rel=1e-4, abs=1e-6)
 
 
 def test_without_hook_the_loss_stays_off_with_a_late_start(tmp_path):
     recorder = _Recorder()
     _runner(str(tmp_path), recorder, hook=False).train()
-    assert all(loss_ra == 0. for _, loss_ra in recorder.records)
+    assert all(loss_ra == 0.0 for _, loss_ra in recorder.records)
 
 
 def test_hook_needs_a_ram_module():
@@ -137,7 +153,9 @@ def test_hook_needs_a_ram_module():
         dict(
             type='WSOLClassifier',
             backbone=dict(type='TinyWSOLNet', stage_channels=(4, 8, 8, 8)),
-            head=dict(type='CAMHead', num_classes=3, in_channels=8)))
+            head=dict(type='CAMHead', num_classes=3, in_channels=8),
+        )
+    )
     assert ram_modules(model) == []
 
     class _FakeRunner:

@@ -1,4 +1,5 @@
 """RNGStateHook keeps the training sampler's seed across a resume."""
+
 from types import SimpleNamespace
 
 from mmengine.runner import BaseLoop
@@ -9,7 +10,6 @@ from mmwsol.engine.hooks import RNGStateHook
 
 
 class _Loop(BaseLoop):
-
     def run(self) -> None:
         pass
 

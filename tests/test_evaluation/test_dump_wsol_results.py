@@ -1,4 +1,5 @@
 """DumpWSOLResults: compact per-sample dumps keep the invalid-map flags."""
+
 import pickle
 
 import numpy as np
@@ -15,14 +16,27 @@ def test_dump_keeps_maps_as_uint8_and_flags_invalid_maps(tmp_path):
     pred_cams = torch.ones(3, 4, 4)
     pred_cams[1, 2, 2] = float('inf')
     flagged = torch.zeros(4, 4)
-    dump.process(None, [
-        dict(img_id='a', gt_cam=gt_cam, pred_cams=pred_cams,
-             pred_cams_valid=torch.tensor([True, True, False]),
-             wsol_geometry=dict(scale=(1., 1.), offset=(0., 0.),
-                                shape=(4, 4), tracked=True)),
-        dict(img_id='b', gt_cam=flagged, gt_cam_valid=False),
-        dict(img_id='c', gt_cam=torch.full((4, 4), 0.5), gt_cam_valid=True),
-    ])
+    dump.process(
+        None,
+        [
+            dict(
+                img_id='a',
+                gt_cam=gt_cam,
+                pred_cams=pred_cams,
+                pred_cams_valid=torch.tensor([True, True, False]),
+                wsol_geometry=dict(
+                    scale=(1.0, 1.0),
+                    offset=(0.0, 0.0),
+                    shape=(4, 4),
+                    tracked=True,
+                ),
+            ),
+            dict(img_id='b', gt_cam=flagged, gt_cam_valid=False),
+            dict(
+                img_id='c', gt_cam=torch.full((4, 4), 0.5), gt_cam_valid=True
+            ),
+        ],
+    )
     dump.compute_metrics(dump.results)
     with open(path, 'rb') as f:
         a, b, c = pickle.load(f)
@@ -33,6 +47,6 @@ def test_dump_keeps_maps_as_uint8_and_flags_invalid_maps(tmp_path):
     assert a['pred_cams_valid'].tolist() == [True, False, False]
     assert a['pred_cams'][0].min() == 255 and not a['pred_cams'][1].any()
     assert a['pred_cams'][2].min() == 255
-    assert a['wsol_geometry']['offset'] == (0., 0.)
+    assert a['wsol_geometry']['offset'] == (0.0, 0.0)
     assert b['gt_cam_valid'] is False
     assert c['gt_cam_valid'] is True and c['gt_cam'].max() == 127

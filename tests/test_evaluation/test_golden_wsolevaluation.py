@@ -14,6 +14,7 @@ each resized to 224 x 224 with nearest neighbour, ``> 0.5``, OR-ed, ignore
 The metrics' arguments are given explicitly: only the MaxBoxAcc / PxAP
 numbers are compared.
 """
+
 import importlib.util
 import json
 import os
@@ -34,8 +35,7 @@ INTERVALS = ('0.01', '0.001')
 IOUS = (30, 50, 70)
 #: float rounding only
 TOL = 1e-9
-BACKENDS = ('tree', 'opencv') + (('compiled', )
-                                 if has_compiled_sweep() else ())
+BACKENDS = ('tree', 'opencv') + (('compiled',) if has_compiled_sweep() else ())
 
 
 def read_lines(path):
@@ -67,8 +67,14 @@ def golden():
         masks[name][1].append(mask)
         if ignore:
             masks[name][0] = ignore
-    return dict(expected=expected, ids=ids, maps=maps, sizes=sizes,
-                boxes=boxes, masks=masks)
+    return dict(
+        expected=expected,
+        ids=ids,
+        maps=maps,
+        sizes=sizes,
+        boxes=boxes,
+        masks=masks,
+    )
 
 
 def _read_json(path):
@@ -81,12 +87,14 @@ def community_mask(mask_files, ignore_file):
     size = (224, 224)
     foreground = np.zeros(size, dtype=bool)
     for name in mask_files:
-        mask = cv2.imread(osp.join(GOLDEN, 'masks', name),
-                          cv2.IMREAD_GRAYSCALE).astype(np.float64)
+        mask = cv2.imread(
+            osp.join(GOLDEN, 'masks', name), cv2.IMREAD_GRAYSCALE
+        ).astype(np.float64)
         mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
         foreground |= mask > 0.5
-    ignore = cv2.imread(osp.join(GOLDEN, 'masks', ignore_file),
-                        cv2.IMREAD_GRAYSCALE)
+    ignore = cv2.imread(
+        osp.join(GOLDEN, 'masks', ignore_file), cv2.IMREAD_GRAYSCALE
+    )
     ignore = cv2.resize(ignore, size, interpolation=cv2.INTER_NEAREST) > 0.5
     ignore &= ~foreground
     return foreground.astype(np.uint8) + 255 * ignore.astype(np.uint8)
@@ -98,7 +106,8 @@ def box_samples(golden):
             img_id=name,
             gt_cam=torch.from_numpy(scoremap),
             ori_gt_bboxes=torch.tensor(golden['boxes'][name]),
-            ori_shape=golden['sizes'][name])
+            ori_shape=golden['sizes'][name],
+        )
 
 
 def run_metric(metric, samples):
@@ -113,27 +122,36 @@ def assert_close(got, expected, what):
 
 # ------------------------------------------------------------ WSOLMetric
 @pytest.mark.parametrize('interval', INTERVALS)
-@pytest.mark.parametrize('mode, name', [('all', 'MaxBoxAccV2'),
-                                        ('largest', 'MaxBoxAcc')])
-def test_wsol_metric_equals_the_community_evaluator(golden, tmp_path,
-                                                    interval, mode, name):
+@pytest.mark.parametrize(
+    'mode, name', [('all', 'MaxBoxAccV2'), ('largest', 'MaxBoxAcc')]
+)
+def test_wsol_metric_equals_the_community_evaluator(
+    golden, tmp_path, interval, mode, name
+):
     expected = golden['expected'][f'interval_{interval}']
     curves_file = str(tmp_path / 'curves.json')
     metric = WSOLMetric(
-        iou_thresholds=IOUS, cam_curve_interval=float(interval),
-        box_mode=mode, curves_file=curves_file)
+        iou_thresholds=IOUS,
+        cam_curve_interval=float(interval),
+        box_mode=mode,
+        curves_file=curves_file,
+    )
     got = run_metric(metric, box_samples(golden))
     for iou in IOUS:
-        assert_close(got[f'{name}@{iou}'],
-                     expected[f'{name}_per_iou'][str(iou)], f'{name}@{iou}')
+        assert_close(
+            got[f'{name}@{iou}'],
+            expected[f'{name}_per_iou'][str(iou)],
+            f'{name}@{iou}',
+        )
     if mode == 'all':  # MaxBoxAccV2: the mean over IoU 30/50/70
         assert_close(got['MaxBoxAccV2'], expected['MaxBoxAccV2'], name)
     else:  # MaxBoxAcc: IoU 50
         assert_close(got['MaxBoxAcc@50'], expected['MaxBoxAcc'], name)
     curves = _read_json(curves_file)
     assert curves['iou_thresholds'] == [30.0, 50.0, 70.0]
-    assert np.array_equal(curves['thresholds'],
-                          np.arange(0, 1, float(interval)))
+    assert np.array_equal(
+        curves['thresholds'], np.arange(0, 1, float(interval))
+    )
     if f'{name}_curves' in expected:
         for row, iou in zip(curves['accuracy'], IOUS):
             want = expected[f'{name}_curves'][str(iou)]
@@ -147,8 +165,10 @@ def test_wsol_metric_maxboxacc_at_iou_50(golden, interval):
     alone."""
     expected = golden['expected'][f'interval_{interval}']
     metric = WSOLMetric(
-        iou_thresholds=(50, ), cam_curve_interval=float(interval),
-        box_mode='largest')
+        iou_thresholds=(50,),
+        cam_curve_interval=float(interval),
+        box_mode='largest',
+    )
     got = run_metric(metric, box_samples(golden))
     assert_close(got['MaxBoxAcc'], expected['MaxBoxAcc'], 'MaxBoxAcc')
 
@@ -161,11 +181,13 @@ def test_wsol_metric_default_maxboxacc_is_the_community_number(golden):
 
 
 @pytest.mark.parametrize('interval', INTERVALS)
-@pytest.mark.parametrize('mode, name', [('all', 'MaxBoxAccV2'),
-                                        ('largest', 'MaxBoxAcc')])
+@pytest.mark.parametrize(
+    'mode, name', [('all', 'MaxBoxAccV2'), ('largest', 'MaxBoxAcc')]
+)
 @pytest.mark.parametrize('backend', BACKENDS)
-def test_every_box_backend_gives_the_golden_numbers(golden, interval, mode,
-                                                    name, backend):
+def test_every_box_backend_gives_the_golden_numbers(
+    golden, interval, mode, name, backend
+):
     """With or without the compiled sweeps (a machine without a C
     compiler runs 'tree' / 'opencv'), the same golden numbers."""
     expected = golden['expected'][f'interval_{interval}']
@@ -173,14 +195,21 @@ def test_every_box_backend_gives_the_golden_numbers(golden, interval, mode,
     correct = []
     for image, scoremap in zip(golden['ids'], golden['maps']):
         height, width = golden['sizes'][image]
-        gt = [[
-            int(x0 * 224 / width), int(y0 * 224 / height),
-            int(x1 * 224 / width), int(y1 * 224 / height)
-        ] for x0, y0, x1, y1 in golden['boxes'][image]]
+        gt = [
+            [
+                int(x0 * 224 / width),
+                int(y0 * 224 / height),
+                int(x1 * 224 / width),
+                int(y1 * 224 / height),
+            ]
+            for x0, y0, x1, y1 in golden['boxes'][image]
+        ]
         correct.append(
-            box_correctness(scoremap, np.array(gt), thresholds, IOUS, mode,
-                            backend))
-    accuracy = np.sum(correct, axis=0) * 100. / len(correct)
+            box_correctness(
+                scoremap, np.array(gt), thresholds, IOUS, mode, backend
+            )
+        )
+    accuracy = np.sum(correct, axis=0) * 100.0 / len(correct)
     for row, iou in zip(accuracy, IOUS):
         assert_close(row.max(), expected[f'{name}_per_iou'][str(iou)], iou)
         if f'{name}_curves' in expected:
@@ -193,12 +222,18 @@ def test_every_box_backend_gives_the_golden_numbers(golden, interval, mode,
 def test_wsol_mask_metric_equals_the_community_evaluator(golden, interval):
     expected = golden['expected'][f'interval_{interval}']
     samples = (
-        dict(img_id=name, gt_cam=torch.from_numpy(scoremap),
-             gt_mask=torch.from_numpy(community_mask(*reversed(
-                 golden['masks'][name]))))
-        for name, scoremap in zip(golden['ids'], golden['maps']))
-    metric = WSOLMaskMetric(cam_curve_interval=float(interval),
-                            classification=False)
+        dict(
+            img_id=name,
+            gt_cam=torch.from_numpy(scoremap),
+            gt_mask=torch.from_numpy(
+                community_mask(*reversed(golden['masks'][name]))
+            ),
+        )
+        for name, scoremap in zip(golden['ids'], golden['maps'])
+    )
+    metric = WSOLMaskMetric(
+        cam_curve_interval=float(interval), classification=False
+    )
     got = run_metric(metric, samples)
     assert_close(got['PxAP'], expected['PxAP'], 'PxAP')
 
@@ -206,8 +241,9 @@ def test_wsol_mask_metric_equals_the_community_evaluator(golden, interval):
 # ------------------------------------------- tools/analysis/eval_scoremaps
 def load_tool():
     path = osp.join(ROOT, 'tools', 'analysis', 'eval_scoremaps.py')
-    spec = importlib.util.spec_from_file_location('_golden_eval_scoremaps',
-                                                  path)
+    spec = importlib.util.spec_from_file_location(
+        '_golden_eval_scoremaps', path
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -226,22 +262,33 @@ def scoremap_dir(golden, tmp_path_factory):
 
 @pytest.mark.parametrize('interval', INTERVALS)
 def test_eval_scoremaps_equals_the_community_evaluator(
-        golden, scoremap_dir, tmp_path, interval, capsys):
+    golden, scoremap_dir, tmp_path, interval, capsys
+):
     expected = golden['expected'][f'interval_{interval}']
     tool = load_tool()
     boxes = osp.join(GOLDEN, 'metadata', 'boxes')
-    common = ['--scoremaps', scoremap_dir, '--interval', interval,
-              '--no-progress']
+    common = [
+        '--scoremaps',
+        scoremap_dir,
+        '--interval',
+        interval,
+        '--no-progress',
+    ]
     # MaxBoxAccV2 (the default), with its curves
     curves_file = str(tmp_path / 'v2.json')
     out_file = str(tmp_path / 'v2_metrics.json')
-    got = tool.main(['--metadata', boxes, '--curves', curves_file, '--out',
-                     out_file] + common)
+    got = tool.main(
+        ['--metadata', boxes, '--curves', curves_file, '--out', out_file]
+        + common
+    )
     assert_close(got['MaxBoxAccV2'], expected['MaxBoxAccV2'], 'MaxBoxAccV2')
     assert _read_json(out_file) == got
     for iou in IOUS:
-        assert_close(got[f'MaxBoxAccV2@{iou}'],
-                     expected['MaxBoxAccV2_per_iou'][str(iou)], iou)
+        assert_close(
+            got[f'MaxBoxAccV2@{iou}'],
+            expected['MaxBoxAccV2_per_iou'][str(iou)],
+            iou,
+        )
     if 'MaxBoxAccV2_curves' in expected:
         rows = _read_json(curves_file)['accuracy']
         for row, iou in zip(rows, IOUS):
@@ -250,16 +297,26 @@ def test_eval_scoremaps_equals_the_community_evaluator(
     # MaxBoxAcc (V1): IoU 50 by default, the per-IoU values on request
     got = tool.main(['--metadata', boxes, '--box-v1'] + common)
     assert_close(got['MaxBoxAcc'], expected['MaxBoxAcc'], 'MaxBoxAcc')
-    got = tool.main(['--metadata', boxes, '--box-v1', '--iou-thresholds',
-                     '30', '50', '70'] + common)
+    got = tool.main(
+        ['--metadata', boxes, '--box-v1', '--iou-thresholds', '30', '50', '70']
+        + common
+    )
     for iou in IOUS:
-        assert_close(got[f'MaxBoxAcc@{iou}'],
-                     expected['MaxBoxAcc_per_iou'][str(iou)], iou)
+        assert_close(
+            got[f'MaxBoxAcc@{iou}'],
+            expected['MaxBoxAcc_per_iou'][str(iou)],
+            iou,
+        )
     # PxAP from the mask metadata
-    got = tool.main([
-        '--metadata', osp.join(GOLDEN, 'metadata', 'masks'), '--mask-root',
-        osp.join(GOLDEN, 'masks')
-    ] + common)
+    got = tool.main(
+        [
+            '--metadata',
+            osp.join(GOLDEN, 'metadata', 'masks'),
+            '--mask-root',
+            osp.join(GOLDEN, 'masks'),
+        ]
+        + common
+    )
     assert_close(got['PxAP'], expected['PxAP'], 'PxAP')
     capsys.readouterr()
 
@@ -273,6 +330,7 @@ def test_golden_data_is_complete():
     masks = [n for n in names if n.endswith('.png')]
     listed = set()
     for line in read_lines(
-            osp.join(GOLDEN, 'metadata', 'masks', 'localization.txt')):
+        osp.join(GOLDEN, 'metadata', 'masks', 'localization.txt')
+    ):
         listed.update(osp.join('masks', p) for p in line.split(',')[1:] if p)
     assert listed == set(masks)

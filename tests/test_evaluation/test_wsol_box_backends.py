@@ -8,6 +8,7 @@ backend computes the IoU of the boxes as given (exact for the integer boxes
 of the protocol). Maps larger than the compiled sweeps' limit fall back to
 the numpy path under ``'auto'``.
 """
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,15 +16,19 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from wsol_eval_reference import ref_boxes_at_level
 
-from mmwsol.evaluation.functional import (best_iou_curve, box_correctness,
-                                          fixed_threshold_iou,
-                                          level_best_ious,
-                                          resolve_box_backend,
-                                          scoremap_to_uint8)
+from mmwsol.evaluation.functional import (
+    best_iou_curve,
+    box_correctness,
+    fixed_threshold_iou,
+    level_best_ious,
+    resolve_box_backend,
+    scoremap_to_uint8,
+)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
-BACKENDS = ('auto', 'tree', 'opencv') + (('compiled', )
-                                         if has_compiled_sweep() else ())
+BACKENDS = ('auto', 'tree', 'opencv') + (
+    ('compiled',) if has_compiled_sweep() else ()
+)
 #: the compiled sweeps' limit on each side of a map
 MAX_SIDE = 32767
 
@@ -57,7 +62,8 @@ def reference_curve(scoremap, gt_boxes, thresholds, mode):
         level = int(t * int(u8.max()))
         boxes = ref_boxes_at_level(u8, level, mode)
         curve.append(
-            max(float_iou(b, g) for b in boxes for g in gt_boxes.tolist()))
+            max(float_iou(b, g) for b in boxes for g in gt_boxes.tolist())
+        )
     return curve
 
 
@@ -75,10 +81,13 @@ def test_issue_case_40x40_float_boxes_agree_on_all_300_cells():
     expected = reference_curve(scoremap, gt, thresholds, 'all')
     tables = {}
     for backend in BACKENDS:
-        assert best_iou_curve(scoremap, gt, thresholds, 'all',
-                              backend).tolist() == expected, backend
-        tables[backend] = box_correctness(scoremap, gt, thresholds,
-                                          (30, 50, 70), 'all', backend)
+        assert (
+            best_iou_curve(scoremap, gt, thresholds, 'all', backend).tolist()
+            == expected
+        ), backend
+        tables[backend] = box_correctness(
+            scoremap, gt, thresholds, (30, 50, 70), 'all', backend
+        )
     for backend, table in tables.items():
         assert table.shape == (3, 100)
         assert np.array_equal(table, tables['opencv']), backend
@@ -87,7 +96,8 @@ def test_issue_case_40x40_float_boxes_agree_on_all_300_cells():
 float_coordinate = st.one_of(
     st.floats(-3, 17, allow_nan=False, allow_infinity=False),
     st.integers(-3, 17).map(float),
-    st.integers(-6, 34).map(lambda v: v / 2))
+    st.integers(-6, 34).map(lambda v: v / 2),
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -96,12 +106,16 @@ float_coordinate = st.one_of(
         np.uint8,
         st.tuples(st.integers(1, 14), st.integers(1, 14)),
         elements=st.one_of(
-            st.sampled_from([0, 0, 60, 130, 255]), st.integers(0, 255))),
+            st.sampled_from([0, 0, 60, 130, 255]), st.integers(0, 255)
+        ),
+    ),
     st.lists(st.tuples(*[float_coordinate] * 4), min_size=1, max_size=3),
     st.lists(st.floats(0, 0.999), min_size=1, max_size=8),
-    st.sampled_from(['all', 'largest', 'union']))
+    st.sampled_from(['all', 'largest', 'union']),
+)
 def test_float_gt_boxes_give_one_answer_on_every_backend(
-        u8, gt, thresholds, mode):
+    u8, gt, thresholds, mode
+):
     """Float GT boxes (inverted ones included): every backend equals the
     float reference, curve and correctness table alike."""
     scoremap = exact_map(u8)
@@ -112,8 +126,11 @@ def test_float_gt_boxes_give_one_answer_on_every_backend(
         curve = best_iou_curve(scoremap, gt, thresholds, mode, backend)
         assert curve.tolist() == expected, backend
         assert np.array_equal(
-            box_correctness(scoremap, gt, thresholds, (30, 50, 70), mode,
-                            backend), table), backend
+            box_correctness(
+                scoremap, gt, thresholds, (30, 50, 70), mode, backend
+            ),
+            table,
+        ), backend
 
 
 @pytest.mark.parametrize('mode', ['all', 'largest'])
@@ -133,8 +150,9 @@ def test_fixed_threshold_iou_reads_float_boxes_as_given():
     scoremap = np.zeros((10, 10))
     scoremap[2:6, 2:6] = 1.0  # one box [2, 2, 6, 6] (x + w clipped)
     gt = np.array([[2.5, 2.5, 6.0, 6.0]])
-    assert fixed_threshold_iou(scoremap, gt, 0.5, mode='largest') == \
-        float_iou([2, 2, 6, 6], gt[0])
+    assert fixed_threshold_iou(scoremap, gt, 0.5, mode='largest') == float_iou(
+        [2, 2, 6, 6], gt[0]
+    )
 
 
 @pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
@@ -155,27 +173,39 @@ def test_maps_beyond_the_compiled_limit_fall_back_under_auto(shape, mode):
     # a few objects along the long side
     flat = scoremap.reshape(-1)
     for start in rng.integers(0, flat.size - 200, size=5):
-        flat[start:start + 150] = rng.uniform(0.3, 1.0)
+        flat[start : start + 150] = rng.uniform(0.3, 1.0)
     scoremap = flat.reshape(shape)
     gt = np.array([[0, 0, shape[1] - 1, shape[0] - 1], [2, 0, 900, 0]])
     thresholds = [0.0, 0.4, 0.7, 0.95]
     got = best_iou_curve(scoremap, gt, thresholds, mode, 'auto')
-    assert got.tolist() == best_iou_curve(scoremap, gt, thresholds, mode,
-                                          'opencv').tolist()
+    assert (
+        got.tolist()
+        == best_iou_curve(scoremap, gt, thresholds, mode, 'opencv').tolist()
+    )
     assert got.tolist() == reference_curve(scoremap, gt, thresholds, mode)
     if has_compiled_sweep():
         with pytest.raises(ValueError, match='32767'):
             best_iou_curve(scoremap, gt, thresholds, mode, 'compiled')
         with pytest.raises(ValueError, match='32767'):
-            level_best_ious(scoremap_to_uint8(scoremap), gt, [0], mode,
-                            'compiled')
+            level_best_ious(
+                scoremap_to_uint8(scoremap), gt, [0], mode, 'compiled'
+            )
 
 
-@pytest.mark.parametrize('shape, levels, expected', [
-    ((224, 224), 100, 'compiled'), ((MAX_SIDE, MAX_SIDE), 100, 'compiled'),
-    ((1, MAX_SIDE + 1), 100, 'opencv'), ((MAX_SIDE + 1, 3), 200, 'tree')])
+@pytest.mark.parametrize(
+    'shape, levels, expected',
+    [
+        ((224, 224), 100, 'compiled'),
+        ((MAX_SIDE, MAX_SIDE), 100, 'compiled'),
+        ((1, MAX_SIDE + 1), 100, 'opencv'),
+        ((MAX_SIDE + 1, 3), 200, 'tree'),
+    ],
+)
 def test_resolve_box_backend_respects_the_compiled_size_limit(
-        shape, levels, expected):
+    shape, levels, expected
+):
     assert resolve_box_backend('auto', 'all', levels, True, shape) == expected
-    assert resolve_box_backend('compiled', 'all', levels, True,
-                               shape) == 'compiled'
+    assert (
+        resolve_box_backend('compiled', 'all', levels, True, shape)
+        == 'compiled'
+    )

@@ -1,19 +1,38 @@
 """Tests of the box functions of the WSOL protocol (mmwsol.evaluation)."""
+
 import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from wsol_eval_reference import (random_gt_boxes, random_maps, ref_boxes,
-                                 ref_boxes_at_level, ref_correctness, ref_iou,
-                                 ref_rescale, ref_thresholds)
+from wsol_eval_reference import (
+    random_gt_boxes,
+    random_maps,
+    ref_boxes,
+    ref_boxes_at_level,
+    ref_correctness,
+    ref_iou,
+    ref_rescale,
+    ref_thresholds,
+)
 
 from mmwsol.evaluation.functional import (
-    best_iou_curve, box_correctness, box_iou, boxes_at_thresholds,
-    boxes_from_foreground, cam_thresholds, fixed_threshold_boxes,
-    fixed_threshold_iou, fixed_threshold_level, max_box_accuracy,
-    rescale_boxes, resolve_box_backend, scoremap_to_uint8, threshold_levels)
+    best_iou_curve,
+    box_correctness,
+    box_iou,
+    boxes_at_thresholds,
+    boxes_from_foreground,
+    cam_thresholds,
+    fixed_threshold_boxes,
+    fixed_threshold_iou,
+    fixed_threshold_level,
+    max_box_accuracy,
+    rescale_boxes,
+    resolve_box_backend,
+    scoremap_to_uint8,
+    threshold_levels,
+)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 
@@ -37,8 +56,10 @@ def test_scoremap_to_uint8_truncates():
     scoremap = np.array([[0.0, 0.5, 1.0], [0.999, 0.002, 0.0039]])
     # 127.5 -> 127, 254.745 -> 254, 0.51 -> 0, 0.9945 -> 0
     assert scoremap_to_uint8(scoremap).tolist() == [[0, 127, 255], [254, 0, 0]]
-    assert scoremap_to_uint8(np.full((2, 2), np.nan)).tolist() == [[0, 0],
-                                                                   [0, 0]]
+    assert scoremap_to_uint8(np.full((2, 2), np.nan)).tolist() == [
+        [0, 0],
+        [0, 0],
+    ]
     with pytest.raises(ValueError, match='range'):
         scoremap_to_uint8(np.array([[0.0, 1.5]]))
     with pytest.raises(ValueError, match='range'):
@@ -57,10 +78,15 @@ def test_float32_map_is_read_in_float64():
 def test_threshold_levels():
     u8 = np.array([[0, 200]], dtype=np.uint8)
     # int(t * 200)
+    assert threshold_levels(u8, [0.0, 0.5, 0.333, 0.999]).tolist() == [
+        0,
+        100,
+        66,
+        199,
+    ]
     assert threshold_levels(
-        u8, [0.0, 0.5, 0.333, 0.999]).tolist() == [0, 100, 66, 199]
-    assert threshold_levels(np.zeros((2, 2), np.uint8),
-                            [0.0, 0.7]).tolist() == [0, 0]
+        np.zeros((2, 2), np.uint8), [0.0, 0.7]
+    ).tolist() == [0, 0]
 
 
 # ------------------------------------------------------- hand-made boxes
@@ -69,8 +95,9 @@ def test_single_block_box():
     foreground[1:3, 2:5] = True  # rows 1..2, cols 2..4
     # boundingRect (2, 1, 3, 2) -> [x, y, x + w, y + h]
     for mode in ('all', 'largest'):
-        assert boxes_from_foreground(foreground,
-                                     mode).tolist() == [[2, 1, 5, 3]]
+        assert boxes_from_foreground(foreground, mode).tolist() == [
+            [2, 1, 5, 3]
+        ]
 
 
 def test_box_clipped_to_last_pixel():
@@ -85,8 +112,9 @@ def test_box_clipped_to_last_pixel():
 def test_single_pixel_and_empty():
     foreground = np.zeros((5, 5), dtype=bool)
     assert boxes_from_foreground(foreground).tolist() == [[0, 0, 0, 0]]
-    assert boxes_from_foreground(foreground,
-                                 'largest').tolist() == [[0, 0, 0, 0]]
+    assert boxes_from_foreground(foreground, 'largest').tolist() == [
+        [0, 0, 0, 0]
+    ]
     foreground[2, 3] = True
     assert boxes_from_foreground(foreground).tolist() == [[3, 2, 4, 3]]
 
@@ -97,8 +125,9 @@ def test_two_blobs_all_vs_largest():
     foreground[5:9, 6:10] = True  # 4 x 4 block: contour area 3 * 3 = 9
     boxes = sorted(boxes_from_foreground(foreground, 'all').tolist())
     assert boxes == [[1, 1, 4, 3], [6, 5, 10, 9]]
-    assert boxes_from_foreground(foreground,
-                                 'largest').tolist() == [[6, 5, 10, 9]]
+    assert boxes_from_foreground(foreground, 'largest').tolist() == [
+        [6, 5, 10, 9]
+    ]
 
 
 def test_ring_hole_contour_counts_in_all_mode():
@@ -111,8 +140,9 @@ def test_ring_hole_contour_counts_in_all_mode():
     boxes = sorted(boxes_from_foreground(foreground, 'all').tolist())
     assert boxes == [[1, 1, 8, 8], [2, 2, 7, 7]]
     # The outer contour (area 36) is larger than the hole's (14).
-    assert boxes_from_foreground(foreground,
-                                 'largest').tolist() == [[1, 1, 8, 8]]
+    assert boxes_from_foreground(foreground, 'largest').tolist() == [
+        [1, 1, 8, 8]
+    ]
 
 
 def test_union_box_hand_computed():
@@ -120,12 +150,14 @@ def test_union_box_hand_computed():
     foreground[1:3, 1:4] = True  # rows 1..2, cols 1..3
     foreground[5:9, 6:10] = True  # rows 5..8, cols 6..9
     # one box around both: x 1..9, y 1..8 -> [1, 1, 9 + 1, 8 + 1]
-    assert boxes_from_foreground(foreground,
-                                 'union').tolist() == [[1, 1, 10, 9]]
+    assert boxes_from_foreground(foreground, 'union').tolist() == [
+        [1, 1, 10, 9]
+    ]
     # the bounding rects of the two contours, 'all' mode
-    assert sorted(
-        boxes_from_foreground(foreground).tolist()) == [[1, 1, 4, 3],
-                                                        [6, 5, 10, 9]]
+    assert sorted(boxes_from_foreground(foreground).tolist()) == [
+        [1, 1, 4, 3],
+        [6, 5, 10, 9],
+    ]
     # clipped like the contour boxes
     corner = np.zeros((6, 8), dtype=bool)
     corner[3:6, 5:8] = True
@@ -134,8 +166,9 @@ def test_union_box_hand_computed():
     single = np.zeros((5, 5), dtype=bool)
     single[2, 3] = True
     assert boxes_from_foreground(single, 'union').tolist() == [[3, 2, 4, 3]]
-    assert boxes_from_foreground(np.zeros((5, 5), bool),
-                                 'union').tolist() == [[0, 0, 0, 0]]
+    assert boxes_from_foreground(np.zeros((5, 5), bool), 'union').tolist() == [
+        [0, 0, 0, 0]
+    ]
     # a ring: the union box is the outer contour's box
     ring = np.zeros((9, 9), dtype=bool)
     ring[1:8, 1:8] = True
@@ -154,11 +187,12 @@ def test_union_mode_over_thresholds():
     assert [b.tolist() for b in boxes] == [both, both, big, big, big]
     gt = np.array([[1, 1, 12, 10]])
     assert box_correctness(
-        exact_map(u8), gt, thresholds, (50, ),
-        'union').tolist() == [[True, True, False, False, False]]
+        exact_map(u8), gt, thresholds, (50,), 'union'
+    ).tolist() == [[True, True, False, False, False]]
     # 'all' never boxes both blobs at once
-    assert not box_correctness(exact_map(u8), gt, thresholds,
-                               (50, ), 'all').any()
+    assert not box_correctness(
+        exact_map(u8), gt, thresholds, (50,), 'all'
+    ).any()
 
 
 def test_boxes_at_thresholds_two_levels():
@@ -180,8 +214,11 @@ def test_constant_and_zero_maps():
         # every pixel is foreground: rect (0, 0, 9, 7), clipped
         assert all(b.tolist() == [[0, 0, 8, 6]] for b in boxes)
     # 0.003 * 255 < 1: the uint8 map is all zero; NaN is read as 0
-    for scoremap in (np.zeros((7, 9)), np.full(
-        (7, 9), 0.003), np.full((7, 9), np.nan)):
+    for scoremap in (
+        np.zeros((7, 9)),
+        np.full((7, 9), 0.003),
+        np.full((7, 9), np.nan),
+    ):
         boxes = boxes_at_thresholds(scoremap, thresholds)
         assert all(b.tolist() == [[0, 0, 0, 0]] for b in boxes)
 
@@ -197,13 +234,15 @@ def test_fixed_threshold_max_vs_percentile():
     scoremap = exact_map(u8)
     # max standard: level int(0.6 * 90) = 54 -> values 60..90
     assert fixed_threshold_level(u8, 0.6, 'max') == 54
-    assert fixed_threshold_boxes(scoremap, 0.6,
-                                 'max').tolist() == [[1, 1, 4, 1]]
+    assert fixed_threshold_boxes(scoremap, 0.6, 'max').tolist() == [
+        [1, 1, 4, 1]
+    ]
     # 90th percentile (linear): position 0.9 * 9 = 8.1 -> 80 + 0.1 * 10 = 81
     # level int(0.6 * 81) = int(48.6) = 48 -> values 50..90
     assert fixed_threshold_level(u8, 0.6, 'percentile', 90) == 48
-    assert fixed_threshold_boxes(scoremap, 0.6, 'percentile',
-                                 90).tolist() == [[0, 1, 4, 1]]
+    assert fixed_threshold_boxes(scoremap, 0.6, 'percentile', 90).tolist() == [
+        [0, 1, 4, 1]
+    ]
     # 95th percentile: position 8.55 -> 80 + 0.55 * 10 = 85.5 (linear
     # interpolation; 'nearest' would give 90, 'lower' 80)
     assert fixed_threshold_level(u8, 0.5, 'percentile', 95) == 42
@@ -240,7 +279,8 @@ def test_fixed_threshold_iou():
         ([3, 3, 2, 2], [3, 3, 2, 2], 0.0),
         # inverted box with negative area: union -4 -> 0
         ([5, 0, 2, 0], [5, 0, 2, 0], 0.0),
-    ])
+    ],
+)
 def test_box_iou_hand_computed(box_a, box_b, expected):
     iou = box_iou(np.array([box_a]), np.array([box_b]))
     assert iou.shape == (1, 1)
@@ -260,13 +300,18 @@ def test_box_iou_matrix_matches_reference():
 
 
 box_strategy = st.tuples(
-    st.integers(0, 40), st.integers(0, 40), st.integers(0, 40),
-    st.integers(0, 40)).map(
-        lambda v:
-        [min(v[0], v[2]),
-         min(v[1], v[3]),
-         max(v[0], v[2]),
-         max(v[1], v[3])])
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.integers(0, 40),
+).map(
+    lambda v: [
+        min(v[0], v[2]),
+        min(v[1], v[3]),
+        max(v[0], v[2]),
+        max(v[1], v[3]),
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -283,24 +328,30 @@ def test_box_iou_properties(box_a, box_b):
 def test_rescale_hand_computed():
     # image w = 500, h = 375 -> 224 x 224
     boxes = rescale_boxes(
-        np.array([[10, 20, 300, 400]]), (375, 500), (224, 224))
+        np.array([[10, 20, 300, 400]]), (375, 500), (224, 224)
+    )
     # int(4.48), int(11.946..), int(134.4), int(238.93..)
     assert boxes.tolist() == [[4, 11, 134, 238]]
     # non-square map: (H, W) = (100, 50), image (h, w) = (200, 400)
     boxes = rescale_boxes(
-        np.array([[399, 199, 399, 199]]), (200, 400), (100, 50))
+        np.array([[399, 199, 399, 199]]), (200, 400), (100, 50)
+    )
     # int(399 * 50 / 400) = int(49.875), int(199 * 100 / 200) = int(99.5)
     assert boxes.tolist() == [[49, 99, 49, 99]]
 
 
 def test_rescale_matches_reference():
     rng = np.random.default_rng(5)
-    for ori_h, ori_w, new_h, new_w in [(375, 500, 224, 224),
-                                       (333, 499, 224, 224), (97, 61, 40, 56)]:
+    for ori_h, ori_w, new_h, new_w in [
+        (375, 500, 224, 224),
+        (333, 499, 224, 224),
+        (97, 61, 40, 56),
+    ]:
         boxes = random_gt_boxes(rng, ori_h, ori_w, 20)
         expected = [ref_rescale(b, ori_h, ori_w, new_h, new_w) for b in boxes]
         got = rescale_boxes(
-            np.array(boxes, np.float32), (ori_h, ori_w), (new_h, new_w))
+            np.array(boxes, np.float32), (ori_h, ori_w), (new_h, new_w)
+        )
         assert got.tolist() == expected
 
 
@@ -320,7 +371,8 @@ def test_boxes_match_reference(height, width, mode):
             # the same boxes; within a threshold OpenCV's contour order is
             # not reproduced in mode 'all'
             assert sorted(boxes.tolist()) == sorted(
-                ref_boxes(scoremap, t, mode))
+                ref_boxes(scoremap, t, mode)
+            )
 
 
 @pytest.mark.parametrize('height, width', SIZES)
@@ -330,17 +382,24 @@ def test_correctness_matches_reference(height, width, mode):
     thresholds = ref_thresholds(0.01)
     iou_thresholds = (30, 50, 70)
     for scoremap in random_maps(rng, height, width):
-        ori_h, ori_w = rng.integers(height // 2 + 1, 3 * height), \
-            rng.integers(width // 2 + 1, 3 * width)
+        ori_h, ori_w = (
+            rng.integers(height // 2 + 1, 3 * height),
+            rng.integers(width // 2 + 1, 3 * width),
+        )
         ori_boxes = random_gt_boxes(rng, ori_h, ori_w, rng.integers(1, 4))
         gt = [ref_rescale(b, ori_h, ori_w, height, width) for b in ori_boxes]
-        expected = ref_correctness(scoremap, gt, thresholds, iou_thresholds,
-                                   mode)
+        expected = ref_correctness(
+            scoremap, gt, thresholds, iou_thresholds, mode
+        )
         got = box_correctness(
             scoremap,
             rescale_boxes(
-                np.array(ori_boxes), (ori_h, ori_w), (height, width)),
-            thresholds, iou_thresholds, mode)
+                np.array(ori_boxes), (ori_h, ori_w), (height, width)
+            ),
+            thresholds,
+            iou_thresholds,
+            mode,
+        )
         assert got.dtype == bool
         assert got.shape == (3, len(thresholds))
         assert np.array_equal(got, expected)
@@ -356,10 +415,12 @@ def test_correctness_with_boxes_near_the_maps_objects():
         gt = [list(b) for b in ref_boxes(scoremap, t, 'all')][:3]
         gt = [[max(0, b[0] - 1), b[1], b[2] + 2, b[3]] for b in gt]
         for mode in ('all', 'largest'):
-            expected = ref_correctness(scoremap, gt, thresholds, (30, 50, 70),
-                                       mode)
-            got = box_correctness(scoremap, np.array(gt), thresholds,
-                                  (30, 50, 70), mode)
+            expected = ref_correctness(
+                scoremap, gt, thresholds, (30, 50, 70), mode
+            )
+            got = box_correctness(
+                scoremap, np.array(gt), thresholds, (30, 50, 70), mode
+            )
             assert np.array_equal(got, expected)
             n_correct += int(got.sum())
     assert n_correct > 0
@@ -372,11 +433,13 @@ def test_hole_contours_change_v2_result():
     u8[3:6, 3:6] = 0
     gt = np.array([[2, 2, 7, 7]])  # the hole contour's box
     thresholds = [0.5]
-    assert box_correctness(exact_map(u8), gt, thresholds, (70, ),
-                           'all').tolist() == [[True]]
+    assert box_correctness(
+        exact_map(u8), gt, thresholds, (70,), 'all'
+    ).tolist() == [[True]]
     # V1 keeps the outer box [1, 1, 8, 8]: IoU 36 / 64 < 0.7
-    assert box_correctness(exact_map(u8), gt, thresholds, (70, ),
-                           'largest').tolist() == [[False]]
+    assert box_correctness(
+        exact_map(u8), gt, thresholds, (70,), 'largest'
+    ).tolist() == [[False]]
 
 
 def count_contour_calls(monkeypatch):
@@ -391,30 +454,39 @@ def count_contour_calls(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize('backend', [
-    'auto', 'tree', 'opencv',
-    pytest.param(
-        'compiled',
-        marks=pytest.mark.skipif(
-            not has_compiled_sweep(), reason='compiled sweep not built'))
-])
+@pytest.mark.parametrize(
+    'backend',
+    [
+        'auto',
+        'tree',
+        'opencv',
+        pytest.param(
+            'compiled',
+            marks=pytest.mark.skipif(
+                not has_compiled_sweep(), reason='compiled sweep not built'
+            ),
+        ),
+    ],
+)
 def test_backends_equal_the_literal_loop(monkeypatch, backend):
     """Each backend equals the loop without dedupe; OpenCV traces each
     distinct level once, the tree never traces a contour."""
     rng = np.random.default_rng(2)
-    scoremap = (rng.random((30, 40)) * 0.2)  # max 0.2 -> u8 max <= 51
+    scoremap = rng.random((30, 40)) * 0.2  # max 0.2 -> u8 max <= 51
     thresholds = ref_thresholds(0.01)
     u8 = scoremap_to_uint8(scoremap)
     levels = [int(t * int(u8.max())) for t in thresholds]
     assert len(set(levels)) < len(thresholds)
     gt = np.array([[3, 4, 20, 25]])
     calls = count_contour_calls(monkeypatch)
-    got = box_correctness(scoremap, gt, thresholds, (30, 50, 70), 'all',
-                          backend)
+    got = box_correctness(
+        scoremap, gt, thresholds, (30, 50, 70), 'all', backend
+    )
     # 'auto' traces contours below TREE_MIN_LEVELS distinct levels unless
     # the compiled sweeps are installed
-    traces = backend == 'opencv' or (backend == 'auto'
-                                     and not has_compiled_sweep())
+    traces = backend == 'opencv' or (
+        backend == 'auto' and not has_compiled_sweep()
+    )
     assert len(calls) == (len(set(levels)) if traces else 0)
     monkeypatch.undo()
     # no dedupe: one binarisation per threshold
@@ -425,7 +497,7 @@ def test_backends_equal_the_literal_loop(monkeypatch, backend):
         slow[:, j] = [best >= 0.3, best >= 0.5, best >= 0.7]
     assert np.array_equal(got, slow)
     curve = best_iou_curve(scoremap, gt, thresholds, 'all', backend)
-    assert curve.shape == (len(thresholds), )
+    assert curve.shape == (len(thresholds),)
 
 
 def test_auto_backend_uses_the_tree_for_many_levels(monkeypatch):
@@ -440,18 +512,28 @@ def test_auto_backend_uses_the_tree_for_many_levels(monkeypatch):
     }
     assert calls == []
     for mode, curve in got.items():
-        assert curve.tolist() == best_iou_curve(scoremap, gt, thresholds, mode,
-                                                'opencv').tolist()
+        assert (
+            curve.tolist()
+            == best_iou_curve(
+                scoremap, gt, thresholds, mode, 'opencv'
+            ).tolist()
+        )
     with pytest.raises(ValueError, match='backend'):
         best_iou_curve(scoremap, gt, thresholds, 'all', 'gpu')
 
 
 @pytest.mark.parametrize(
     'mode, levels, compiled, expected',
-    [('all', 100, True, 'compiled'), ('largest', 255, True, 'compiled'),
-     ('union', 100, True, 'tree'), ('all', 100, False, 'opencv'),
-     ('all', 129, False, 'tree'), ('largest', 128, False, 'opencv'),
-     ('union', 5, False, 'tree')])
+    [
+        ('all', 100, True, 'compiled'),
+        ('largest', 255, True, 'compiled'),
+        ('union', 100, True, 'tree'),
+        ('all', 100, False, 'opencv'),
+        ('all', 129, False, 'tree'),
+        ('largest', 128, False, 'opencv'),
+        ('union', 5, False, 'tree'),
+    ],
+)
 def test_resolve_box_backend_rule(mode, levels, compiled, expected):
     assert resolve_box_backend('auto', mode, levels, compiled) == expected
     # explicit backends pass through
@@ -463,7 +545,8 @@ def test_resolve_box_backend_rule(mode, levels, compiled, expected):
     hnp.arrays(
         np.uint8,
         st.tuples(st.integers(1, 12), st.integers(1, 12)),
-        elements=st.integers(0, 255)),
+        elements=st.integers(0, 255),
+    ),
     st.lists(st.floats(0, 0.999), min_size=1, max_size=6),
     st.sampled_from(['all', 'largest', 'union']),
     st.data(),
@@ -477,15 +560,20 @@ def test_random_small_maps_match_reference(u8, thresholds, mode, data):
         assert sorted(boxes.tolist()) == sorted(ref_boxes(scoremap, t, mode))
     x0 = data.draw(st.integers(0, width - 1))
     y0 = data.draw(st.integers(0, height - 1))
-    gt = [[
-        x0, y0,
-        data.draw(st.integers(x0, width)),
-        data.draw(st.integers(y0, height))
-    ]]
+    gt = [
+        [
+            x0,
+            y0,
+            data.draw(st.integers(x0, width)),
+            data.draw(st.integers(y0, height)),
+        ]
+    ]
     assert np.array_equal(
-        box_correctness(scoremap, np.array(gt), thresholds, (30, 50, 70),
-                        mode),
-        ref_correctness(scoremap, gt, thresholds, (30, 50, 70), mode))
+        box_correctness(
+            scoremap, np.array(gt), thresholds, (30, 50, 70), mode
+        ),
+        ref_correctness(scoremap, gt, thresholds, (30, 50, 70), mode),
+    )
 
 
 def test_box_correctness_needs_gt_boxes():
@@ -496,16 +584,20 @@ def test_box_correctness_needs_gt_boxes():
 # ------------------------------------------------------------ aggregation
 def test_max_box_accuracy_hand_computed():
     thresholds = np.array([0.0, 0.25, 0.5, 0.75])
-    correct = np.array([
-        [[1, 1, 0, 0], [1, 0, 0, 0]],
-        [[0, 1, 1, 0], [0, 1, 1, 0]],
-        [[0, 1, 1, 1], [0, 0, 1, 0]],
-        [[0, 0, 0, 0], [0, 0, 0, 0]],
-    ],
-                       dtype=bool)
+    correct = np.array(
+        [
+            [[1, 1, 0, 0], [1, 0, 0, 0]],
+            [[0, 1, 1, 0], [0, 1, 1, 0]],
+            [[0, 1, 1, 1], [0, 0, 1, 0]],
+            [[0, 0, 0, 0], [0, 0, 0, 0]],
+        ],
+        dtype=bool,
+    )
     stats = max_box_accuracy(correct, thresholds)
-    assert stats['accuracy'].tolist() == [[25.0, 75.0, 50.0, 25.0],
-                                          [25.0, 25.0, 50.0, 0.0]]
+    assert stats['accuracy'].tolist() == [
+        [25.0, 75.0, 50.0, 25.0],
+        [25.0, 25.0, 50.0, 0.0],
+    ]
     assert stats['max_accuracy'].tolist() == [75.0, 50.0]
     assert stats['best_index'].tolist() == [1, 2]
     assert stats['best_threshold'].tolist() == [0.25, 0.5]

@@ -1,13 +1,21 @@
 """SPA's error analysis (Pan et al., CVPR 2021, appendix, Algorithm 1)."""
+
 import numpy as np
 import pytest
 import torch
 
 from mmwsol.evaluation import WSOLMetric
-from mmwsol.evaluation.functional import (LOC_CORRECT, LOC_MORE,
-                                          LOC_MULTI_INSTANCE, LOC_OTHER,
-                                          LOC_PART, best_box, box_overlaps,
-                                          error_rates, localization_error)
+from mmwsol.evaluation.functional import (
+    LOC_CORRECT,
+    LOC_MORE,
+    LOC_MULTI_INSTANCE,
+    LOC_OTHER,
+    LOC_PART,
+    best_box,
+    box_overlaps,
+    error_rates,
+    localization_error,
+)
 
 
 # --------------------------------------------------------- the algorithm
@@ -43,7 +51,8 @@ def test_overlaps_hand_computed():
         ([5, 5, 14, 14], [[0, 0, 9, 9]], LOC_OTHER),
         # ... and a single object never makes M-Ins
         ([0, 0, 29, 29], [[0, 0, 29, 29], [100, 100, 110, 110]], LOC_CORRECT),
-    ])
+    ],
+)
 def test_cases_hand_computed(pred, gts, expected):
     assert localization_error(np.array(pred), np.array(gts)) == expected
 
@@ -67,10 +76,12 @@ def test_rates():
     codes = np.array([LOC_CORRECT, LOC_PART, LOC_PART, LOC_OTHER, LOC_MORE])
     top1 = np.array([True, True, False, True, True])
     assert error_rates(codes, top1) == dict(
-        cls=20.0, multi_instance=0.0, part=20.0, more=20.0, other=20.0)
+        cls=20.0, multi_instance=0.0, part=20.0, more=20.0, other=20.0
+    )
     # GT-known: no classification step
     assert error_rates(codes) == dict(
-        multi_instance=0.0, part=40.0, more=20.0, other=20.0)
+        multi_instance=0.0, part=40.0, more=20.0, other=20.0
+    )
 
 
 # ------------------------------------------------------------ the metric
@@ -78,15 +89,17 @@ def block_sample(rows, cols, gt_boxes, scores, label, name):
     """A 40 x 40 map with one block at 1: its box is ``[c0, r0, c1 + 1,
     r1 + 1]`` (the bounding rect convention)."""
     cam = np.zeros((40, 40))
-    cam[rows[0]:rows[1] + 1, cols[0]:cols[1] + 1] = 1.0
+    cam[rows[0] : rows[1] + 1, cols[0] : cols[1] + 1] = 1.0
     sample = dict(
         gt_cam=torch.tensor(cam, dtype=torch.float32),
         ori_gt_bboxes=torch.tensor(gt_boxes, dtype=torch.float32),
         ori_shape=(40, 40),
-        img_path=name)
+        img_path=name,
+    )
     if scores is not None:
         sample.update(
-            pred_score=torch.tensor(scores), gt_label=torch.tensor([label]))
+            pred_score=torch.tensor(scores), gt_label=torch.tensor([label])
+        )
     return sample
 
 
@@ -95,23 +108,34 @@ def one_sample_per_case(with_scores=True):
     pick = (lambda s: s) if with_scores else (lambda s: None)
     return [
         # box [5, 5, 15, 15] = GT: correct
-        block_sample((5, 14), (5, 14), [[5, 5, 15, 15]], pick(right), 0,
-                     'correct.jpg'),
+        block_sample(
+            (5, 14), (5, 14), [[5, 5, 15, 15]], pick(right), 0, 'correct.jpg'
+        ),
         # the same box, top-1 class wrong: Cls
-        block_sample((5, 14), (5, 14), [[5, 5, 15, 15]], pick(wrong), 0,
-                     'cls.jpg'),
+        block_sample(
+            (5, 14), (5, 14), [[5, 5, 15, 15]], pick(wrong), 0, 'cls.jpg'
+        ),
         # box [0, 0, 30, 10] (341 px) over two 121-px objects: M-Ins
-        block_sample((0, 9), (0, 29), [[0, 0, 10, 10], [20, 0, 30, 10]],
-                     pick(right), 0, 'm-ins.jpg'),
+        block_sample(
+            (0, 9),
+            (0, 29),
+            [[0, 0, 10, 10], [20, 0, 30, 10]],
+            pick(right),
+            0,
+            'm-ins.jpg',
+        ),
         # box [0, 0, 10, 10] inside the GT [0, 0, 30, 30]: Part
-        block_sample((0, 9), (0, 9), [[0, 0, 30, 30]], pick(right), 0,
-                     'part.jpg'),
+        block_sample(
+            (0, 9), (0, 9), [[0, 0, 30, 30]], pick(right), 0, 'part.jpg'
+        ),
         # box [0, 0, 30, 30] around the GT [10, 10, 15, 15]: More
-        block_sample((0, 29), (0, 29), [[10, 10, 15, 15]], pick(right), 0,
-                     'more.jpg'),
+        block_sample(
+            (0, 29), (0, 29), [[10, 10, 15, 15]], pick(right), 0, 'more.jpg'
+        ),
         # box [0, 0, 10, 10] away from the GT [25, 25, 35, 35]: Other
-        block_sample((0, 9), (0, 9), [[25, 25, 35, 35]], pick(right), 0,
-                     'other.jpg'),
+        block_sample(
+            (0, 9), (0, 9), [[25, 25, 35, 35]], pick(right), 0, 'other.jpg'
+        ),
     ]
 
 
@@ -120,16 +144,30 @@ def test_metric_one_sample_per_case():
     metric.process(None, one_sample_per_case())
     result = metric.evaluate(6)
     sixth = 100 / 6
-    for key in ('err_cls', 'err_multi_instance', 'err_part', 'err_more',
-                'err_other', 'top1_loc', 'top1_cls'):
-        assert key == 'top1_cls' or result[f'wsol/{key}'] == \
-            pytest.approx(sixth, abs=1e-12), key
+    for key in (
+        'err_cls',
+        'err_multi_instance',
+        'err_part',
+        'err_more',
+        'err_other',
+        'top1_loc',
+        'top1_cls',
+    ):
+        assert key == 'top1_cls' or result[f'wsol/{key}'] == pytest.approx(
+            sixth, abs=1e-12
+        ), key
     assert result['wsol/top1_cls'] == pytest.approx(500 / 6)
     # the cases and Top-1 Loc split the images
     parts = [
         result[f'wsol/{k}']
-        for k in ('err_cls', 'err_multi_instance', 'err_part', 'err_more',
-                  'err_other', 'top1_loc')
+        for k in (
+            'err_cls',
+            'err_multi_instance',
+            'err_part',
+            'err_more',
+            'err_other',
+            'top1_loc',
+        )
     ]
     assert sum(parts) == pytest.approx(100.0)
 
@@ -155,10 +193,14 @@ def test_metric_uses_the_best_box_in_all_mode():
     cam[30:35, 30:35] = 1.0
     sample = dict(
         gt_cam=torch.tensor(cam),
-        ori_gt_bboxes=torch.tensor([[0., 0., 30., 15.]]),
-        ori_shape=(40, 40))
-    for mode, key in (('all', 'err_part'), ('largest', 'err_part'),
-                      ('union', 'err_more')):
+        ori_gt_bboxes=torch.tensor([[0.0, 0.0, 30.0, 15.0]]),
+        ori_shape=(40, 40),
+    )
+    for mode, key in (
+        ('all', 'err_part'),
+        ('largest', 'err_part'),
+        ('union', 'err_more'),
+    ):
         # the error cases use the fixed-threshold box rule
         metric = WSOLMetric(error_analysis=True, loc_box_mode=mode)
         metric.process(None, [sample])

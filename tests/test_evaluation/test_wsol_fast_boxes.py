@@ -5,19 +5,32 @@ component_tree) never trace a contour; these tests hold them to the literal
 reference (one ``cv2.findContours`` per level) on random maps, maps with
 rings and holes, constant maps and full-size CAM-like maps.
 """
+
 import cv2
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from wsol_eval_reference import (gaussian_blobs, normalise, random_gt_boxes,
-                                 random_maps, ref_best_ious,
-                                 ref_boxes_at_level, ref_iou, ref_thresholds,
-                                 rings, upsampled_noise)
+from wsol_eval_reference import (
+    gaussian_blobs,
+    normalise,
+    random_gt_boxes,
+    random_maps,
+    ref_best_ious,
+    ref_boxes_at_level,
+    ref_iou,
+    ref_thresholds,
+    rings,
+    upsampled_noise,
+)
 
-from mmwsol.evaluation.functional import (box_correctness, level_best_ious,
-                                          level_boxes, scoremap_to_uint8)
+from mmwsol.evaluation.functional import (
+    box_correctness,
+    level_best_ious,
+    level_boxes,
+    scoremap_to_uint8,
+)
 
 MODES = ('all', 'largest', 'union')
 ALL_LEVELS = np.arange(256)
@@ -40,7 +53,9 @@ small_maps = hnp.arrays(
     st.tuples(st.integers(1, 14), st.integers(1, 14)),
     # few distinct values make plateaus, rings and holes likely
     elements=st.one_of(
-        st.sampled_from([0, 0, 40, 90, 200, 255]), st.integers(0, 255)))
+        st.sampled_from([0, 0, 40, 90, 200, 255]), st.integers(0, 255)
+    ),
+)
 
 
 @settings(max_examples=120, deadline=None)
@@ -54,7 +69,10 @@ def test_random_maps_every_level(u8, mode):
     hnp.arrays(
         np.uint8,
         st.tuples(st.integers(2, 24), st.integers(2, 24)),
-        elements=st.sampled_from([0, 1, 2])), st.sampled_from(MODES))
+        elements=st.sampled_from([0, 1, 2]),
+    ),
+    st.sampled_from(MODES),
+)
 def test_three_level_maps_every_level(u8, mode):
     """Dense noise of three values: many nested components and holes."""
     assert_same_boxes(u8 * 100, np.arange(0, 256, 25), mode)
@@ -72,12 +90,13 @@ def painted_maps(draw):
         y1 = draw(st.integers(y0, height - 1))
         x1 = draw(st.integers(x0, width - 1))
         value = draw(st.integers(0, 255))
-        u8[y0:y1 + 1, x0:x1 + 1] = value
+        u8[y0 : y1 + 1, x0 : x1 + 1] = value
         if draw(st.booleans()) and y1 - y0 >= 2 and x1 - x0 >= 2:
             # cut a hole (possibly touching the ring's border)
             t = draw(st.integers(1, max(1, (min(y1 - y0, x1 - x0)) // 2)))
-            u8[y0 + t:y1 + 1 - t,
-               x0 + t:x1 + 1 - t] = draw(st.integers(0, 255))
+            u8[y0 + t : y1 + 1 - t, x0 + t : x1 + 1 - t] = draw(
+                st.integers(0, 255)
+            )
     return u8
 
 
@@ -95,8 +114,11 @@ def test_hole_boxes_are_found_in_all_mode():
     boxes = level_boxes(u8, [0, 199, 200, 249, 250], 'all')
     # outer [1, 1, 9, 8], hole [2, 2, 7, 7] (grown by one), island
     # [4, 4, 5, 5]; from 200 on only the island; nothing from 250 on
-    assert sorted(boxes[0].tolist()) == [[1, 1, 9, 8], [2, 2, 7, 7],
-                                         [4, 4, 5, 5]]
+    assert sorted(boxes[0].tolist()) == [
+        [1, 1, 9, 8],
+        [2, 2, 7, 7],
+        [4, 4, 5, 5],
+    ]
     assert sorted(boxes[1].tolist()) == sorted(boxes[0].tolist())
     assert boxes[2].tolist() == [[4, 4, 5, 5]]
     assert boxes[3].tolist() == [[4, 4, 5, 5]]
@@ -130,7 +152,8 @@ def test_constant_maps(value, mode):
 def noisy_map(rng, height, width, amplitude=0.05):
     base = upsampled_noise(rng, height, width)
     return normalise(
-        np.clip(base + amplitude * rng.standard_normal(base.shape), 0, None))
+        np.clip(base + amplitude * rng.standard_normal(base.shape), 0, None)
+    )
 
 
 @pytest.mark.parametrize('mode', MODES)
@@ -149,12 +172,12 @@ def test_full_size_maps_every_level(mode):
 @pytest.mark.parametrize('height, width', [(224, 224), (40, 70), (63, 17)])
 @pytest.mark.parametrize('mode', MODES)
 @pytest.mark.parametrize('implementation', ['auto', 'numpy'])
-def test_best_ious_with_several_gt_boxes(height, width, mode,
-                                         implementation):
+def test_best_ious_with_several_gt_boxes(height, width, mode, implementation):
     rng = np.random.default_rng(height + 3 * width)
     thresholds = ref_thresholds(0.01)
-    for scoremap in random_maps(rng, height,
-                                width)[:6] + [noisy_map(rng, height, width)]:
+    for scoremap in random_maps(rng, height, width)[:6] + [
+        noisy_map(rng, height, width)
+    ]:
         gt = random_gt_boxes(rng, height, width, int(rng.integers(1, 5)))
         # and one box drawn from the map's own boxes, so IoUs get high
         u8 = scoremap_to_uint8(scoremap)
@@ -162,8 +185,7 @@ def test_best_ious_with_several_gt_boxes(height, width, mode,
         gt.append(list(own[0]))
         expected = ref_best_ious(scoremap, gt, thresholds, mode)
         levels = [int(t * int(u8.max())) for t in thresholds]
-        got = level_best_ious(u8, np.array(gt), levels, mode,
-                              implementation)
+        got = level_best_ious(u8, np.array(gt), levels, mode, implementation)
         assert got.tolist() == expected
 
 
@@ -206,9 +228,13 @@ def test_transposing_the_map_transposes_the_boxes(u8, mode):
 @settings(max_examples=30, deadline=None)
 @given(
     hnp.arrays(
-        np.float64, (12, 15),
-        elements=st.floats(0, 1, allow_nan=False, width=32)),
-    st.floats(0.1, 10), st.sampled_from(MODES))
+        np.float64,
+        (12, 15),
+        elements=st.floats(0, 1, allow_nan=False, width=32),
+    ),
+    st.floats(0.1, 10),
+    st.sampled_from(MODES),
+)
 def test_scaling_before_normalisation(raw, scale, mode):
     """Rescaling the raw map does not change the result when the uint8 map
     is unchanged (the protocol only sees the uint8 map)."""
@@ -220,7 +246,8 @@ def test_scaling_before_normalisation(raw, scale, mode):
     thresholds = ref_thresholds(0.01)
     assert np.array_equal(
         box_correctness(a, gt, thresholds, (30, 50, 70), mode),
-        box_correctness(b, gt, thresholds, (30, 50, 70), mode))
+        box_correctness(b, gt, thresholds, (30, 50, 70), mode),
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -244,5 +271,10 @@ def test_opencv_is_not_called(monkeypatch):
     u8 = scoremap_to_uint8(noisy_map(rng, 30, 30))
     for mode in MODES:
         for implementation in ('auto', 'numpy'):
-            level_best_ious(u8, np.array([[1, 1, 20, 20]]), ALL_LEVELS,
-                            mode, implementation)
+            level_best_ious(
+                u8,
+                np.array([[1, 1, 20, 20]]),
+                ALL_LEVELS,
+                mode,
+                implementation,
+            )

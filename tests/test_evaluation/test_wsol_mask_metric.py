@@ -1,4 +1,5 @@
 """PxAP / pIoU against a direct per-threshold computation."""
+
 import json
 from unittest import mock
 
@@ -12,7 +13,7 @@ from mmwsol.registry import METRICS
 
 def _reference(maps, masks, interval):
     """Threshold every map at each t (score >= t) and count pixels."""
-    thresholds = list(np.arange(0, 1, interval)) + [1., 2.]
+    thresholds = list(np.arange(0, 1, interval)) + [1.0, 2.0]
     scores = np.concatenate([m.ravel() for m in maps])
     labels = np.concatenate([k.ravel() for k in masks])
     keep = labels != 255
@@ -27,7 +28,7 @@ def _reference(maps, masks, interval):
         prec.append(tp / (tp + fp) if tp + fp > 0 else np.nan)
         rec.append(tp / num_fg)
         ious.append((tp / (tp + fp + fn), t))
-    ap = 0.
+    ap = 0.0
     for i in range(1, len(prec)):
         if not np.isnan(prec[i]):
             ap += prec[i] * (rec[i] - rec[i - 1])
@@ -41,7 +42,7 @@ def _random_case(rng, n=5, size=(20, 24)):
     maps, masks = [], []
     for _ in range(n):
         m = rng.random(size).astype(np.float32)
-        m[rng.random(size) < 0.1] = 0.
+        m[rng.random(size) < 0.1] = 0.0
         if rng.random() < 0.3:
             m = np.round(m, 1)  # values exactly on thresholds
         k = (rng.random(size) < 0.3).astype(np.uint8)
@@ -57,7 +58,8 @@ def test_pxap_and_piou_match_direct_computation(seed):
     maps, masks = _random_case(rng)
     interval = 0.05 if seed % 2 else 0.01
     metric = METRICS.build(
-        dict(type='WSOLMaskMetric', cam_curve_interval=interval))
+        dict(type='WSOLMaskMetric', cam_curve_interval=interval)
+    )
     samples = [
         dict(gt_cam=torch.from_numpy(m), gt_mask=torch.from_numpy(k))
         for m, k in zip(maps, masks)
@@ -77,8 +79,8 @@ def test_perfect_map_and_chunk_invariance():
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
     metric.process(None, [dict(gt_cam=perfect, gt_mask=mask)])
     res = metric.compute_metrics(metric.results)
-    assert res['PxAP'] == pytest.approx(100.)
-    assert res['pIoU'] == pytest.approx(100.)
+    assert res['PxAP'] == pytest.approx(100.0)
+    assert res['pIoU'] == pytest.approx(100.0)
     # splitting the samples in chunks (distributed gather) changes nothing
     rng = np.random.default_rng(3)
     maps, masks = _random_case(rng, n=7)
@@ -89,24 +91,35 @@ def test_perfect_map_and_chunk_invariance():
     parts[0].process(None, samples[:3])
     parts[1].process(None, samples[3:])
     assert whole.compute_metrics(whole.results) == whole.compute_metrics(
-        parts[0].results + parts[1].results)
+        parts[0].results + parts[1].results
+    )
 
 
 def test_errors():
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
     with pytest.raises(KeyError, match='gt_mask'):
         metric.process(None, [dict(gt_cam=np.zeros((2, 2)), img_id='a.png')])
-    metric.process(None, [
-        dict(gt_cam=np.zeros((2, 2), np.float32),
-             gt_mask=np.zeros((2, 2), np.uint8))
-    ])
+    metric.process(
+        None,
+        [
+            dict(
+                gt_cam=np.zeros((2, 2), np.float32),
+                gt_mask=np.zeros((2, 2), np.uint8),
+            )
+        ],
+    )
     with pytest.raises(ValueError, match='No positive'):
         metric.compute_metrics(metric.results)
     with pytest.raises(ValueError, match='shape'):
-        metric.process(None, [
-            dict(gt_cam=np.zeros((2, 3), np.float32),
-                 gt_mask=np.zeros((2, 2), np.uint8))
-        ])
+        metric.process(
+            None,
+            [
+                dict(
+                    gt_cam=np.zeros((2, 3), np.float32),
+                    gt_mask=np.zeros((2, 2), np.uint8),
+                )
+            ],
+        )
 
 
 def _per_threshold_reference(maps, masks, interval):
@@ -130,13 +143,18 @@ def _per_threshold_reference(maps, masks, interval):
 def test_curves_file(tmp_path):
     rng = np.random.default_rng(11)
     maps, masks = _random_case(rng, n=4)
-    maps[0][:] = 0.  # some thresholds then predict nothing in that map
+    maps[0][:] = 0.0  # some thresholds then predict nothing in that map
     path = tmp_path / 'sub' / 'curves.json'
     metric = METRICS.build(
-        dict(type='WSOLMaskMetric', cam_curve_interval=0.05,
-             curves_file=str(path)))
-    metric.process(None, [dict(gt_cam=m, gt_mask=k)
-                          for m, k in zip(maps, masks)])
+        dict(
+            type='WSOLMaskMetric',
+            cam_curve_interval=0.05,
+            curves_file=str(path),
+        )
+    )
+    metric.process(
+        None, [dict(gt_cam=m, gt_mask=k) for m, k in zip(maps, masks)]
+    )
     res = metric.compute_metrics(metric.results)
     curves = json.loads(path.read_text())
     assert curves['thresholds'] == pytest.approx(np.arange(0, 1, 0.05))
@@ -147,7 +165,7 @@ def test_curves_file(tmp_path):
             assert got == pytest.approx(want, abs=1e-12)
     assert curves['recall'] == pytest.approx(rec, abs=1e-12)
     assert curves['iou'] == pytest.approx(iou, abs=1e-12)
-    assert curves['recall'][0] == 1.
+    assert curves['recall'][0] == 1.0
     for key in ('PxAP', 'pIoU', 'peak_threshold'):
         assert curves[key] == res[key]
     assert max(curves['iou']) * 100 == pytest.approx(res['pIoU'])
@@ -164,14 +182,18 @@ def test_all_predicted_nothing_precision_is_null(tmp_path):
     mask[:2] = 1
     path = tmp_path / 'c.json'
     metric = METRICS.build(
-        dict(type='WSOLMaskMetric', cam_curve_interval=0.5,
-             curves_file=str(path)))
+        dict(
+            type='WSOLMaskMetric',
+            cam_curve_interval=0.5,
+            curves_file=str(path),
+        )
+    )
     metric.process(None, [dict(gt_cam=np.zeros((4, 4)), gt_mask=mask)])
     metric.compute_metrics(metric.results)
     curves = json.loads(path.read_text())
     assert curves['precision'] == [0.5, None]
-    assert curves['recall'] == [1., 0.]
-    assert curves['iou'] == [0.5, 0.]
+    assert curves['recall'] == [1.0, 0.0]
+    assert curves['iou'] == [0.5, 0.0]
 
 
 @pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
@@ -184,12 +206,20 @@ def test_invalid_map_is_an_empty_prediction(bad):
     cam[0, 2] = bad
     results = []
     with mock.patch(
-            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        'mmwsol.evaluation.metrics.sample_inputs.print_log'
+    ) as log:
         for m in (cam, np.zeros((6, 6))):
             metric = METRICS.build(dict(type='WSOLMaskMetric'))
-            metric.process(None, [dict(gt_cam=torch.from_numpy(m),
-                                       gt_mask=torch.from_numpy(mask),
-                                       img_path='bad.jpg')])
+            metric.process(
+                None,
+                [
+                    dict(
+                        gt_cam=torch.from_numpy(m),
+                        gt_mask=torch.from_numpy(mask),
+                        img_path='bad.jpg',
+                    )
+                ],
+            )
             results.append(metric.compute_metrics(metric.results))
     assert results[0].pop('mask_invalid_maps') == 1
     assert results[1].pop('mask_invalid_maps') == 0
@@ -201,29 +231,37 @@ def test_flagged_map_is_invalid():
     mask = np.zeros((6, 6), np.uint8)
     mask[1:4, 1:4] = 1
     cam = np.zeros((6, 6))
-    cam[1:4, 1:4] = 1.
+    cam[1:4, 1:4] = 1.0
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
-    metric.process(None, [
-        dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=torch.tensor(False)),
-        dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=True)
-    ])
+    metric.process(
+        None,
+        [
+            dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=torch.tensor(False)),
+            dict(gt_cam=cam, gt_mask=mask, gt_cam_valid=True),
+        ],
+    )
     res = metric.compute_metrics(metric.results)
     assert res['mask_invalid_maps'] == 1
     # one perfect map, one empty: precision 1 at every t > 0, recall 1/2
-    assert res['pIoU'] == pytest.approx(50.)
+    assert res['pIoU'] == pytest.approx(50.0)
 
 
 def test_box_and_mask_metrics_share_an_evaluator():
     """Both count invalid maps under different keys (no name clash)."""
     cam = np.zeros((6, 6))
     cam[1:4, 1:4] = np.nan
-    sample = dict(gt_cam=cam, gt_mask=np.ones((6, 6), np.uint8),
-                  ori_gt_bboxes=np.array([[1., 1., 3., 3.]]),
-                  ori_shape=(6, 6))
-    evaluator = Evaluator([
-        METRICS.build(dict(type='WSOLMetric')),
-        METRICS.build(dict(type='WSOLMaskMetric', classification=False))
-    ])
+    sample = dict(
+        gt_cam=cam,
+        gt_mask=np.ones((6, 6), np.uint8),
+        ori_gt_bboxes=np.array([[1.0, 1.0, 3.0, 3.0]]),
+        ori_shape=(6, 6),
+    )
+    evaluator = Evaluator(
+        [
+            METRICS.build(dict(type='WSOLMetric')),
+            METRICS.build(dict(type='WSOLMaskMetric', classification=False)),
+        ]
+    )
     evaluator.process([sample])
     res = evaluator.evaluate(1)
     assert res['wsol/invalid_maps'] == res['wsol/mask_invalid_maps'] == 1
@@ -231,59 +269,96 @@ def test_box_and_mask_metrics_share_an_evaluator():
 
 def test_untracked_pipeline_is_refused():
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
-    metric.dataset_meta = dict(wsol_untracked_transforms=[
-        dict(index=1, type='mmpretrain.ResizeEdge')
-    ])
-    with pytest.raises(ValueError, match=r"WSOLMaskMetric.*pipeline\[1\] "
-                       r"\(type 'mmpretrain.ResizeEdge'"):
-        metric.process(None, [dict(gt_cam=np.zeros((3, 3)),
-                                   gt_mask=np.ones((3, 3)))])
+    metric.dataset_meta = dict(
+        wsol_untracked_transforms=[dict(index=1, type='mmpretrain.ResizeEdge')]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r'WSOLMaskMetric.*pipeline\[1\] '
+        r"\(type 'mmpretrain.ResizeEdge'",
+    ):
+        metric.process(
+            None, [dict(gt_cam=np.zeros((3, 3)), gt_mask=np.ones((3, 3)))]
+        )
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
-    geometry = dict(scale=(1., 1.), offset=(0., 0.), shape=(3, 3),
-                    tracked=False)
+    geometry = dict(
+        scale=(1.0, 1.0), offset=(0.0, 0.0), shape=(3, 3), tracked=False
+    )
     with pytest.raises(ValueError, match=r'y\.jpg.*without updating'):
-        metric.process(None, [dict(gt_cam=np.zeros((3, 3)),
-                                   gt_mask=np.ones((3, 3)), img_id='y.jpg',
-                                   wsol_geometry=geometry)])
+        metric.process(
+            None,
+            [
+                dict(
+                    gt_cam=np.zeros((3, 3)),
+                    gt_mask=np.ones((3, 3)),
+                    img_id='y.jpg',
+                    wsol_geometry=geometry,
+                )
+            ],
+        )
 
 
-@pytest.mark.parametrize('bad,match', [
-    (1.5, r'\[0, 1\]'),
-    (-0.1, r'\[0, 1\]'),
-])
+@pytest.mark.parametrize(
+    'bad,match',
+    [
+        (1.5, r'\[0, 1\]'),
+        (-0.1, r'\[0, 1\]'),
+    ],
+)
 def test_out_of_range_map_names_the_image(bad, match):
     cam = np.full((3, 3), 0.5)
     cam[1, 1] = bad
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
     with pytest.raises(ValueError, match=match) as info:
-        metric.process(None, [dict(gt_cam=cam, gt_mask=np.ones((3, 3)),
-                                   img_path='dir/x.jpg')])
+        metric.process(
+            None,
+            [dict(gt_cam=cam, gt_mask=np.ones((3, 3)), img_path='dir/x.jpg')],
+        )
     assert 'dir/x.jpg' in str(info.value)
 
 
 def test_shape_errors_name_the_image():
     metric = METRICS.build(dict(type='WSOLMaskMetric'))
-    with pytest.raises(ValueError, match=r"x\.jpg.*\(H, W\)"):
-        metric.process(None, [dict(gt_cam=np.zeros((2, 3, 3)),
-                                   gt_mask=np.ones((3, 3)), img_id='x.jpg')])
-    with pytest.raises(ValueError, match=r"x\.jpg.*shape"):
-        metric.process(None, [dict(gt_cam=np.zeros((3, 4)),
-                                   gt_mask=np.ones((3, 3)), img_id='x.jpg')])
+    with pytest.raises(ValueError, match=r'x\.jpg.*\(H, W\)'):
+        metric.process(
+            None,
+            [
+                dict(
+                    gt_cam=np.zeros((2, 3, 3)),
+                    gt_mask=np.ones((3, 3)),
+                    img_id='x.jpg',
+                )
+            ],
+        )
+    with pytest.raises(ValueError, match=r'x\.jpg.*shape'):
+        metric.process(
+            None,
+            [
+                dict(
+                    gt_cam=np.zeros((3, 4)),
+                    gt_mask=np.ones((3, 3)),
+                    img_id='x.jpg',
+                )
+            ],
+        )
     # (1, H, W) maps and masks are accepted
-    metric.process(None, [dict(gt_cam=np.zeros((1, 3, 3)),
-                               gt_mask=np.ones((1, 3, 3)))])
+    metric.process(
+        None, [dict(gt_cam=np.zeros((1, 3, 3)), gt_mask=np.ones((1, 3, 3)))]
+    )
 
 
 def test_entries_are_compact_and_exact():
     """Per-sample entries are small unsigned histograms; sums are exact."""
-    metric = METRICS.build(dict(type='WSOLMaskMetric',
-                                cam_curve_interval=0.001))
+    metric = METRICS.build(
+        dict(type='WSOLMaskMetric', cam_curve_interval=0.001)
+    )
     mask = np.ones((224, 224), np.uint8)
-    metric.process(None, [dict(gt_cam=np.full((224, 224), 0.7),
-                               gt_mask=mask)] * 3)
+    metric.process(
+        None, [dict(gt_cam=np.full((224, 224), 0.7), gt_mask=mask)] * 3
+    )
     entry = metric.results[0]
-    assert entry['fg'].dtype == np.uint16 and entry['fg'].shape == (1002, )
+    assert entry['fg'].dtype == np.uint16 and entry['fg'].shape == (1002,)
     fg_total = sum(int(r['fg'].sum()) for r in metric.results)
     assert fg_total == 3 * 224 * 224  # would wrap around in uint16
     curves = metric.compute_metrics(metric.results)
-    assert curves['PxAP'] == pytest.approx(100.)
+    assert curves['PxAP'] == pytest.approx(100.0)

@@ -1,4 +1,5 @@
 """Tests of WSOLMetric (mmwsol.evaluation.metrics)."""
+
 import json
 
 import numpy as np
@@ -6,12 +7,16 @@ import pytest
 import torch
 from mmengine.evaluator import Evaluator
 from wsol_eval_reference import ref_correctness, ref_rescale, ref_thresholds
-from wsol_metric_utils import (THRESHOLDS, evaluate, make_sample,
-                               random_samples, two_level_map)
+from wsol_metric_utils import (
+    THRESHOLDS,
+    evaluate,
+    make_sample,
+    random_samples,
+    two_level_map,
+)
 
 from mmwsol.evaluation import WSOLMetric, box_accuracy_curves
 from mmwsol.registry import METRICS
-
 
 
 def hand_made_samples():
@@ -36,25 +41,44 @@ def hand_made_samples():
     return [
         make_sample(
             two_level_map(),
-            0, [0.9, 0.05, 0.02, 0.01, 0.01, 0.01], [[4, 4, 24, 24]], (32, 32),
-            img_path='a.jpg'),
+            0,
+            [0.9, 0.05, 0.02, 0.01, 0.01, 0.01],
+            [[4, 4, 24, 24]],
+            (32, 32),
+            img_path='a.jpg',
+        ),
         make_sample(
             two_level_map(),
-            1, [0.1, 0.3, 0.4, 0.1, 0.05, 0.05], [[10, 10, 18, 18]], (32, 32),
-            img_path='b.jpg'),
+            1,
+            [0.1, 0.3, 0.4, 0.1, 0.05, 0.05],
+            [[10, 10, 18, 18]],
+            (32, 32),
+            img_path='b.jpg',
+        ),
         make_sample(
             left,
-            2, [0.3, 0.2, 0.01, 0.15, 0.14, 0.2], [[0, 0, 30, 60]], (64, 32),
-            img_path='c.jpg'),
+            2,
+            [0.3, 0.2, 0.01, 0.15, 0.14, 0.2],
+            [[0, 0, 30, 60]],
+            (64, 32),
+            img_path='c.jpg',
+        ),
         make_sample(
             np.zeros((16, 16)),
-            3, [0.1, 0.1, 0.1, 0.5, 0.1, 0.1],
-            [[20, 20, 30, 30], [0, 0, 2, 2]], (32, 32),
-            img_path='d.jpg'),
+            3,
+            [0.1, 0.1, 0.1, 0.5, 0.1, 0.1],
+            [[20, 20, 30, 30], [0, 0, 2, 2]],
+            (32, 32),
+            img_path='d.jpg',
+        ),
         make_sample(
             two_level_map(),
-            4, [0.1, 0.1, 0.1, 0.1, 0.5, 0.1], [[10, 10, 18, 18]], (32, 32),
-            img_path='e.jpg'),
+            4,
+            [0.1, 0.1, 0.1, 0.1, 0.5, 0.1],
+            [[10, 10, 18, 18]],
+            (32, 32),
+            img_path='e.jpg',
+        ),
     ]
 
 
@@ -92,8 +116,9 @@ def test_hand_made_samples():
     assert set(result) == {f'wsol/{k}' for k in EXPECTED}
     for key, value in EXPECTED.items():
         assert result[f'wsol/{key}'] == pytest.approx(value, abs=1e-12), key
-        assert isinstance(result[f'wsol/{key}'],
-                          int if key == 'invalid_maps' else float)
+        assert isinstance(
+            result[f'wsol/{key}'], int if key == 'invalid_maps' else float
+        )
     assert THRESHOLDS[50] == 0.5
 
 
@@ -106,7 +131,8 @@ def test_hand_made_samples_percentile_standard():
         threshold=1.0,
         threshold_standard='percentile',
         percentile=90,
-        prefix='pas')
+        prefix='pas',
+    )
     result = evaluate(metric, hand_made_samples(), batch_size=5)
     assert result['pas/gt_known_loc'] == 40.0
     assert result['pas/top1_loc'] == 20.0
@@ -144,7 +170,7 @@ def test_largest_mode_names_and_values():
 
 
 def test_single_iou_threshold_and_other_loc_iou():
-    metric = WSOLMetric(iou_thresholds=(70, ), loc_iou_threshold=30, topk=1)
+    metric = WSOLMetric(iou_thresholds=(70,), loc_iou_threshold=30, topk=1)
     result = evaluate(metric, hand_made_samples())
     assert result['wsol/MaxBoxAccV2'] == 40.0
     assert result['wsol/MaxBoxAccV2@70'] == 40.0
@@ -153,7 +179,9 @@ def test_single_iou_threshold_and_other_loc_iou():
     assert result['wsol/gt_known_loc'] == 40.0
     assert result['wsol/gt_known_loc_best'] == 60.0
     assert set(k for k in result if 'top' in k) == {
-        'wsol/top1_cls', 'wsol/top1_loc', 'wsol/top1_loc_best'
+        'wsol/top1_cls',
+        'wsol/top1_loc',
+        'wsol/top1_loc_best',
     }
 
 
@@ -168,12 +196,13 @@ def reference_summary(samples, thresholds, iou_thresholds=(30, 50, 70)):
             for b in sample['ori_gt_bboxes'].tolist()
         ]
         tables.append(
-            ref_correctness(cam, gt, thresholds, iou_thresholds, 'all'))
+            ref_correctness(cam, gt, thresholds, iou_thresholds, 'all')
+        )
     num = len(samples)
     best = []
     for i in range(len(iou_thresholds)):
         accuracies = [
-            sum(int(table[i, j]) for table in tables) * 100. / num
+            sum(int(table[i, j]) for table in tables) * 100.0 / num
             for j in range(len(thresholds))
         ]
         best.append(max(accuracies))
@@ -196,17 +225,17 @@ def test_distributed_gather_gives_the_same_result():
     single = evaluate(WSOLMetric(), samples, batch_size=3)
 
     world_size = 3
-    padded = samples + samples[:(-len(samples)) % world_size]
+    padded = samples + samples[: (-len(samples)) % world_size]
     ranks = []
     for rank in range(world_size):
         metric = WSOLMetric()
         part = padded[rank::world_size]
         for i in range(0, len(part), 2):
-            metric.process(None, part[i:i + 2])
+            metric.process(None, part[i : i + 2])
         ranks.append(metric.results)
     # mmengine.dist.collect_results (cpu): interleave the parts, truncate
     gathered = [entry for group in zip(*ranks) for entry in group]
-    gathered = gathered[:len(samples)]
+    gathered = gathered[: len(samples)]
     metric = WSOLMetric()
     metrics = metric.compute_metrics(gathered)
     assert {f'wsol/{k}': v for k, v in metrics.items()} == single
@@ -225,7 +254,8 @@ def test_entries_are_compact():
     for entry in metric.results:
         assert not any(
             isinstance(v, torch.Tensor) or getattr(v, 'size', 0) > 3 * 125
-            for v in entry.values())
+            for v in entry.values()
+        )
 
 
 def test_tensor_inputs_any_dtype():
@@ -252,18 +282,18 @@ def test_built_from_registry_and_evaluator():
 def test_missing_boxes_name_the_image():
     sample = hand_made_samples()[0]
     del sample['ori_gt_bboxes']
-    with pytest.raises(ValueError, match=r"a\.jpg.*ori_gt_bboxes"):
+    with pytest.raises(ValueError, match=r'a\.jpg.*ori_gt_bboxes'):
         WSOLMetric().process(None, [sample])
 
     sample = hand_made_samples()[1]
     sample['ori_gt_bboxes'] = torch.zeros((0, 4))
-    with pytest.raises(ValueError, match=r"b\.jpg.*no GT box"):
+    with pytest.raises(ValueError, match=r'b\.jpg.*no GT box'):
         WSOLMetric().process(None, [sample])
 
     sample = hand_made_samples()[2]
     sample.pop('img_path')
     sample['img_id'] = 'id-42'
-    sample['ori_gt_bboxes'] = torch.tensor([[5., 5., 2., 8.]])
+    sample['ori_gt_bboxes'] = torch.tensor([[5.0, 5.0, 2.0, 8.0]])
     with pytest.raises(ValueError, match='id-42'):
         WSOLMetric().process(None, [sample])
 
@@ -271,7 +301,7 @@ def test_missing_boxes_name_the_image():
 def test_bad_map_names_the_image():
     sample = hand_made_samples()[0]
     sample['gt_cam'] = sample['gt_cam'] * 2
-    with pytest.raises(ValueError, match=r"a\.jpg.*\[0, 1\]"):
+    with pytest.raises(ValueError, match=r'a\.jpg.*\[0, 1\]'):
         WSOLMetric().process(None, [sample])
 
 
@@ -318,9 +348,18 @@ def test_best_threshold_inside_the_curve():
 
 
 # ----------------------------------------------- samples without scores
-LOC_KEYS = ('MaxBoxAccV2', 'gt_known_loc', 'MaxBoxAccV2@30', 'MaxBoxAccV2@50',
-            'MaxBoxAccV2@70', 'best_thr@30', 'best_thr@50', 'best_thr@70',
-            'gt_known_loc_best', 'invalid_maps')
+LOC_KEYS = (
+    'MaxBoxAccV2',
+    'gt_known_loc',
+    'MaxBoxAccV2@30',
+    'MaxBoxAccV2@50',
+    'MaxBoxAccV2@70',
+    'best_thr@30',
+    'best_thr@50',
+    'best_thr@70',
+    'gt_known_loc_best',
+    'invalid_maps',
+)
 
 
 def without_scores(samples, drop_label=False):
@@ -338,7 +377,8 @@ def test_samples_without_scores_report_localization_only(drop_label):
     assert set(result) == {f'wsol/{k}' for k in LOC_KEYS}
     for key in LOC_KEYS:
         assert result[f'wsol/{key}'] == pytest.approx(
-            EXPECTED[key], abs=1e-12), key
+            EXPECTED[key], abs=1e-12
+        ), key
 
 
 def test_mixing_samples_with_and_without_scores_fails():
@@ -360,7 +400,7 @@ def test_mixing_samples_with_and_without_scores_fails():
 def test_scores_need_the_gt_label():
     sample = hand_made_samples()[0]
     sample.pop('gt_label')
-    with pytest.raises(ValueError, match=r"a\.jpg.*gt_label"):
+    with pytest.raises(ValueError, match=r'a\.jpg.*gt_label'):
         WSOLMetric().process(None, [sample])
 
 
@@ -371,8 +411,9 @@ def test_union_mode_names_and_values():
     cam[1:4, 1:4] = 1.0  # box [1, 1, 4, 4]
     cam[10:18, 10:18] = 1.0  # box [10, 10, 18, 18]
     samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 18, 18]], (20, 20))]
-    union = evaluate(WSOLMetric(box_mode='union', loc_box_mode='union'),
-                     samples)
+    union = evaluate(
+        WSOLMetric(box_mode='union', loc_box_mode='union'), samples
+    )
     assert union['wsol/MaxBoxAccUnion'] == 100.0
     assert union['wsol/MaxBoxAccUnion@70'] == 100.0
     assert union['wsol/gt_known_loc'] == 100.0
@@ -397,8 +438,11 @@ def test_curves_file(tmp_path):
     # the MaxBoxAcc IoU thresholds only (not the extra loc row)
     assert curves['iou_thresholds'] == [30.0, 50.0, 70.0]
     # hand tallies: 40 / 40 / 20 below t = 0.5, 60 / 60 / 40 from it on
-    expected = [[40.0] * 50 + [60.0] * 50, [40.0] * 50 + [60.0] * 50,
-                [20.0] * 50 + [40.0] * 50]
+    expected = [
+        [40.0] * 50 + [60.0] * 50,
+        [40.0] * 50 + [60.0] * 50,
+        [20.0] * 50 + [40.0] * 50,
+    ]
     assert curves['accuracy'] == expected
     assert curves['max_accuracy'] == [60.0, 60.0, 40.0]
     assert curves['best_threshold'] == [0.5, 0.5, 0.5]
@@ -410,7 +454,8 @@ def test_box_accuracy_curves_function():
     correct[:3, 0, 1] = True
     correct[0, 1, :] = True
     curves = box_accuracy_curves(
-        correct, [0.0, 0.4, 0.8], (30, 70), box_mode='largest', interval=0.4)
+        correct, [0.0, 0.4, 0.8], (30, 70), box_mode='largest', interval=0.4
+    )
     assert curves == dict(
         thresholds=[0.0, 0.4, 0.8],
         iou_thresholds=[30.0, 70.0],
@@ -419,17 +464,23 @@ def test_box_accuracy_curves_function():
         best_threshold=[0.4, 0.0],
         box_mode='largest',
         interval=0.4,
-        num_images=4)
+        num_images=4,
+    )
     json.dumps(curves)  # JSON-ready
     with pytest.raises(ValueError, match='shape'):
         box_accuracy_curves(correct, [0.0, 0.4, 0.8], (30, 50, 70))
 
 
 # ------------------------------------------- distributed with options
-@pytest.mark.parametrize('options', [
-    dict(error_analysis=True, box_mode='union'),
-    dict(error_analysis=True, box_mode='largest', cam_curve_interval=0.001),
-])
+@pytest.mark.parametrize(
+    'options',
+    [
+        dict(error_analysis=True, box_mode='union'),
+        dict(
+            error_analysis=True, box_mode='largest', cam_curve_interval=0.001
+        ),
+    ],
+)
 @pytest.mark.parametrize('scores', [True, False])
 def test_distributed_with_options(options, scores):
     rng = np.random.default_rng(12)
@@ -439,19 +490,24 @@ def test_distributed_with_options(options, scores):
     single = evaluate(WSOLMetric(**options), samples, batch_size=3)
     assert ('wsol/err_cls' in single) == scores
     world_size = 4
-    padded = samples + samples[:(-len(samples)) % world_size]
+    padded = samples + samples[: (-len(samples)) % world_size]
     parts = []
     for rank in range(world_size):
         metric = WSOLMetric(**options)
         metric.process(None, padded[rank::world_size])
         parts.append(metric.results)
     gathered = [entry for group in zip(*parts) for entry in group]
-    metrics = WSOLMetric(**options).compute_metrics(gathered[:len(samples)])
+    metrics = WSOLMetric(**options).compute_metrics(gathered[: len(samples)])
     assert {f'wsol/{k}': v for k, v in metrics.items()} == single
     for entry in gathered:
         # 'loc_correct': the fixed-threshold box rule ('largest') differs
         # from the sweep's in the union case
         assert set(entry) == {
-            'gt_rank', 'num_classes', 'box_correct', 'fixed_correct',
-            'loc_error', 'invalid_map', 'gt_off_map'
+            'gt_rank',
+            'num_classes',
+            'box_correct',
+            'fixed_correct',
+            'loc_error',
+            'invalid_map',
+            'gt_off_map',
         } | ({'loc_correct'} if options['box_mode'] == 'union' else set())

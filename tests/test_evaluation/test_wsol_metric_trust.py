@@ -1,5 +1,6 @@
 """Tests of WSOLMetric's trust rules: the fixed-threshold box rule, invalid
 maps, the pipeline's geometry and the community's golden numbers."""
+
 import json
 import os.path as osp
 from unittest import mock
@@ -7,8 +8,13 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from wsol_metric_utils import (THRESHOLDS, evaluate, make_sample,
-                               random_samples, two_level_map)
+from wsol_metric_utils import (
+    THRESHOLDS,
+    evaluate,
+    make_sample,
+    random_samples,
+    two_level_map,
+)
 
 from mmwsol.evaluation import WSOLMetric
 
@@ -28,10 +34,22 @@ def box_rule_samples():
     """S1: two blobs, GT = A, rank 0. S2: the nested two-level map (GT =
     the outer block, correct for t < 0.5 under either rule), rank 1."""
     return [
-        make_sample(two_blob_map(), 0, [0.7, 0.3], [[1, 1, 3, 3]], (20, 20),
-                    img_path='s1.jpg'),
-        make_sample(two_level_map(), 0, [0.3, 0.7], [[4, 4, 24, 24]],
-                    (32, 32), img_path='s2.jpg'),
+        make_sample(
+            two_blob_map(),
+            0,
+            [0.7, 0.3],
+            [[1, 1, 3, 3]],
+            (20, 20),
+            img_path='s1.jpg',
+        ),
+        make_sample(
+            two_level_map(),
+            0,
+            [0.3, 0.7],
+            [[4, 4, 24, 24]],
+            (32, 32),
+            img_path='s2.jpg',
+        ),
     ]
 
 
@@ -78,8 +96,9 @@ def test_error_analysis_uses_the_fixed_threshold_box_rule():
     samples = box_rule_samples()[:1]
     largest = evaluate(WSOLMetric(error_analysis=True), samples)
     assert largest['wsol/err_other'] == 100.0
-    every = evaluate(WSOLMetric(error_analysis=True, loc_box_mode='all'),
-                     samples)
+    every = evaluate(
+        WSOLMetric(error_analysis=True, loc_box_mode='all'), samples
+    )
     assert every['wsol/err_other'] == 0.0
     assert every['wsol/top1_loc'] == 100.0
 
@@ -94,8 +113,15 @@ def block_map(value=1.0):
 def block_samples():
     """Three samples whose block map matches the GT box [4, 4, 11, 11]."""
     return [
-        make_sample(block_map(), 0, [0.9, 0.1], [[4, 4, 11, 11]], (16, 16),
-                    img_path=f'{name}.jpg') for name in ('ok', 'nan', 'inf')
+        make_sample(
+            block_map(),
+            0,
+            [0.9, 0.1],
+            [[4, 4, 11, 11]],
+            (16, 16),
+            img_path=f'{name}.jpg',
+        )
+        for name in ('ok', 'nan', 'inf')
     ]
 
 
@@ -104,13 +130,14 @@ def test_invalid_maps_are_counted_and_evaluated_as_empty():
     samples[1]['gt_cam'][0, 0] = float('nan')  # one NaN pixel
     samples[2]['gt_cam'][15, 15] = float('inf')
     with mock.patch(
-            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        'mmwsol.evaluation.metrics.sample_inputs.print_log'
+    ) as log:
         result = evaluate(WSOLMetric(), samples)
     assert result['wsol/invalid_maps'] == 2
     # the two invalid maps are all-zero maps: no box, not localized
     assert result['wsol/gt_known_loc'] == pytest.approx(100 / 3)
     assert result['wsol/MaxBoxAccV2'] == pytest.approx(100 / 3)
-    (message, ), kwargs = log.call_args
+    (message,), kwargs = log.call_args
     assert kwargs['level'] == 30
     assert '2 of 3' in message and 'nan.jpg, inf.jpg' in message
 
@@ -123,7 +150,8 @@ def test_flagged_maps_are_invalid():
     samples[1]['gt_cam_valid'] = torch.tensor(True)
     samples[2]['gt_cam_valid'] = torch.tensor(False)
     with mock.patch(
-            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        'mmwsol.evaluation.metrics.sample_inputs.print_log'
+    ) as log:
         result = evaluate(WSOLMetric(), samples)
     assert result['wsol/invalid_maps'] == 2
     # a flagged map is evaluated as zeros even if its values are finite
@@ -133,7 +161,8 @@ def test_flagged_maps_are_invalid():
 
 def test_no_warning_without_invalid_maps():
     with mock.patch(
-            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        'mmwsol.evaluation.metrics.sample_inputs.print_log'
+    ) as log:
         result = evaluate(WSOLMetric(), block_samples())
     assert result['wsol/invalid_maps'] == 0
     log.assert_not_called()
@@ -164,10 +193,20 @@ def test_pipeline_geometry_is_used_for_the_gt_boxes():
     would give [134, 56, 201, 195] (IoU 8120 / 14200 = 0.57 with it)."""
     cam = np.zeros((224, 224))
     cam[48:208, 144:224] = 1.0
-    geometry = dict(scale=(0.64, 0.64), offset=(-48.0, -16.0),
-                    shape=(224, 224), tracked=True)
-    sample = make_sample(cam, 0, [0.9, 0.1], [[301, 101, 449, 349]],
-                         (400, 500), wsol_geometry=geometry)
+    geometry = dict(
+        scale=(0.64, 0.64),
+        offset=(-48.0, -16.0),
+        shape=(224, 224),
+        tracked=True,
+    )
+    sample = make_sample(
+        cam,
+        0,
+        [0.9, 0.1],
+        [[301, 101, 449, 349]],
+        (400, 500),
+        wsol_geometry=geometry,
+    )
     result = evaluate(WSOLMetric(), [sample])
     assert result['wsol/MaxBoxAccV2@70'] == 100.0
     assert result['wsol/gt_known_loc'] == 100.0
@@ -184,23 +223,44 @@ def test_plain_resize_geometry_keeps_the_community_boxes():
     plain = evaluate(WSOLMetric(), samples)
     for sample in samples:
         (h, w), (mh, mw) = sample['ori_shape'], sample['gt_cam'].shape
-        sample['wsol_geometry'] = dict(scale=(mw / w, mh / h),
-                                       offset=(0.0, 0.0), shape=(mh, mw),
-                                       tracked=True)
+        sample['wsol_geometry'] = dict(
+            scale=(mw / w, mh / h),
+            offset=(0.0, 0.0),
+            shape=(mh, mw),
+            tracked=True,
+        )
     assert evaluate(WSOLMetric(), samples) == plain
 
 
 def test_gt_boxes_cropped_away_count_as_misses():
     cam = np.zeros((224, 224))
     cam[0:100, 0:100] = 1.0
-    geometry = dict(scale=(0.64, 0.64), offset=(-48.0, -16.0),
-                    shape=(224, 224), tracked=True)
+    geometry = dict(
+        scale=(0.64, 0.64),
+        offset=(-48.0, -16.0),
+        shape=(224, 224),
+        tracked=True,
+    )
     # x1 = floor(60 * 0.64 - 48) = -10: left of the crop
     samples = [
-        make_sample(cam, 0, [0.9, 0.1], [[0, 0, 60, 300]], (400, 500),
-                    wsol_geometry=geometry, img_path='gone.jpg'),
-        make_sample(cam, 0, [0.9, 0.1], [[100, 30, 230, 180]], (400, 500),
-                    wsol_geometry=geometry, img_path='kept.jpg'),
+        make_sample(
+            cam,
+            0,
+            [0.9, 0.1],
+            [[0, 0, 60, 300]],
+            (400, 500),
+            wsol_geometry=geometry,
+            img_path='gone.jpg',
+        ),
+        make_sample(
+            cam,
+            0,
+            [0.9, 0.1],
+            [[100, 30, 230, 180]],
+            (400, 500),
+            wsol_geometry=geometry,
+            img_path='kept.jpg',
+        ),
     ]
     with mock.patch('mmwsol.evaluation.metrics.wsol_metric.print_log') as log:
         result = evaluate(WSOLMetric(error_analysis=True), samples)
@@ -214,33 +274,49 @@ def test_gt_boxes_cropped_away_count_as_misses():
 
 
 def test_untracked_geometry_is_refused():
-    sample = make_sample(block_map(), 0, [0.9, 0.1], [[4, 4, 11, 11]],
-                         (16, 16), img_path='x.jpg',
-                         wsol_geometry=dict(scale=(1., 1.), offset=(0., 0.),
-                                            shape=(16, 16), tracked=False))
+    sample = make_sample(
+        block_map(),
+        0,
+        [0.9, 0.1],
+        [[4, 4, 11, 11]],
+        (16, 16),
+        img_path='x.jpg',
+        wsol_geometry=dict(
+            scale=(1.0, 1.0), offset=(0.0, 0.0), shape=(16, 16), tracked=False
+        ),
+    )
     with pytest.raises(ValueError, match=r'x\.jpg.*without updating'):
         WSOLMetric().process(None, [sample])
-    sample['wsol_geometry'] = dict(scale=(1., 1.), offset=(0., -1.),
-                                   shape=(20, 16), tracked=True)
+    sample['wsol_geometry'] = dict(
+        scale=(1.0, 1.0), offset=(0.0, -1.0), shape=(20, 16), tracked=True
+    )
     with pytest.raises(ValueError, match=r'x\.jpg.*\(16, 16\).*\(20, 16\)'):
         WSOLMetric().process(None, [sample])
     # a plain resize to another size is rescaled to the map (community)
-    sample['wsol_geometry'] = dict(scale=(1.25, 1.), offset=(0., 0.),
-                                   shape=(16, 20), tracked=True)
+    sample['wsol_geometry'] = dict(
+        scale=(1.25, 1.0), offset=(0.0, 0.0), shape=(16, 20), tracked=True
+    )
     WSOLMetric().process(None, [sample])
     metric = WSOLMetric()
-    metric.dataset_meta = dict(wsol_untracked_transforms=[
-        dict(index=2, type='mmpretrain.RandomResizedCrop')
-    ])
-    with pytest.raises(ValueError,
-                       match=r"pipeline\[2\] \(type 'mmpretrain.Random"
-                       r"ResizedCrop'.*test_dataloader.dataset.pipeline\[2\]"):
+    metric.dataset_meta = dict(
+        wsol_untracked_transforms=[
+            dict(index=2, type='mmpretrain.RandomResizedCrop')
+        ]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"pipeline\[2\] \(type 'mmpretrain.Random"
+        r"ResizedCrop'.*test_dataloader.dataset.pipeline\[2\]",
+    ):
         metric.process(None, block_samples())
 
 
 # ------------------------------------------------------------ golden data
-GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
-                  'wsolevaluation_golden')
+GOLDEN = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))),
+    'data',
+    'wsolevaluation_golden',
+)
 
 
 def _golden_lines(name):
@@ -248,8 +324,9 @@ def _golden_lines(name):
         return [line.strip().split(',') for line in f if line.strip()]
 
 
-@pytest.mark.parametrize('rule, curve', [('largest', 'MaxBoxAcc'),
-                                         ('all', 'MaxBoxAccV2')])
+@pytest.mark.parametrize(
+    'rule, curve', [('largest', 'MaxBoxAcc'), ('all', 'MaxBoxAccV2')]
+)
 def test_fixed_threshold_numbers_match_the_community_curves(rule, curve):
     """GT-known Loc at θ = 0.2 (max standard) is the community evaluator's
     accuracy curve at IoU 50 and CAM threshold 0.2 (largest contour:
@@ -259,23 +336,31 @@ def test_fixed_threshold_numbers_match_the_community_curves(rule, curve):
     expected = expected['interval_0.01']
     with np.load(osp.join(GOLDEN, 'maps.npz')) as data:
         maps = dict(zip((str(i) for i in data['ids']), data['maps']))
-    sizes = {n: (int(h), int(w)) for n, w, h in _golden_lines(
-        'image_sizes.txt')}
+    sizes = {
+        n: (int(h), int(w)) for n, w, h in _golden_lines('image_sizes.txt')
+    }
     boxes = {}
     for name, *box in _golden_lines('localization.txt'):
         boxes.setdefault(name, []).append([float(v) for v in box])
     samples = [
-        dict(gt_cam=maps[name].astype(np.float64), ori_gt_bboxes=boxes[name],
-             ori_shape=sizes[name], img_id=name) for name in maps
+        dict(
+            gt_cam=maps[name].astype(np.float64),
+            ori_gt_bboxes=boxes[name],
+            ori_shape=sizes[name],
+            img_id=name,
+        )
+        for name in maps
     ]
     metric = WSOLMetric(loc_box_mode=rule)
     metric.process(None, samples)
     result = metric.evaluate(len(samples))
     assert THRESHOLDS[20] == 0.2
     assert result['wsol/gt_known_loc'] == pytest.approx(
-        expected[f'{curve}_curves']['50'][20], abs=1e-9)
+        expected[f'{curve}_curves']['50'][20], abs=1e-9
+    )
     assert result['wsol/gt_known_loc_best'] == pytest.approx(
-        expected[f'{curve}_per_iou']['50'], abs=1e-9)
+        expected[f'{curve}_per_iou']['50'], abs=1e-9
+    )
 
 
 def test_model_flag_reaches_the_metric():
@@ -286,27 +371,32 @@ def test_model_flag_reaches_the_metric():
     from mmpretrain.structures import DataSample
 
     from mmwsol.registry import MODELS
+
     init_default_scope('mmwsol')
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     cfg = Config.fromfile(
-        osp.join(root, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'))
+        osp.join(root, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py')
+    )
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
         model.head.fc.weight[2, 0] = float('inf')
     inputs = (torch.rand(2, 3, 64, 64) * 255).to(torch.uint8)
     samples = [
-        DataSample(metainfo=dict(ori_shape=(64, 64), img_path=f'{c}.png'))
-        .set_gt_label(c) for c in (2, 1)
+        DataSample(
+            metainfo=dict(ori_shape=(64, 64), img_path=f'{c}.png')
+        ).set_gt_label(c)
+        for c in (2, 1)
     ]
     outputs = model.test_step(dict(inputs=list(inputs), data_samples=samples))
     metric = WSOLMetric()
     for output in outputs:
         sample = output.to_dict()
-        sample['ori_gt_bboxes'] = torch.tensor([[8., 8., 40., 40.]])
+        sample['ori_gt_bboxes'] = torch.tensor([[8.0, 8.0, 40.0, 40.0]])
         metric.process(None, [sample])
     with mock.patch(
-            'mmwsol.evaluation.metrics.sample_inputs.print_log') as log:
+        'mmwsol.evaluation.metrics.sample_inputs.print_log'
+    ) as log:
         result = metric.evaluate(2)
     assert result['wsol/invalid_maps'] == 1
     assert '2.png' in log.call_args[0][0]

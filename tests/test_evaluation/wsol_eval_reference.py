@@ -4,6 +4,7 @@ Written from the words of the protocol, one threshold at a time, without
 any shortcut, to check the library against. Also holds the random score
 map generators shared by the tests.
 """
+
 import cv2
 import numpy as np
 
@@ -23,8 +24,9 @@ def ref_boxes(scoremap, threshold, mode):
 def ref_boxes_at_level(u8, level, mode):
     height, width = u8.shape
     foreground = np.where(u8 > level, 255, 0).astype(np.uint8)
-    found = cv2.findContours(foreground, cv2.RETR_TREE,
-                             cv2.CHAIN_APPROX_SIMPLE)
+    found = cv2.findContours(
+        foreground, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE
+    )
     contours = found[0] if len(found) == 2 else found[1]
     if len(contours) == 0:
         return [[0, 0, 0, 0]]
@@ -68,7 +70,7 @@ def ref_rescale(box, ori_h, ori_w, new_h, new_w):
         int(x0 * new_w / ori_w),
         int(y0 * new_h / ori_h),
         int(x1 * new_w / ori_w),
-        int(y1 * new_h / ori_h)
+        int(y1 * new_h / ori_h),
     ]
 
 
@@ -111,8 +113,9 @@ def gaussian_blobs(rng, height, width, num_blobs=3):
         cy, cx = rng.uniform(0, height), rng.uniform(0, width)
         sy = rng.uniform(0.05, 0.3) * height
         sx = rng.uniform(0.05, 0.3) * width
-        out += rng.uniform(0.3, 1.0) * np.exp(-((ys - cy)**2 / (2 * sy**2) +
-                                                (xs - cx)**2 / (2 * sx**2)))
+        out += rng.uniform(0.3, 1.0) * np.exp(
+            -((ys - cy) ** 2 / (2 * sy**2) + (xs - cx) ** 2 / (2 * sx**2))
+        )
     return normalise(out)
 
 
@@ -130,8 +133,8 @@ def rings(rng, height, width, num_rings=2):
         cy, cx = rng.uniform(0.2, 0.8) * height, rng.uniform(0.2, 0.8) * width
         radius = rng.uniform(0.1, 0.3) * min(height, width)
         thickness = rng.uniform(0.2, 0.5) * radius
-        dist = np.sqrt((ys - cy)**2 + (xs - cx)**2)
-        out += np.exp(-((dist - radius) / thickness)**2)
+        dist = np.sqrt((ys - cy) ** 2 + (xs - cx) ** 2)
+        out += np.exp(-(((dist - radius) / thickness) ** 2))
     out += 0.05 * rng.random((height, width))
     return normalise(out)
 

@@ -1,4 +1,5 @@
 """Sample builders shared by the WSOLMetric tests."""
+
 import numpy as np
 import torch
 from wsol_eval_reference import random_gt_boxes, random_maps
@@ -12,14 +13,15 @@ def make_sample(cam, label, scores, ori_boxes, ori_shape, **extra):
         gt_label=torch.tensor([label]),
         gt_cam=torch.as_tensor(cam, dtype=torch.float32),
         ori_gt_bboxes=torch.tensor(ori_boxes, dtype=torch.float32),
-        ori_shape=ori_shape)
+        ori_shape=ori_shape,
+    )
     sample.update(extra)
     return sample
 
 
 def evaluate(metric, samples, batch_size=2):
     for i in range(0, len(samples), batch_size):
-        metric.process(None, samples[i:i + batch_size])
+        metric.process(None, samples[i : i + batch_size])
     return metric.evaluate(len(samples))
 
 
@@ -50,6 +52,9 @@ def random_samples(rng, num, height=40, width=48, num_classes=7):
                 maps[i],
                 int(rng.integers(0, num_classes)),
                 rng.random(num_classes).tolist(),
-                boxes, (ori_h, ori_w),
-                img_path=f'{i}.jpg'))
+                boxes,
+                (ori_h, ori_w),
+                img_path=f'{i}.jpg',
+            )
+        )
     return samples

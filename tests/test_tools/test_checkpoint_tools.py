@@ -1,5 +1,6 @@
 """tools/test.py, tools/train.py and tools/localize.py on checkpoints that
 run code or do not fit the model: refused, nothing written."""
+
 import importlib.util
 import os
 import os.path as osp
@@ -18,7 +19,7 @@ class RunsCommand:
         self.command = command
 
     def __reduce__(self):
-        return os.system, (self.command, )
+        return os.system, (self.command,)
 
 
 def run(args, timeout=600):
@@ -29,7 +30,8 @@ def run(args, timeout=600):
 def load_tool(script: str):
     """Import ``tools/<script>`` as a module."""
     spec = importlib.util.spec_from_file_location(
-        f'tool_{script[:-3]}_ckpt', osp.join(ROOT, 'tools', script))
+        f'tool_{script[:-3]}_ckpt', osp.join(ROOT, 'tools', script)
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -38,13 +40,14 @@ def load_tool(script: str):
 def resnet18_state_dict() -> OrderedDict:
     """An mmpretrain ResNet-18 ImageNet classifier's state_dict (random)."""
     from mmpretrain.models import ImageClassifier
+
     model = ImageClassifier(
         backbone=dict(type='mmpretrain.ResNet', depth=18),
         neck=dict(type='mmpretrain.GlobalAveragePooling'),
         head=dict(
-            type='mmpretrain.LinearClsHead',
-            num_classes=1000,
-            in_channels=512))
+            type='mmpretrain.LinearClsHead', num_classes=1000, in_channels=512
+        ),
+    )
     return model.state_dict()
 
 
@@ -57,6 +60,7 @@ def files(tmp_path_factory):
     from mmengine.runner import save_checkpoint
 
     from mmwsol.apis import init_localizer
+
     root = tmp_path_factory.mktemp('ckpt_tools')
     data = make_tiny_dataset(str(root / 'data'))
     cfg = write_tiny_config(str(root / 'tiny_cam.py'), data)
@@ -69,7 +73,10 @@ def files(tmp_path_factory):
     torch.save(
         dict(
             meta=dict(note=RunsCommand(f'touch {paths["marker"]}')),
-            state_dict=state), paths['evil'])
+            state_dict=state,
+        ),
+        paths['evil'],
+    )
     paths['resnet'] = str(root / 'resnet18.pth')
     save_checkpoint(dict(state_dict=resnet18_state_dict()), paths['resnet'])
     paths['empty'] = str(root / 'empty.pth')
@@ -80,10 +87,17 @@ def files(tmp_path_factory):
 def test_test_tool_refuses_code_in_a_checkpoint(files):
     """The reported check: the CLI, a payload that touches a file."""
     out = str(files['root'] / 'evil_metrics.json')
-    rc, log = run([
-        'tools/test.py', files['cfg'], files['evil'], '--work-dir',
-        str(files['root'] / 'test_evil'), '--out', out
-    ])
+    rc, log = run(
+        [
+            'tools/test.py',
+            files['cfg'],
+            files['evil'],
+            '--work-dir',
+            str(files['root'] / 'test_evil'),
+            '--out',
+            out,
+        ]
+    )
     assert rc != 0
     assert 'posix.system' in log and '--unsafe-load' in log
     assert not files['marker'].exists()
@@ -99,10 +113,19 @@ def run_in_process(script: str, args, monkeypatch) -> None:
 
 def test_test_tool_unsafe_load_is_the_opt_in(files, monkeypatch):
     out = str(files['root'] / 'unsafe_metrics.json')
-    run_in_process('test.py', [
-        files['cfg'], files['evil'], '--work-dir',
-        str(files['root'] / 'test_unsafe'), '--out', out, '--unsafe-load'
-    ], monkeypatch)
+    run_in_process(
+        'test.py',
+        [
+            files['cfg'],
+            files['evil'],
+            '--work-dir',
+            str(files['root'] / 'test_unsafe'),
+            '--out',
+            out,
+            '--unsafe-load',
+        ],
+        monkeypatch,
+    )
     # the payload ran (the file is real) and the model was tested
     assert files['marker'].exists()
     files['marker'].unlink()
@@ -111,13 +134,22 @@ def test_test_tool_unsafe_load_is_the_opt_in(files, monkeypatch):
 
 @pytest.mark.parametrize('which', ['resnet', 'empty'])
 def test_test_tool_refuses_a_checkpoint_that_does_not_fit(
-        files, which, monkeypatch, capsys):
+    files, which, monkeypatch, capsys
+):
     out = str(files['root'] / f'{which}_metrics.json')
     with pytest.raises(SystemExit) as info:
-        run_in_process('test.py', [
-            files['cfg'], files[which], '--work-dir',
-            str(files['root'] / f'test_{which}'), '--out', out
-        ], monkeypatch)
+        run_in_process(
+            'test.py',
+            [
+                files['cfg'],
+                files[which],
+                '--work-dir',
+                str(files['root'] / f'test_{which}'),
+                '--out',
+                out,
+            ],
+            monkeypatch,
+        )
     message = str(info.value.code)
     assert message.startswith('error: ')
     assert 'does not fit the model WSOLClassifier' in message
@@ -126,8 +158,9 @@ def test_test_tool_refuses_a_checkpoint_that_does_not_fit(
     if which == 'resnet':
         assert 'unexpected key(s)' in message
         assert 'backbone.conv1.weight' in message
-        assert 'head.fc.weight (checkpoint [1000, 512], model [3, 32])' \
-            in message
+        assert (
+            'head.fc.weight (checkpoint [1000, 512], model [3, 32])' in message
+        )
     else:
         assert 'it holds no weights' in message
     assert 'wsol/MaxBoxAccV2' not in capsys.readouterr().out
@@ -136,10 +169,19 @@ def test_test_tool_refuses_a_checkpoint_that_does_not_fit(
 
 def test_test_tool_partial_load_is_explicit(files, monkeypatch, capsys):
     out = str(files['root'] / 'partial_metrics.json')
-    run_in_process('test.py', [
-        files['cfg'], files['resnet'], '--work-dir',
-        str(files['root'] / 'test_partial'), '--out', out, '--partial-load'
-    ], monkeypatch)
+    run_in_process(
+        'test.py',
+        [
+            files['cfg'],
+            files['resnet'],
+            '--work-dir',
+            str(files['root'] / 'test_partial'),
+            '--out',
+            out,
+            '--partial-load',
+        ],
+        monkeypatch,
+    )
     log = capsys.readouterr().out
     assert 'Partial load' in log and 'backbone.conv1.weight' in log
     assert osp.isfile(out)
@@ -147,10 +189,17 @@ def test_test_tool_partial_load_is_explicit(files, monkeypatch, capsys):
 
 def test_train_tool_refuses_code_in_a_resume_checkpoint(files, monkeypatch):
     with pytest.raises(SystemExit) as info:
-        run_in_process('train.py', [
-            files['cfg'], '--work-dir',
-            str(files['root'] / 'train_evil'), '--resume', files['evil']
-        ], monkeypatch)
+        run_in_process(
+            'train.py',
+            [
+                files['cfg'],
+                '--work-dir',
+                str(files['root'] / 'train_evil'),
+                '--resume',
+                files['evil'],
+            ],
+            monkeypatch,
+        )
     message = str(info.value.code)
     assert 'posix.system' in message and '--unsafe-load' in message
     assert not files['marker'].exists()
@@ -160,6 +209,7 @@ def test_train_tool_refuses_code_in_a_resume_checkpoint(files, monkeypatch):
 def test_localize_tool_refuses(files, which, tmp_path, capsys):
     import cv2
     import numpy as np
+
     image = str(tmp_path / 'a.png')
     cv2.imwrite(image, np.full((40, 40, 3), 128, np.uint8))
     out = str(tmp_path / 'out')
@@ -173,7 +223,17 @@ def test_localize_tool_refuses(files, which, tmp_path, capsys):
     assert not files['marker'].exists()
     assert not osp.exists(osp.join(out, 'pseudo_labels.json'))
     if which == 'resnet':
-        assert tool.main([
-            files['cfg'], files[which], image, '--out', out, '--partial-load'
-        ]) == 0
+        assert (
+            tool.main(
+                [
+                    files['cfg'],
+                    files[which],
+                    image,
+                    '--out',
+                    out,
+                    '--partial-load',
+                ]
+            )
+            == 0
+        )
         assert osp.isfile(osp.join(out, 'pseudo_labels.json'))

@@ -1,4 +1,5 @@
 """tools/localize.py: overlays, COCO pseudo-labels, bad files (in-process)."""
+
 import importlib.util
 import json
 import os
@@ -10,11 +11,12 @@ import numpy as np
 import pytest
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'cam',
-                       'cam_tinynet_1xb32_synthetic.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'
+)
 CLASSES = ['cat', 'dog', 'bird', 'fish', 'frog', 'lion']
 
-SMALL_CONFIG = '''
+SMALL_CONFIG = """
 _base_ = [{base!r}]
 model = dict(backbone=dict(stage_channels=(4, 8, 8, 16)),
              head=dict(in_channels=16))
@@ -24,12 +26,13 @@ test_dataloader = dict(dataset=dict(pipeline=[
     dict(type='Resize', scale=(48, 48), keep_ratio=False),
     dict(type='PackWSOLInputs'),
 ]))
-'''
+"""
 
 
 def load_tool():
     spec = importlib.util.spec_from_file_location(
-        'localize_tool', osp.join(ROOT, 'tools', 'localize.py'))
+        'localize_tool', osp.join(ROOT, 'tools', 'localize.py')
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,6 +47,7 @@ def model_files(tmp_path_factory):
     from mmengine.runner import save_checkpoint
 
     from mmwsol.apis import init_localizer
+
     root = tmp_path_factory.mktemp('localize_model')
     cfg = str(root / 'small_cam.py')
     with open(cfg, 'w') as f:
@@ -53,8 +57,12 @@ def model_files(tmp_path_factory):
         model = init_localizer(cfg)
     ckpt = str(root / 'small.pth')
     save_checkpoint(
-        dict(meta=dict(dataset_meta=dict(classes=CLASSES)),
-             state_dict=model.state_dict()), ckpt)
+        dict(
+            meta=dict(dataset_meta=dict(classes=CLASSES)),
+            state_dict=model.state_dict(),
+        ),
+        ckpt,
+    )
     return cfg, ckpt
 
 
@@ -104,21 +112,36 @@ def check_coco(coco: dict, image_sizes: dict):
         assert 0 <= ann['score'] <= 1
 
 
-def test_folder_writes_overlays_and_coco(model_files, image_dir, tmp_path,
-                                         capsys):
+def test_folder_writes_overlays_and_coco(
+    model_files, image_dir, tmp_path, capsys
+):
     cfg, ckpt = model_files
     out = tmp_path / 'out'
-    rc = tool.main([
-        cfg, ckpt, str(image_dir), '--out', str(out), '--topk', '2',
-        '--batch-size', '3', '--save-detections'
-    ])
+    rc = tool.main(
+        [
+            cfg,
+            ckpt,
+            str(image_dir),
+            '--out',
+            str(out),
+            '--topk',
+            '2',
+            '--batch-size',
+            '3',
+            '--save-detections',
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0
     # the broken file is named when met and again at the end; others go on
     assert captured.err.count('broken.png') >= 2
     assert '4/5 image(s) localized' in captured.out
-    sizes = {'a/x1.png': (40, 30), 'a/x2.jpg': (25, 60),
-             'b/c/y.PNG': (64, 64), 'z.bmp': (33, 17)}
+    sizes = {
+        'a/x1.png': (40, 30),
+        'a/x2.jpg': (25, 60),
+        'b/c/y.PNG': (64, 64),
+        'z.bmp': (33, 17),
+    }
     # overlays mirror the input tree, at the original size
     for name, (w, h) in sizes.items():
         png = out / 'overlays' / (osp.splitext(name)[0] + '.png')
@@ -158,11 +181,24 @@ def test_list_file_and_options(model_files, image_dir, tmp_path, capsys):
     lst = image_dir / 'list.txt'
     lst.write_text('# my images\na/x1.png\n\nmissing/none.png\nz.bmp')
     out = tmp_path / 'out_list'
-    rc = tool.main([
-        cfg, ckpt, str(lst), '--out', str(out), '--threshold', '0.35',
-        '--standard', 'percentile', '--percentile', '80', '--no-overlay',
-        '--box-mode', 'all'
-    ])
+    rc = tool.main(
+        [
+            cfg,
+            ckpt,
+            str(lst),
+            '--out',
+            str(out),
+            '--threshold',
+            '0.35',
+            '--standard',
+            'percentile',
+            '--percentile',
+            '80',
+            '--no-overlay',
+            '--box-mode',
+            'all',
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0
     # the missing entry is named with the list's file and line
@@ -185,19 +221,24 @@ def test_malformed_list_line_is_an_error(model_files, image_dir, capsys):
     assert f'{lst}:2' in capsys.readouterr().err
 
 
-def test_single_image_and_all_failed(model_files, image_dir, tmp_path,
-                                     capsys):
+def test_single_image_and_all_failed(model_files, image_dir, tmp_path, capsys):
     cfg, ckpt = model_files
     out = tmp_path / 'single'
-    assert tool.main([cfg, ckpt, str(image_dir / 'z.bmp'), '--out',
-                      str(out)]) == 0
+    assert (
+        tool.main([cfg, ckpt, str(image_dir / 'z.bmp'), '--out', str(out)])
+        == 0
+    )
     assert (out / 'overlays' / 'z.png').is_file()
     coco = json.loads((out / 'pseudo_labels.json').read_text())
     assert coco['images'][0]['file_name'] == 'z.bmp'
     # every image fails: exit code 1, the JSON still lists the failure
     bad = tmp_path / 'bad'
-    assert tool.main([cfg, ckpt, str(image_dir / 'b' / 'broken.png'),
-                      '--out', str(bad)]) == 1
+    assert (
+        tool.main(
+            [cfg, ckpt, str(image_dir / 'b' / 'broken.png'), '--out', str(bad)]
+        )
+        == 1
+    )
     coco = json.loads((bad / 'pseudo_labels.json').read_text())
     assert coco['images'] == [] and len(coco['info']['failed']) == 1
     # no input at all

@@ -1,12 +1,18 @@
 """End-to-end runs of tools/train.py and tools/test.py (CPU, gloo)."""
+
 import os
 import os.path as osp
 
 import mmengine
 import pytest
 import torch
-from tools_utils import (load_state, make_tiny_dataset, read_json, run_tool,
-                         write_tiny_config)
+from tools_utils import (
+    load_state,
+    make_tiny_dataset,
+    read_json,
+    run_tool,
+    write_tiny_config,
+)
 
 
 @pytest.fixture(scope='module')
@@ -33,14 +39,29 @@ def test_train_saves_checkpoints_and_validates(tiny):
 def test_test_tool_writes_metrics_and_overlays(tiny):
     ckpt = osp.join(tiny['work'], 'epoch_2.pth')
     out = osp.join(tiny['root'], 'metrics_single.json')
-    run_tool([
-        'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / 'test'), '--out', out, '--show-dir', 'vis',
-        '--show-num', '3'
-    ])
+    run_tool(
+        [
+            'tools/test.py',
+            tiny['cfg'],
+            ckpt,
+            '--work-dir',
+            str(tiny['root'] / 'test'),
+            '--out',
+            out,
+            '--show-dir',
+            'vis',
+            '--show-num',
+            '3',
+        ]
+    )
     metrics = read_json(out)
-    for key in ('wsol/MaxBoxAccV2', 'wsol/top1_cls', 'wsol/gt_known_loc',
-                'wsol/PxAP', 'wsol/pIoU'):
+    for key in (
+        'wsol/MaxBoxAccV2',
+        'wsol/top1_cls',
+        'wsol/gt_known_loc',
+        'wsol/PxAP',
+        'wsol/pIoU',
+    ):
         assert key in metrics
         assert 0 <= metrics[key] <= 100
     pngs = os.listdir(str(tiny['root'] / 'test' / 'vis'))
@@ -50,13 +71,23 @@ def test_test_tool_writes_metrics_and_overlays(tiny):
 def test_test_tool_dumps_predictions(tiny):
     ckpt = osp.join(tiny['work'], 'epoch_2.pth')
     out = osp.join(tiny['root'], 'preds.pkl')
-    run_tool([
-        'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / 'test_pred'), '--out', out, '--out-item', 'pred',
-        # persistent workers are dropped for num_workers=0 even when asked
-        '--cfg-options', 'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=True'
-    ])
+    run_tool(
+        [
+            'tools/test.py',
+            tiny['cfg'],
+            ckpt,
+            '--work-dir',
+            str(tiny['root'] / 'test_pred'),
+            '--out',
+            out,
+            '--out-item',
+            'pred',
+            # persistent workers are dropped for num_workers=0 even when asked
+            '--cfg-options',
+            'test_dataloader.num_workers=0',
+            'test_dataloader.persistent_workers=True',
+        ]
+    )
     preds = mmengine.load(out)
     assert len(preds) == 15
     assert preds[0]['gt_cam'].dtype.name == 'uint8'
@@ -64,17 +95,25 @@ def test_test_tool_dumps_predictions(tiny):
     assert {p['img_id'] for p in preds} == {
         line.strip()
         for line in open(
-            osp.join(tiny['root'], 'data', 'metadata', 'test',
-                     'image_ids.txt')) if line.strip()
+            osp.join(tiny['root'], 'data', 'metadata', 'test', 'image_ids.txt')
+        )
+        if line.strip()
     }
 
 
-@pytest.mark.parametrize('localizer', [
-    [],
-    # a gradient localizer on an intermediate layer: autograd inside the
-    # distributed test loop must not change a number either
-    ['model.localizer.type=BagCAMs', 'model.localizer.layer=backbone.stages.2'],
-], ids=['cam', 'bagcams'])
+@pytest.mark.parametrize(
+    'localizer',
+    [
+        [],
+        # a gradient localizer on an intermediate layer: autograd inside the
+        # distributed test loop must not change a number either
+        [
+            'model.localizer.type=BagCAMs',
+            'model.localizer.layer=backbone.stages.2',
+        ],
+    ],
+    ids=['cam', 'bagcams'],
+)
 def test_distributed_test_equals_single_process(tiny, localizer):
     """2 gloo processes, 15 test images (the sampler pads to 16)."""
     ckpt = osp.join(tiny['work'], 'epoch_2.pth')
@@ -82,26 +121,51 @@ def test_distributed_test_equals_single_process(tiny, localizer):
     single = osp.join(tiny['root'], f'metrics_1proc_{name}.json')
     double = osp.join(tiny['root'], f'metrics_2proc_{name}.json')
     options = ['--cfg-options', *localizer] if localizer else []
-    run_tool([
-        'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / f'test1_{name}'), '--out', single, *options
-    ])
-    run_tool([
-        'tools/test.py', tiny['cfg'], ckpt, '--work-dir',
-        str(tiny['root'] / f'test2_{name}'), '--out', double, '--launcher',
-        'pytorch', *options
-    ],
-             nproc=2)
+    run_tool(
+        [
+            'tools/test.py',
+            tiny['cfg'],
+            ckpt,
+            '--work-dir',
+            str(tiny['root'] / f'test1_{name}'),
+            '--out',
+            single,
+            *options,
+        ]
+    )
+    run_tool(
+        [
+            'tools/test.py',
+            tiny['cfg'],
+            ckpt,
+            '--work-dir',
+            str(tiny['root'] / f'test2_{name}'),
+            '--out',
+            double,
+            '--launcher',
+            'pytorch',
+            *options,
+        ],
+        nproc=2,
+    )
     assert read_json(single) == read_json(double)
 
 
 def test_distributed_training_on_cpu(tiny):
     work = str(tiny['root'] / 'dist_train')
-    run_tool([
-        'tools/train.py', tiny['cfg'], '--work-dir', work, '--launcher',
-        'pytorch', '--cfg-options', 'train_cfg.max_epochs=1'
-    ],
-             nproc=2)
+    run_tool(
+        [
+            'tools/train.py',
+            tiny['cfg'],
+            '--work-dir',
+            work,
+            '--launcher',
+            'pytorch',
+            '--cfg-options',
+            'train_cfg.max_epochs=1',
+        ],
+        nproc=2,
+    )
     ckpt = load_state(osp.join(work, 'epoch_1.pth'))
     assert ckpt['meta']['epoch'] == 1
     assert len(ckpt['rng_states']) == 2  # one per rank
@@ -114,13 +178,20 @@ def test_resume_matches_uninterrupted_run(tiny):
     `max_epochs=1` leaves it as in the full run (as a crash would).
     """
     work = str(tiny['root'] / 'resumed')
-    run_tool([
-        'tools/train.py', tiny['cfg'], '--work-dir', work, '--cfg-options',
-        'train_cfg.max_epochs=1'
-    ])
+    run_tool(
+        [
+            'tools/train.py',
+            tiny['cfg'],
+            '--work-dir',
+            work,
+            '--cfg-options',
+            'train_cfg.max_epochs=1',
+        ]
+    )
     assert not osp.exists(osp.join(work, 'epoch_2.pth'))
-    out = run_tool(['tools/train.py', tiny['cfg'], '--work-dir', work,
-                    '--resume'])
+    out = run_tool(
+        ['tools/train.py', tiny['cfg'], '--work-dir', work, '--resume']
+    )
     assert 'resumed' in out.lower()
     full = load_state(osp.join(tiny['work'], 'epoch_2.pth'))
     resumed = load_state(osp.join(work, 'epoch_2.pth'))
@@ -137,7 +208,12 @@ def test_resume_matches_uninterrupted_run(tiny):
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the CPU error')
 def test_amp_without_cuda_is_a_clear_error(tiny):
     with pytest.raises(AssertionError, match='needs a CUDA device'):
-        run_tool([
-            'tools/train.py', tiny['cfg'], '--work-dir',
-            str(tiny['root'] / 'amp'), '--amp'
-        ])
+        run_tool(
+            [
+                'tools/train.py',
+                tiny['cfg'],
+                '--work-dir',
+                str(tiny['root'] / 'amp'),
+                '--amp',
+            ]
+        )

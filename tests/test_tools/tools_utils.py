@@ -1,4 +1,5 @@
 """Helpers of the tool tests: a tiny synthetic set, configs, subprocesses."""
+
 import json
 import os
 import os.path as osp
@@ -10,9 +11,11 @@ from typing import Dict, List, Optional
 import torch
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'cam', 'cam_tinynet_1xb32_synthetic.py'
+)
 
-TINY_CONFIG = '''
+TINY_CONFIG = """
 _base_ = [{base!r}]
 data_root = {data_root!r}
 classes = data_root + '/classes.txt'
@@ -56,12 +59,13 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=1, max_keep_ckpts=-1))
 randomness = dict(seed=0)
-'''
+"""
 
 
 def make_tiny_dataset(out_dir: str) -> str:
     """Write a 3-class synthetic set at 48 px (odd test size: 15)."""
     from mmwsol.datasets.synthetic import generate_synthetic_dataset
+
     generate_synthetic_dataset(
         out_dir,
         num_classes=3,
@@ -69,7 +73,8 @@ def make_tiny_dataset(out_dir: str) -> str:
         num_val=2,
         num_test=5,
         image_size=48,
-        seed=3)
+        seed=3,
+    )
     return out_dir
 
 
@@ -87,11 +92,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_tool(args: List[str],
-             nproc: int = 1,
-             timeout: int = 600,
-             env: Optional[Dict[str, str]] = None,
-             check: bool = True):
+def run_tool(
+    args: List[str],
+    nproc: int = 1,
+    timeout: int = 600,
+    env: Optional[Dict[str, str]] = None,
+    check: bool = True,
+):
     """Run ``tools/<script>`` (through torchrun when ``nproc > 1``).
 
     Returns:
@@ -101,8 +108,11 @@ def run_tool(args: List[str],
     cmd = [sys.executable]
     if nproc > 1:
         cmd += [
-            '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
-            '--master_addr=127.0.0.1', f'--master_port={free_port()}'
+            '-m',
+            'torch.distributed.run',
+            f'--nproc_per_node={nproc}',
+            '--master_addr=127.0.0.1',
+            f'--master_port={free_port()}',
         ]
     cmd += args
     full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
@@ -114,7 +124,8 @@ def run_tool(args: List[str],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout)
+        timeout=timeout,
+    )
     if not check:
         return proc.returncode, proc.stdout
     if proc.returncode != 0:

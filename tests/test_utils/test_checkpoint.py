@@ -1,4 +1,5 @@
 """Safe checkpoint loading: weights_only=True with an explicit allow-list."""
+
 import io
 import os
 import pickle
@@ -11,8 +12,12 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-from mmwsol.utils import (UnsafeCheckpointError, checkpoint_loading,
-                          load_checkpoint_file, safe_checkpoint_globals)
+from mmwsol.utils import (
+    UnsafeCheckpointError,
+    checkpoint_loading,
+    load_checkpoint_file,
+    safe_checkpoint_globals,
+)
 
 
 class RunsCommand:
@@ -22,7 +27,7 @@ class RunsCommand:
         self.command = command
 
     def __reduce__(self):
-        return os.system, (self.command, )
+        return os.system, (self.command,)
 
 
 class HistoryBufferAttribute:
@@ -40,7 +45,10 @@ def save_malicious(path, marker) -> str:
     torch.save(
         dict(
             state_dict=OrderedDict(w=torch.ones(2)),
-            meta=dict(note=RunsCommand(f'touch {marker}'))), str(path))
+            meta=dict(note=RunsCommand(f'touch {marker}')),
+        ),
+        str(path),
+    )
     return str(path)
 
 
@@ -59,8 +67,10 @@ def test_code_in_a_checkpoint_is_refused(tmp_path):
 def test_mmengine_loader_refuses_code_after_import_mmwsol(tmp_path):
     # mmwsol used to re-register MMEngine's local loader with
     # weights_only=False for the whole process
-    import mmwsol  # noqa: F401
     from mmengine.runner.checkpoint import CheckpointLoader
+
+    import mmwsol  # noqa: F401
+
     marker = tmp_path / 'pwned'
     path = save_malicious(tmp_path / 'evil.pth', marker)
     with pytest.raises(pickle.UnpicklingError):
@@ -80,7 +90,8 @@ def test_unsafe_opt_in_loads_it(tmp_path):
 
 
 @pytest.mark.filterwarnings(
-    'ignore:Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+    'ignore:Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+)
 def test_unsafe_context_is_scoped(tmp_path):
     marker = tmp_path / 'pwned'
     path = save_malicious(tmp_path / 'evil.pth', marker)
@@ -107,21 +118,37 @@ def mmengine_like_checkpoint() -> dict:
     random.seed(1)
     np.random.seed(2)
     return dict(
-        meta=dict(epoch=1, iter=3, seed=0, cfg='x = 1',
-                  dataset_meta=dict(classes=('a', 'b'))),
-        state_dict=OrderedDict(w=torch.arange(4.), b=torch.zeros(2)),
+        meta=dict(
+            epoch=1,
+            iter=3,
+            seed=0,
+            cfg='x = 1',
+            dataset_meta=dict(classes=('a', 'b')),
+        ),
+        state_dict=OrderedDict(w=torch.arange(4.0), b=torch.zeros(2)),
         message_hub=hub.state_dict(),
         optimizer=dict(state={}, param_groups=[dict(lr=0.1, params=[0])]),
         rng_states=[
-            dict(python=random.getstate(), numpy=np.random.get_state(),
-                 torch=torch.get_rng_state())
+            dict(
+                python=random.getstate(),
+                numpy=np.random.get_state(),
+                torch=torch.get_rng_state(),
+            )
         ],
         extra=dict(
-            scalars=[np.int64(3), np.bool_(True), np.uint8(7),
-                     np.float16(1.5)],
-            arrays=[np.arange(5, dtype=np.int32),
-                    np.ones((2, 2), dtype=np.float64)],
-            dtype=np.dtype('float32')))
+            scalars=[
+                np.int64(3),
+                np.bool_(True),
+                np.uint8(7),
+                np.float16(1.5),
+            ],
+            arrays=[
+                np.arange(5, dtype=np.int32),
+                np.ones((2, 2), dtype=np.float64),
+            ],
+            dtype=np.dtype('float32'),
+        ),
+    )
 
 
 def test_mmengine_checkpoint_loads_without_opt_in(tmp_path):
@@ -145,7 +172,11 @@ def test_mmengine_checkpoint_loads_without_opt_in(tmp_path):
     assert torch.equal(rng['torch'], ckpt['rng_states'][0]['torch'])
     extra = loaded['extra']
     assert [type(x) for x in extra['scalars']] == [
-        np.int64, np.bool_, np.uint8, np.float16]
+        np.int64,
+        np.bool_,
+        np.uint8,
+        np.float16,
+    ]
     assert extra['arrays'][0].tolist() == [0, 1, 2, 3, 4]
     assert extra['dtype'] == np.dtype('float32')
     # restoring the states works on the loaded objects
@@ -161,18 +192,22 @@ def test_allow_list_is_exactly_the_checkpoint_types():
         else:
             names.add(f'{entry.__module__}.{entry.__qualname__}')
     expected = {
-        'mmengine.logging.history_buffer.HistoryBuffer', 'builtins.getattr',
-        'numpy.ndarray', 'numpy.dtype', 'numpy.core.multiarray._reconstruct',
-        'numpy.core.multiarray.scalar', 'numpy._core.multiarray._reconstruct',
-        'numpy._core.multiarray.scalar'
+        'mmengine.logging.history_buffer.HistoryBuffer',
+        'builtins.getattr',
+        'numpy.ndarray',
+        'numpy.dtype',
+        'numpy.core.multiarray._reconstruct',
+        'numpy.core.multiarray.scalar',
+        'numpy._core.multiarray._reconstruct',
+        'numpy._core.multiarray.scalar',
     }
     assert expected <= names
     extra = names - expected
     # the rest are DType classes of bool and numbers (numpy >= 1.25)
     assert all(n.startswith('numpy.dtypes.') for n in extra), extra
     assert not any(
-        kind in n
-        for n in extra for kind in ('Object', 'Str', 'Void', 'Bytes'))
+        kind in n for n in extra for kind in ('Object', 'Str', 'Void', 'Bytes')
+    )
 
 
 def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
@@ -196,8 +231,9 @@ def test_numpy1_checkpoints_load(tmp_path):
             data = src.read(item.filename)
             if item.filename.endswith('data.pkl'):
                 assert b'numpy._core.multiarray' in data
-                data = data.replace(b'numpy._core.multiarray',
-                                    b'numpy.core.multiarray')
+                data = data.replace(
+                    b'numpy._core.multiarray', b'numpy.core.multiarray'
+                )
             dst.writestr(item, data)
     loaded = load_checkpoint_file(old)
     assert loaded['eta'] == 2.5 and loaded['a'].tolist() == [0, 1, 2]

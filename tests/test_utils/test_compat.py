@@ -1,4 +1,5 @@
 """Launch helpers of the tools (dataloader defaults, CPU distributed)."""
+
 import torch
 from mmengine.config import Config
 
@@ -10,7 +11,9 @@ def test_dataloader_defaults_respect_num_workers():
         dict(
             train_dataloader=dict(batch_size=2, num_workers=0),
             val_dataloader=dict(batch_size=2, num_workers=2),
-            test_dataloader=None))
+            test_dataloader=None,
+        )
+    )
     set_dataloader_defaults(cfg)
     assert cfg.train_dataloader.persistent_workers is False
     assert cfg.val_dataloader.persistent_workers is True

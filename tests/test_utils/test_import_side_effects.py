@@ -1,5 +1,5 @@
-"""``import mmwsol`` changes nothing outside mmwsol (numpy, torch, MMEngine).
-"""
+"""``import mmwsol`` changes nothing outside it (numpy, torch, MMEngine)."""
+
 import json
 import os
 import os.path as osp
@@ -11,7 +11,7 @@ ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 # Runs in a fresh interpreter: imports the dependencies, records numpy's
 # attributes, MMEngine's checkpoint scheme table and torch's safe globals,
 # imports mmwsol and registers everything, and records them again.
-PROBE = r'''
+PROBE = r"""
 import json
 import types
 import numpy as np
@@ -47,18 +47,20 @@ from mmwsol.utils import register_all_modules  # noqa: E402
 register_all_modules(init_default_scope=True)
 import mmwsol.apis  # noqa: E402,F401
 print(json.dumps(dict(before=before, after=snapshot())))
-'''
+"""
 
 
 def test_import_mmwsol_changes_no_global_state():
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, '-c', PROBE],
-                          cwd=ROOT,
-                          env=env,
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE,
-                          text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, '-c', PROBE],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     before, after = result['before'], result['after']
@@ -68,7 +70,6 @@ def test_import_mmwsol_changes_no_global_state():
     assert after['numpy_dict'] == before['numpy_dict']
     # MMEngine's loaders (local files included) are MMEngine's own
     assert after['schemes'] == before['schemes']
-    assert after['schemes'][''] == \
-        'mmengine.runner.checkpoint.load_from_local'
+    assert after['schemes'][''] == 'mmengine.runner.checkpoint.load_from_local'
     assert after['safe_globals'] == before['safe_globals']
     assert after['torch_load'] == before['torch_load']

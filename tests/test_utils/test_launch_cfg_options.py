@@ -1,4 +1,5 @@
 """``--cfg-options`` merging with a clear error for keys into lists."""
+
 import pytest
 from mmengine.config import Config
 
@@ -10,21 +11,25 @@ def make_cfg():
         dict(
             test_evaluator=[
                 dict(type='WSOLMetric', cam_curve_interval=0.01),
-                dict(type='WSOLMaskMetric')
+                dict(type='WSOLMaskMetric'),
             ],
             val_evaluator=dict(type='WSOLMetric', cam_curve_interval=0.01),
-            train_cfg=dict(max_epochs=12)))
+            train_cfg=dict(max_epochs=12),
+        )
+    )
 
 
 def test_dict_and_indexed_list_keys_merge():
     cfg = make_cfg()
     merge_cfg_options(
-        cfg, {
+        cfg,
+        {
             'val_evaluator.cam_curve_interval': 0.001,
             'test_evaluator.0.cam_curve_interval': 0.001,
             'train_cfg.max_epochs': 3,
             'brand.new.key': 1,
-        })
+        },
+    )
     assert cfg.val_evaluator.cam_curve_interval == 0.001
     assert cfg.test_evaluator[0]['cam_curve_interval'] == 0.001
     assert cfg.test_evaluator[1] == dict(type='WSOLMaskMetric')

@@ -1,4 +1,5 @@
 """Strict loading of weights: what does not fit is an error listing it."""
+
 from collections import OrderedDict
 
 import pytest
@@ -6,8 +7,11 @@ import torch
 from mmengine.logging import MMLogger
 from torch import nn
 
-from mmwsol.utils import (CheckpointMismatchError, load_model_weights,
-                          load_state_dict_checked)
+from mmwsol.utils import (
+    CheckpointMismatchError,
+    load_model_weights,
+    load_state_dict_checked,
+)
 
 
 class Net(nn.Module):
@@ -36,7 +40,8 @@ class Renaming(nn.Module):
 
 def filled(model: nn.Module, value: float) -> OrderedDict:
     return OrderedDict(
-        (k, torch.full_like(v, value)) for k, v in model.state_dict().items())
+        (k, torch.full_like(v, value)) for k, v in model.state_dict().items()
+    )
 
 
 def test_exact_checkpoint_loads():
@@ -50,22 +55,24 @@ def test_exact_checkpoint_loads():
 
 def test_module_prefix_and_missing_counter_are_accepted():
     model = Net()
-    state = OrderedDict(('module.' + k, v) for k, v in filled(
-        Net(), 2.).items() if 'num_batches_tracked' not in k)
+    state = OrderedDict(
+        ('module.' + k, v)
+        for k, v in filled(Net(), 2.0).items()
+        if 'num_batches_tracked' not in k
+    )
     assert load_state_dict_checked(model, state).ok
-    assert torch.equal(model.fc.weight, torch.full((4, 8), 2.))
+    assert torch.equal(model.fc.weight, torch.full((4, 8), 2.0))
 
 
 def test_keys_renamed_by_the_module_load_strictly():
     model = Renaming()
-    assert load_state_dict_checked(
-        model, {'old.weight': torch.ones(2, 2)}).ok
+    assert load_state_dict_checked(model, {'old.weight': torch.ones(2, 2)}).ok
     assert torch.equal(model.new.weight, torch.ones(2, 2))
 
 
 def test_mismatch_lists_missing_unexpected_and_shapes():
     model = Net(classes=4)
-    state = filled(Net(classes=6), 1.)  # fc: 6 x 8 and 6
+    state = filled(Net(classes=6), 1.0)  # fc: 6 x 8 and 6
     del state['conv.bias']
     state['head.extra'] = torch.zeros(1)
     with pytest.raises(CheckpointMismatchError) as info:
@@ -87,24 +94,27 @@ def test_long_lists_show_the_first_five_and_the_count():
     message = str(info.value)
     assert 'checkpoint (it holds no weights) does not fit' in message
     assert '12 missing key(s)' in message
-    assert '0.weight, 0.bias, 1.weight, 1.bias, 2.weight, ... (7 more)' \
-        in message
+    assert (
+        '0.weight, 0.bias, 1.weight, 1.bias, 2.weight, ... (7 more)' in message
+    )
     assert '5.bias' not in message
 
 
 def test_partial_load_loads_what_fits_and_logs_the_rest(capsys):
     model = Net(classes=4)
     before = model.fc.weight.detach().clone()
-    state = filled(Net(classes=6), 3.)
+    state = filled(Net(classes=6), 3.0)
     del state['bn.bias']
     logger = MMLogger.get_instance('test_partial_load')
     report = load_state_dict_checked(
-        model, state, source='x.pth', partial=True, logger=logger)
+        model, state, source='x.pth', partial=True, logger=logger
+    )
     assert report.missing == ['bn.bias']
     assert [m.split(' ')[0] for m in report.mismatched] == [
-        'fc.weight', 'fc.bias'
+        'fc.weight',
+        'fc.bias',
     ]
-    assert torch.equal(model.conv.weight, torch.full((8, 3, 3, 3), 3.))
+    assert torch.equal(model.conv.weight, torch.full((8, 3, 3, 3), 3.0))
     assert torch.equal(model.fc.weight, before)  # left as it was
     out = capsys.readouterr().out
     assert 'WARNING - Partial load' in out and 'bn.bias' in out
@@ -113,10 +123,10 @@ def test_partial_load_loads_what_fits_and_logs_the_rest(capsys):
 
 def test_load_model_weights_from_file(tmp_path):
     path = str(tmp_path / 'net.pth')
-    torch.save(dict(meta=dict(epoch=3), state_dict=filled(Net(), 4.)), path)
+    torch.save(dict(meta=dict(epoch=3), state_dict=filled(Net(), 4.0)), path)
     model = Net()
     ckpt = load_model_weights(model, path)
     assert ckpt['meta']['epoch'] == 3
-    assert torch.equal(model.bn.weight, torch.full((8, ), 4.))
+    assert torch.equal(model.bn.weight, torch.full((8,), 4.0))
     with pytest.raises(CheckpointMismatchError, match='net.pth'):
         load_model_weights(Net(classes=5), path)

@@ -5,6 +5,7 @@ Example::
     python tools/analysis/plot_curves.py cam/curves.json spa/curves.json \\
         --labels CAM SPA --out compare.png
 """
+
 import argparse
 import os.path as osp
 from typing import List, Optional
@@ -19,21 +20,32 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         'WSOLMaskMetric (curves_file=...) or eval_scoremaps.py --curves: '
         'box accuracy vs CAM threshold per IoU threshold (best threshold '
         'marked) and the pixel precision-recall curve (PxAP in the '
-        'legend); several files are drawn on the same axes.')
+        'legend); several files are drawn on the same axes.'
+    )
     parser.add_argument('curves', nargs='+', help='curves JSON file(s)')
-    parser.add_argument('--out', required=True,
-                        help='output image (PNG, or another format by '
-                        'extension)')
-    parser.add_argument('--labels', nargs='+',
-                        help='one name per file (default: the file names '
-                        'when several files are given)')
-    parser.add_argument('--dpi', type=int, default=100,
-                        help='resolution; a panel is 6.4 x 4.8 inches')
+    parser.add_argument(
+        '--out',
+        required=True,
+        help='output image (PNG, or another format by extension)',
+    )
+    parser.add_argument(
+        '--labels',
+        nargs='+',
+        help='one name per file (default: the file names '
+        'when several files are given)',
+    )
+    parser.add_argument(
+        '--dpi',
+        type=int,
+        default=100,
+        help='resolution; a panel is 6.4 x 4.8 inches',
+    )
     parsed = parser.parse_args(args)
-    if parsed.labels is not None and len(parsed.labels) != len(
-            parsed.curves):
-        parser.error(f'{len(parsed.labels)} labels for '
-                     f'{len(parsed.curves)} curves files')
+    if parsed.labels is not None and len(parsed.labels) != len(parsed.curves):
+        parser.error(
+            f'{len(parsed.labels)} labels for '
+            f'{len(parsed.curves)} curves files'
+        )
     return parsed
 
 

@@ -15,13 +15,20 @@ Examples::
         --models cam --metrics MaxBoxAccV2 PxAP --per-seed \\
         --pair cam.cam cam.ccam_quadratic --pair cam.cam cam.bagcams
 """
+
 import argparse
 import json
 import statistics
 from typing import Dict, List, Optional, Sequence, Tuple
 
-DEFAULT_METRICS = ('MaxBoxAccV2', 'PxAP', 'gt_known_loc', 'top1_loc', 'pIoU',
-                   'top1_cls')
+DEFAULT_METRICS = (
+    'MaxBoxAccV2',
+    'PxAP',
+    'gt_known_loc',
+    'top1_loc',
+    'pIoU',
+    'top1_cls',
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -30,16 +37,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('summary', help='summary JSON of seed_study.py')
     parser.add_argument('--models', nargs='+', help='models to report')
     parser.add_argument(
-        '--metrics', nargs='+', default=list(DEFAULT_METRICS), help='metrics')
+        '--metrics', nargs='+', default=list(DEFAULT_METRICS), help='metrics'
+    )
     parser.add_argument(
-        '--per-seed', action='store_true', help='also each seed\'s value')
+        '--per-seed', action='store_true', help="also each seed's value"
+    )
     parser.add_argument(
         '--pair',
         nargs=2,
         action='append',
         default=[],
         metavar=('BASE', 'NEW'),
-        help='paired difference NEW - BASE (model.test names)')
+        help='paired difference NEW - BASE (model.test names)',
+    )
     return parser.parse_args(argv)
 
 
@@ -56,8 +66,9 @@ def lookup(results: Dict[str, Dict[str, dict]], name: str) -> dict:
     return results[model][test]
 
 
-def paired_difference(base: dict, new: dict,
-                      metric: str) -> Tuple[float, float, float, int, int]:
+def paired_difference(
+    base: dict, new: dict, metric: str
+) -> Tuple[float, float, float, int, int]:
     """NEW − BASE of ``metric`` over the seeds both have.
 
     Args:
@@ -73,21 +84,29 @@ def paired_difference(base: dict, new: dict,
     if not seeds:
         raise ValueError('the two tests share no seed')
     diffs = [
-        new['per_seed'][s][metric] - base['per_seed'][s][metric]
-        for s in seeds
+        new['per_seed'][s][metric] - base['per_seed'][s][metric] for s in seeds
     ]
-    return (statistics.fmean(diffs), min(diffs), max(diffs),
-            sum(d > 0 for d in diffs), len(diffs))
+    return (
+        statistics.fmean(diffs),
+        min(diffs),
+        max(diffs),
+        sum(d > 0 for d in diffs),
+        len(diffs),
+    )
 
 
 def mean_std_table(tests: Dict[str, dict], metrics: Sequence[str]) -> str:
     """One Markdown table: a row per test, mean ± std per metric."""
-    lines = ['| test | ' + ' | '.join(metrics) + ' |',
-             '|---' * (len(metrics) + 1) + '|']
+    lines = [
+        '| test | ' + ' | '.join(metrics) + ' |',
+        '|---' * (len(metrics) + 1) + '|',
+    ]
     for test, summary in tests.items():
         cells = [
-            f"{summary['mean'][m]:.2f} ± {summary['std'][m]:.2f}"
-            if m in summary['mean'] else '–' for m in metrics
+            f'{summary["mean"][m]:.2f} ± {summary["std"][m]:.2f}'
+            if m in summary['mean']
+            else '–'
+            for m in metrics
         ]
         lines.append(f'| {test} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
@@ -96,46 +115,74 @@ def mean_std_table(tests: Dict[str, dict], metrics: Sequence[str]) -> str:
 def per_seed_table(tests: Dict[str, dict], metrics: Sequence[str]) -> str:
     """One Markdown table: a row per test, ``a / b`` (metrics) per seed."""
     seeds = sorted({s for t in tests.values() for s in t['per_seed']}, key=int)
-    lines = ['| test (' + ' / '.join(metrics) + ') | ' +
-             ' | '.join(f'seed {s}' for s in seeds) + ' |',
-             '|---' * (len(seeds) + 1) + '|']
+    lines = [
+        '| test ('
+        + ' / '.join(metrics)
+        + ') | '
+        + ' | '.join(f'seed {s}' for s in seeds)
+        + ' |',
+        '|---' * (len(seeds) + 1) + '|',
+    ]
     for test, summary in tests.items():
         cells = []
         for s in seeds:
             values = summary['per_seed'].get(s)
-            cells.append('–' if values is None else ' / '.join(
-                f'{values[m]:.2f}' if m in values else '–' for m in metrics))
+            cells.append(
+                '–'
+                if values is None
+                else ' / '.join(
+                    f'{values[m]:.2f}' if m in values else '–' for m in metrics
+                )
+            )
         lines.append(f'| {test} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
-def report(summary: dict,
-           models: Optional[Sequence[str]] = None,
-           metrics: Sequence[str] = DEFAULT_METRICS,
-           per_seed: bool = False,
-           pairs: Sequence[Sequence[str]] = ()) -> str:
+def report(
+    summary: dict,
+    models: Optional[Sequence[str]] = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    per_seed: bool = False,
+    pairs: Sequence[Sequence[str]] = (),
+) -> str:
     """The whole report as Markdown text (see the module docstring)."""
     results = summary['results']
     models = list(results) if not models else list(models)
-    out = [f"Seeds {summary.get('seeds')}, commit {summary.get('commit')}, "
-           f"`{summary.get('command')}`"]
+    out = [
+        f'Seeds {summary.get("seeds")}, commit {summary.get("commit")}, '
+        f'`{summary.get("command")}`'
+    ]
     for model in models:
         if model not in results:
-            raise KeyError(f'model {model!r} is not in the summary; known: '
-                           f'{list(results)}')
-        out += ['', f'**{model}** (mean ± std)', '',
-                mean_std_table(results[model], metrics)]
+            raise KeyError(
+                f'model {model!r} is not in the summary; known: '
+                f'{list(results)}'
+            )
+        out += [
+            '',
+            f'**{model}** (mean ± std)',
+            '',
+            mean_std_table(results[model], metrics),
+        ]
         if per_seed:
-            out += ['', f'**{model}** per seed', '',
-                    per_seed_table(results[model], metrics)]
+            out += [
+                '',
+                f'**{model}** per seed',
+                '',
+                per_seed_table(results[model], metrics),
+            ]
     if pairs:
-        out += ['', '| NEW − BASE | ' + ' | '.join(metrics) + ' |',
-                '|---' * (len(metrics) + 1) + '|']
+        out += [
+            '',
+            '| NEW − BASE | ' + ' | '.join(metrics) + ' |',
+            '|---' * (len(metrics) + 1) + '|',
+        ]
         for base, new in pairs:
             cells = []
             for m in metrics:
                 mean, lo, hi, up, n = paired_difference(
-                    lookup(results, base), lookup(results, new), m)
+                    lookup(results, base), lookup(results, new), m
+                )
                 cells.append(f'{mean:+.2f} [{lo:+.2f}, {hi:+.2f}] {up}/{n}↑')
             out.append(f'| {new} − {base} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(out)
@@ -147,8 +194,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     with open(args.summary) as f:
         summary = json.load(f)
     try:
-        print(report(summary, args.models, args.metrics, args.per_seed,
-                     args.pair))
+        print(
+            report(
+                summary, args.models, args.metrics, args.per_seed, args.pair
+            )
+        )
     except (KeyError, ValueError) as error:
         raise SystemExit(f'error: {error}')
 

@@ -29,6 +29,7 @@ Examples::
     python tools/benchmarks/localizer_speed.py --arch resnet50 --size 224 \\
         --batch-size 8 --rounds 3                                 # layer3
 """
+
 import argparse
 import gc
 import os
@@ -40,13 +41,18 @@ from typing import Callable, Dict, List, Optional, Tuple
 ARCHS = {
     # backbone, head channels, default layer, default input size
     'tinynet': (dict(type='TinyWSOLNet'), 256, 'backbone.stages.2', 128),
-    'resnet50': (dict(type='ResNet',
-                      depth=50,
-                      strides=(1, 2, 1, 1),
-                      out_indices=(3, )), 2048, 'backbone.layer3', 224),
-    'inception-v3':
-    (dict(type='WSOLInceptionV3',
-          large_feature_map=True), 1024, 'backbone.Mixed_6e', 224),
+    'resnet50': (
+        dict(type='ResNet', depth=50, strides=(1, 2, 1, 1), out_indices=(3,)),
+        2048,
+        'backbone.layer3',
+        224,
+    ),
+    'inception-v3': (
+        dict(type='WSOLInceptionV3', large_feature_map=True),
+        1024,
+        'backbone.Mixed_6e',
+        224,
+    ),
 }
 GRAD_LOCALIZERS = ('GradCAM', 'GradCAMPlusPlus', 'PCS', 'BagCAMs')
 
@@ -55,13 +61,15 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         description='Time and measure the memory of the gradient-based '
-        'localizers against CAM on the same model.')
+        'localizers against CAM on the same model.'
+    )
     parser.add_argument('--arch', choices=sorted(ARCHS), default='tinynet')
     parser.add_argument(
         '--layer',
         help='layer of the gradient localizers (default: '
         'tinynet backbone.stages.2, resnet50 backbone.layer3, inception-v3 '
-        'backbone.Mixed_6e)')
+        'backbone.Mixed_6e)',
+    )
     parser.add_argument('--size', type=int, help='input side')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--num-classes', type=int, default=200)
@@ -69,12 +77,14 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         '--topk',
         type=int,
         default=1,
-        help='predicted-class maps per image (plus the GT map; default 1)')
+        help='predicted-class maps per image (plus the GT map; default 1)',
+    )
     parser.add_argument(
         '--rounds',
         type=int,
         default=5,
-        help='timed rounds, each runs every localizer once (default 5)')
+        help='timed rounds, each runs every localizer once (default 5)',
+    )
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu')
     parser.add_argument('--threads', type=int, help='torch CPU threads')
     parser.add_argument('--seed', type=int, default=0)
@@ -83,6 +93,7 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
 
 def _cuda() -> bool:
     import torch
+
     return torch.cuda.is_available()
 
 
@@ -92,6 +103,7 @@ class PeakMemory:
 
     def __init__(self, device: str):
         import torch
+
         self.cuda = device.startswith('cuda') and torch.cuda.is_available()
         self.available = self.cuda or os.path.exists('/proc/self/clear_refs')
 
@@ -106,6 +118,7 @@ class PeakMemory:
     def measure(self, fn: Callable[[], object]) -> Optional[int]:
         """Run ``fn`` once and return its peak memory increase."""
         import torch
+
         gc.collect()
         if self.cuda:
             torch.cuda.synchronize()
@@ -132,25 +145,29 @@ def build(args: argparse.Namespace):
 
     from mmwsol.registry import MODELS
     from mmwsol.utils import register_all_modules
+
     register_all_modules(init_default_scope=True)
     backbone, channels, _, _ = ARCHS[args.arch]
     torch.manual_seed(args.seed)
     model = MODELS.build(
-        dict(type='WSOLClassifier',
-             backbone=backbone,
-             head=dict(type='CAMHead',
-                       num_classes=args.num_classes,
-                       in_channels=channels),
-             localizer=None,
-             topk_maps=args.topk))
+        dict(
+            type='WSOLClassifier',
+            backbone=backbone,
+            head=dict(
+                type='CAMHead',
+                num_classes=args.num_classes,
+                in_channels=channels,
+            ),
+            localizer=None,
+            topk_maps=args.topk,
+        )
+    )
     model.init_weights()
     model = model.to(args.device).eval()
-    inputs = torch.randn(args.batch_size,
-                         3,
-                         args.size,
-                         args.size,
-                         device=args.device)
-    labels = torch.randint(args.num_classes, (args.batch_size, )).tolist()
+    inputs = torch.randn(
+        args.batch_size, 3, args.size, args.size, device=args.device
+    )
+    labels = torch.randint(args.num_classes, (args.batch_size,)).tolist()
     samples = [DataSample().set_gt_label(int(label)) for label in labels]
     return model, inputs, samples
 
@@ -161,6 +178,7 @@ def run(args: argparse.Namespace) -> Dict[str, Tuple[float, Optional[int]]]:
     import torch
 
     from mmwsol.registry import MODELS
+
     model, inputs, samples = build(args)
     localizers = {'forward': None, 'CAM': MODELS.build(dict(type='CAM'))}
     for name in GRAD_LOCALIZERS:
@@ -190,51 +208,70 @@ def run(args: argparse.Namespace) -> Dict[str, Tuple[float, Optional[int]]]:
     }
 
 
-def report(args: argparse.Namespace,
-           results: Dict[str, Tuple[float, Optional[int]]]) -> None:
+def report(
+    args: argparse.Namespace, results: Dict[str, Tuple[float, Optional[int]]]
+) -> None:
     """Print the table."""
     import torch
+
     fwd_ms = results['forward'][0]
     cam_ms, cam_peak = results['CAM']
     cam_loc = max(cam_ms - fwd_ms, 1e-9)
-    mem = 'CUDA max_memory_allocated' if args.device.startswith('cuda') \
+    mem = (
+        'CUDA max_memory_allocated'
+        if args.device.startswith('cuda')
         else 'CPU peak RSS (VmHWM)'
-    print(f'arch={args.arch} layer={args.layer} input={args.size}x'
-          f'{args.size} batch={args.batch_size} K={args.num_classes} maps/'
-          f'img={1 + args.topk} device={args.device} torch='
-          f'{torch.__version__} threads={torch.get_num_threads()} '
-          f'rounds={args.rounds} (median)')
+    )
+    print(
+        f'arch={args.arch} layer={args.layer} input={args.size}x'
+        f'{args.size} batch={args.batch_size} K={args.num_classes} maps/'
+        f'img={1 + args.topk} device={args.device} torch='
+        f'{torch.__version__} threads={torch.get_num_threads()} '
+        f'rounds={args.rounds} (median)'
+    )
     print(f'peak memory: {mem}, above the memory held before the call')
-    header = (f'{"localizer":<16}{"predict ms/img":>15}{"x CAM":>7}'
-              f'{"loc ms/img":>12}{"x CAM":>8}{"peak MiB":>10}{"x CAM":>7}')
+    header = (
+        f'{"localizer":<16}{"predict ms/img":>15}{"x CAM":>7}'
+        f'{"loc ms/img":>12}{"x CAM":>8}{"peak MiB":>10}{"x CAM":>7}'
+    )
     print(header)
     print('-' * len(header))
     for name, (ms, peak) in results.items():
         loc = ms - fwd_ms
-        peak_s = f'{peak / 2**20:10.1f}' if peak is not None else \
-            f'{"n/a":>10}'
-        ratio_m = f'{peak / cam_peak:7.2f}' if peak and cam_peak else \
-            f'{"":>7}'
-        loc_s = f'{loc:12.2f}{loc / cam_loc:8.1f}' if name != 'forward' \
+        peak_s = (
+            f'{peak / 2**20:10.1f}' if peak is not None else f'{"n/a":>10}'
+        )
+        ratio_m = (
+            f'{peak / cam_peak:7.2f}' if peak and cam_peak else f'{"":>7}'
+        )
+        loc_s = (
+            f'{loc:12.2f}{loc / cam_loc:8.1f}'
+            if name != 'forward'
             else f'{"":>12}{"":>8}'
-        print(f'{name:<16}{ms:15.2f}{ms / cam_ms:7.2f}{loc_s}{peak_s}'
-              f'{ratio_m}')
+        )
+        print(
+            f'{name:<16}{ms:15.2f}{ms / cam_ms:7.2f}{loc_s}{peak_s}{ratio_m}'
+        )
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point."""
-    if sys.platform.startswith('linux') and \
-            'MALLOC_MMAP_THRESHOLD_' not in os.environ and argv is None:
+    if (
+        sys.platform.startswith('linux')
+        and 'MALLOC_MMAP_THRESHOLD_' not in os.environ
+        and argv is None
+    ):
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
     sys.path.insert(
-        0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..',
-                                        '..')))
+        0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+    )
     args = parse_args(argv)
     _, _, layer, size = ARCHS[args.arch]
     args.layer = args.layer or layer
     args.size = args.size or size
     import torch
+
     if args.threads:
         torch.set_num_threads(args.threads)
     report(args, run(args))

@@ -31,6 +31,7 @@ Example::
 
     python tools/benchmarks/metric_speed.py --num-images 50
 """
+
 import argparse
 import time
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -38,11 +39,15 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from mmwsol.evaluation.functional import (box_correctness, cam_thresholds,
-                                          mask_score_histograms,
-                                          pixel_histogram_edges,
-                                          resolve_box_backend,
-                                          scoremap_to_uint8, threshold_levels)
+from mmwsol.evaluation.functional import (
+    box_correctness,
+    cam_thresholds,
+    mask_score_histograms,
+    pixel_histogram_edges,
+    resolve_box_backend,
+    scoremap_to_uint8,
+    threshold_levels,
+)
 from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
 
 IOU_THRESHOLDS = (30, 50, 70)
@@ -52,33 +57,38 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         description='Time the exact fast path of the WSOL box metric '
-        'against per-threshold contour loops, and PxAP histograms.')
+        'against per-threshold contour loops, and PxAP histograms.'
+    )
     parser.add_argument(
         '--num-images',
         type=int,
         default=50,
-        help='maps per kind (default: 50)')
+        help='maps per kind (default: 50)',
+    )
     parser.add_argument(
-        '--size', type=int, default=224, help='map side (default: 224)')
+        '--size', type=int, default=224, help='map side (default: 224)'
+    )
     parser.add_argument(
         '--noise',
         type=float,
         default=0.02,
         help='std of the Gaussian noise of the noisy maps, '
-        'relative to the map range (default: 0.02)')
+        'relative to the map range (default: 0.02)',
+    )
     parser.add_argument(
         '--intervals',
         type=float,
         nargs='+',
         default=[0.01, 0.001],
-        help='CAM threshold intervals (default: 0.01 0.001)')
+        help='CAM threshold intervals (default: 0.01 0.001)',
+    )
     parser.add_argument(
         '--box-modes',
         nargs='+',
         default=['all'],
         choices=['all', 'largest', 'union'],
-        help="box modes to time (default: 'all', "
-        'MaxBoxAccV2)')
+        help="box modes to time (default: 'all', MaxBoxAccV2)",
+    )
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(args)
 
@@ -90,25 +100,28 @@ def normalise(x: np.ndarray) -> np.ndarray:
     return x / x.max() if x.max() > 0 else x
 
 
-def make_maps(rng: np.random.Generator, num: int, size: int,
-              noise: float) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+def make_maps(
+    rng: np.random.Generator, num: int, size: int, noise: float
+) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     """Smooth and noisy score maps (float64, values in [0, 1])."""
     smooth, noisy = [], []
     for _ in range(num):
         low = rng.random((14, 14)).astype(np.float32)
         big = cv2.resize(
-            low, (size, size),
-            interpolation=cv2.INTER_CUBIC).astype(np.float64)
+            low, (size, size), interpolation=cv2.INTER_CUBIC
+        ).astype(np.float64)
         smooth.append(normalise(big))
         noisy.append(
             normalise(
-                np.clip(big + noise * rng.standard_normal(big.shape), 0,
-                        None)))
+                np.clip(big + noise * rng.standard_normal(big.shape), 0, None)
+            )
+        )
     return smooth, noisy
 
 
-def make_gt_boxes(rng: np.random.Generator, num: int,
-                  size: int) -> List[np.ndarray]:
+def make_gt_boxes(
+    rng: np.random.Generator, num: int, size: int
+) -> List[np.ndarray]:
     """One or two GT boxes per image, 20 % to 90 % of the side."""
     boxes = []
     for _ in range(num):
@@ -123,8 +136,9 @@ def make_gt_boxes(rng: np.random.Generator, num: int,
 
 
 # ------------------------------------------------------------ baselines
-def _rect_boxes(contours: Sequence[np.ndarray], mode: str, width: int,
-                height: int) -> np.ndarray:
+def _rect_boxes(
+    contours: Sequence[np.ndarray], mode: str, width: int, height: int
+) -> np.ndarray:
     """Boxes of OpenCV contours, ``[x, y, x + w, y + h]`` clipped."""
     if len(contours) == 0:
         return np.zeros((1, 4), dtype=np.int64)
@@ -144,13 +158,20 @@ def _iou(box: Sequence[int], gt: Sequence[int]) -> float:
     iw = min(box[2], gt[2]) - max(box[0], gt[0]) + 1
     ih = min(box[3], gt[3]) - max(box[1], gt[1]) + 1
     inter = max(0, iw) * max(0, ih)
-    union = ((box[2] - box[0] + 1) * (box[3] - box[1] + 1) +
-             (gt[2] - gt[0] + 1) * (gt[3] - gt[1] + 1) - inter)
+    union = (
+        (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
+        + (gt[2] - gt[0] + 1) * (gt[3] - gt[1] + 1)
+        - inter
+    )
     return inter / union if union > 0 else 0.0
 
 
-def literal_loop(scoremap: np.ndarray, gt_boxes: np.ndarray,
-                 thresholds: np.ndarray, mode: str) -> np.ndarray:
+def literal_loop(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    thresholds: np.ndarray,
+    mode: str,
+) -> np.ndarray:
     """The protocol threshold by threshold, no shortcut at all."""
     height, width = scoremap.shape
     fractions = np.asarray(IOU_THRESHOLDS) / 100
@@ -159,58 +180,77 @@ def literal_loop(scoremap: np.ndarray, gt_boxes: np.ndarray,
         u8 = (scoremap * 255).astype(np.uint8)
         level = int(threshold * int(u8.max()))
         foreground = np.where(u8 > level, 255, 0).astype(np.uint8)
-        contours = cv2.findContours(foreground, cv2.RETR_TREE,
-                                    cv2.CHAIN_APPROX_SIMPLE)[-2]
+        contours = cv2.findContours(
+            foreground, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE
+        )[-2]
         boxes = _rect_boxes(contours, mode, width, height)
         best = max(_iou(b, g) for b in boxes.tolist() for g in gt_boxes)
         table[:, j] = best >= fractions
     return table
 
 
-def cv_loop(scoremap: np.ndarray, gt_boxes: np.ndarray, thresholds: np.ndarray,
-            mode: str) -> np.ndarray:
+def cv_loop(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    thresholds: np.ndarray,
+    mode: str,
+) -> np.ndarray:
     """The community evaluator's loop: cv2.threshold per threshold."""
     height, width = scoremap.shape
     u8 = (scoremap * 255).astype(np.uint8)
     peak = int(u8.max())
     all_boxes, owner = [], []
     for j, threshold in enumerate(thresholds):
-        _, foreground = cv2.threshold(u8, int(threshold * peak), 255,
-                                      cv2.THRESH_BINARY)
-        contours = cv2.findContours(foreground, cv2.RETR_TREE,
-                                    cv2.CHAIN_APPROX_SIMPLE)[-2]
+        _, foreground = cv2.threshold(
+            u8, int(threshold * peak), 255, cv2.THRESH_BINARY
+        )
+        contours = cv2.findContours(
+            foreground, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE
+        )[-2]
         boxes = _rect_boxes(contours, mode, width, height)
         all_boxes.append(boxes)
         owner.append(np.full(len(boxes), j))
     boxes, owner = np.concatenate(all_boxes), np.concatenate(owner)
     b, g = boxes[:, None, :], gt_boxes[None, :, :]
-    iw = np.minimum(b[..., 2], g[..., 2]) - np.maximum(b[..., 0], g[...,
-                                                                    0]) + 1
-    ih = np.minimum(b[..., 3], g[..., 3]) - np.maximum(b[..., 1], g[...,
-                                                                    1]) + 1
+    iw = (
+        np.minimum(b[..., 2], g[..., 2]) - np.maximum(b[..., 0], g[..., 0]) + 1
+    )
+    ih = (
+        np.minimum(b[..., 3], g[..., 3]) - np.maximum(b[..., 1], g[..., 1]) + 1
+    )
     inter = np.maximum(iw, 0) * np.maximum(ih, 0)
-    union = ((b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1) +
-             (g[..., 2] - g[..., 0] + 1) * (g[..., 3] - g[..., 1] + 1) - inter)
+    union = (
+        (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
+        + (g[..., 2] - g[..., 0] + 1) * (g[..., 3] - g[..., 1] + 1)
+        - inter
+    )
     iou = np.where(union > 0, inter / np.maximum(union, 1), 0.0).max(axis=1)
     best = np.full(len(thresholds), -1.0)
     np.maximum.at(best, owner, iou)
     return best[None, :] >= (np.asarray(IOU_THRESHOLDS) / 100)[:, None]
 
 
-def without_compiled(scoremap: np.ndarray, gt_boxes: np.ndarray,
-                     thresholds: np.ndarray, iou_thresholds: Sequence[float],
-                     mode: str) -> np.ndarray:
+def without_compiled(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    thresholds: np.ndarray,
+    iou_thresholds: Sequence[float],
+    mode: str,
+) -> np.ndarray:
     """``box_correctness`` as ``'auto'`` runs it without the C sweeps."""
     levels = threshold_levels(scoremap_to_uint8(scoremap), thresholds)
-    backend = resolve_box_backend('auto', mode,
-                                  np.unique(levels).size, compiled=False)
-    return box_correctness(scoremap, gt_boxes, thresholds, iou_thresholds,
-                           mode, backend)
+    backend = resolve_box_backend(
+        'auto', mode, np.unique(levels).size, compiled=False
+    )
+    return box_correctness(
+        scoremap, gt_boxes, thresholds, iou_thresholds, mode, backend
+    )
 
 
 # --------------------------------------------------------------- timing
-def timed(function: Callable, maps: Sequence[np.ndarray],
-          *args) -> Tuple[float, List]:
+def timed(
+    function: Callable, maps: Sequence[np.ndarray], *args
+) -> Tuple[float, List]:
     """Run ``function(map, *per_image_args)`` over all maps; ms / image."""
     results = []
     start = time.perf_counter()
@@ -229,15 +269,19 @@ def main(args: Optional[List[str]] = None) -> None:
     for boxes in gts:
         mask = np.zeros((opts.size, opts.size), dtype=np.uint8)
         for x0, y0, x1, y1 in boxes:
-            mask[y0:y1 + 1, x0:x1 + 1] = 1
+            mask[y0 : y1 + 1, x0 : x1 + 1] = 1
         masks.append(mask)
 
-    print(f'{opts.num_images} maps per kind, {opts.size} x {opts.size}, '
-          f'noise std {opts.noise}, IoU {IOU_THRESHOLDS}; ms per image; '
-          f'compiled sweep installed: {has_compiled_sweep()}')
-    header = (f'{"kind":7} {"mode":8} {"interval":>8} {"fast":>7} '
-              f'{"numpy":>7} {"loop":>8} {"ratio":>6} {"cv loop":>8} '
-              f'{"ratio":>6} {"identical":>9} {"PxAP":>6}')
+    print(
+        f'{opts.num_images} maps per kind, {opts.size} x {opts.size}, '
+        f'noise std {opts.noise}, IoU {IOU_THRESHOLDS}; ms per image; '
+        f'compiled sweep installed: {has_compiled_sweep()}'
+    )
+    header = (
+        f'{"kind":7} {"mode":8} {"interval":>8} {"fast":>7} '
+        f'{"numpy":>7} {"loop":>8} {"ratio":>6} {"cv loop":>8} '
+        f'{"ratio":>6} {"identical":>9} {"PxAP":>6}'
+    )
     print(header)
     print('-' * len(header))
     for kind, maps in (('smooth', smooth), ('noisy', noisy)):
@@ -247,24 +291,31 @@ def main(args: Optional[List[str]] = None) -> None:
                 per_image = [thresholds] * len(maps)
                 modes = [mode] * len(maps)
                 iou = [IOU_THRESHOLDS] * len(maps)
-                fast_ms, fast = timed(box_correctness, maps, gts, per_image,
-                                      iou, modes)
-                numpy_ms, numpy_fast = timed(without_compiled, maps, gts,
-                                             per_image, iou, modes)
-                loop_ms, loop = timed(literal_loop, maps, gts, per_image,
-                                      modes)
+                fast_ms, fast = timed(
+                    box_correctness, maps, gts, per_image, iou, modes
+                )
+                numpy_ms, numpy_fast = timed(
+                    without_compiled, maps, gts, per_image, iou, modes
+                )
+                loop_ms, loop = timed(
+                    literal_loop, maps, gts, per_image, modes
+                )
                 cv_ms, cv = timed(cv_loop, maps, gts, per_image, modes)
                 identical = all(
-                    np.array_equal(a, b) and np.array_equal(a, c)
+                    np.array_equal(a, b)
+                    and np.array_equal(a, c)
                     and np.array_equal(a, d)
-                    for a, b, c, d in zip(fast, loop, cv, numpy_fast))
+                    for a, b, c, d in zip(fast, loop, cv, numpy_fast)
+                )
                 edges = [pixel_histogram_edges(thresholds)] * len(maps)
                 pxap_ms, _ = timed(mask_score_histograms, maps, masks, edges)
-                print(f'{kind:7} {mode:8} {interval:>8g} {fast_ms:7.2f} '
-                      f'{numpy_ms:7.2f} {loop_ms:8.2f} '
-                      f'{loop_ms / fast_ms:5.1f}x {cv_ms:8.2f} '
-                      f'{cv_ms / fast_ms:5.1f}x {str(identical):>9} '
-                      f'{pxap_ms:6.2f}')
+                print(
+                    f'{kind:7} {mode:8} {interval:>8g} {fast_ms:7.2f} '
+                    f'{numpy_ms:7.2f} {loop_ms:8.2f} '
+                    f'{loop_ms / fast_ms:5.1f}x {cv_ms:8.2f} '
+                    f'{cv_ms / fast_ms:5.1f}x {str(identical):>9} '
+                    f'{pxap_ms:6.2f}'
+                )
                 if not identical:
                     raise SystemExit('the fast path differs from the loops')
 

@@ -27,6 +27,7 @@ Example::
 
     python tools/benchmarks/scg_speed.py --num-images 16 --channels 512
 """
+
 import os
 
 # One thread per library unless set by the caller: the BLAS threads of numpy
@@ -50,29 +51,53 @@ from torch.utils._pytree import tree_flatten  # noqa: E402
 SIZES = (14, 28)
 METHODS = ('batched', 'torch loop', 'numpy loop')
 # the authors' CUB defaults
-PARAMS = dict(order=2, fo_th=0.1, so_th=0.5, so_weight=2.0, obj_th=0.1,
-              bg_th=0.05)
+PARAMS = dict(
+    order=2, fo_th=0.1, so_th=0.5, so_weight=2.0, obj_th=0.1, bg_th=0.05
+)
 
 
 def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description='Time SCG batched in torch against per-image loops.')
-    parser.add_argument('--num-images', type=int, default=16,
-                        help='images per batch (default: 16)')
-    parser.add_argument('--channels', type=int, default=512,
-                        help='channels of each of the 2 layers '
-                        '(default: 512, VGG16 blocks 4/5)')
-    parser.add_argument('--targets', type=int, default=1,
-                        help='coarse maps per image (1 = GT only, 6 = GT '
-                        '+ top-5; default: 1)')
-    parser.add_argument('--sizes', type=int, nargs='+', default=SIZES,
-                        help='map sides (default: 14 28)')
+        description='Time SCG batched in torch against per-image loops.'
+    )
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=16,
+        help='images per batch (default: 16)',
+    )
+    parser.add_argument(
+        '--channels',
+        type=int,
+        default=512,
+        help='channels of each of the 2 layers '
+        '(default: 512, VGG16 blocks 4/5)',
+    )
+    parser.add_argument(
+        '--targets',
+        type=int,
+        default=1,
+        help='coarse maps per image (1 = GT only, 6 = GT + top-5; default: 1)',
+    )
+    parser.add_argument(
+        '--sizes',
+        type=int,
+        nargs='+',
+        default=SIZES,
+        help='map sides (default: 14 28)',
+    )
     parser.add_argument('--repeats', type=int, default=6)
-    parser.add_argument('--device', default='cpu',
-                        help="device of the torch methods (default: cpu)")
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the peak memory measurement')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='device of the torch methods (default: cpu)',
+    )
+    parser.add_argument(
+        '--no-memory',
+        action='store_true',
+        help='skip the peak memory measurement',
+    )
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(args)
 
@@ -80,8 +105,9 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
 # ----------------------------------------------------------------------------
 # the per-image numpy version (like the authors' code)
 # ----------------------------------------------------------------------------
-def numpy_hsc(feat: np.ndarray, order: int, fo_th: float, so_th: float,
-              so_weight: float) -> np.ndarray:
+def numpy_hsc(
+    feat: np.ndarray, order: int, fo_th: float, so_th: float, so_weight: float
+) -> np.ndarray:
     """HSC of one ``(C, H, W)`` layer, first and second order by max."""
     c, h, w = feat.shape
     p = h * w
@@ -105,9 +131,16 @@ def _norm(x: np.ndarray) -> np.ndarray:
     return (x - x.min()) / (x.max() - x.min() + 1e-10)
 
 
-def numpy_scg_one(layers: Sequence[np.ndarray], cams: np.ndarray, order: int,
-                  fo_th: float, so_th: float, so_weight: float, obj_th: float,
-                  bg_th: float) -> np.ndarray:
+def numpy_scg_one(
+    layers: Sequence[np.ndarray],
+    cams: np.ndarray,
+    order: int,
+    fo_th: float,
+    so_th: float,
+    so_weight: float,
+    obj_th: float,
+    bg_th: float,
+) -> np.ndarray:
     """SCG of one image: layers ``[(C, H, W)]``, cams ``(T, H, W)``."""
     hsc = sum(numpy_hsc(f, order, fo_th, so_th, so_weight) for f in layers)
     out = []
@@ -117,11 +150,11 @@ def numpy_scg_one(layers: Sequence[np.ndarray], cams: np.ndarray, order: int,
         for sel in (v >= obj_th, v <= bg_th):
             cols = hsc[:, sel]
             if cols.shape[1] == 0:
-                parts.append(0.)
+                parts.append(0.0)
                 continue
             cols = (cols - cols.min(0, keepdims=True)) / (
-                cols.max(0, keepdims=True) - cols.min(0, keepdims=True) +
-                1e-10)
+                cols.max(0, keepdims=True) - cols.min(0, keepdims=True) + 1e-10
+            )
             parts.append(_norm(cols.sum(1)))
         m = parts[0] - parts[1]
         m = m * (m >= 0)
@@ -132,18 +165,22 @@ def numpy_scg_one(layers: Sequence[np.ndarray], cams: np.ndarray, order: int,
 # ----------------------------------------------------------------------------
 # methods
 # ----------------------------------------------------------------------------
-def make_inputs(n: int, channels: int, targets: int, size: int,
-                seed: int) -> Dict[str, object]:
+def make_inputs(
+    n: int, channels: int, targets: int, size: int, seed: int
+) -> Dict[str, object]:
     """Random post-ReLU features of 2 layers and raw coarse maps."""
     g = torch.Generator().manual_seed(seed + size)
-    feats = [(torch.randn(n, channels, size, size, generator=g) +
-              0.2).relu() for _ in range(2)]
+    feats = [
+        (torch.randn(n, channels, size, size, generator=g) + 0.2).relu()
+        for _ in range(2)
+    ]
     coarse = torch.randn(n, targets, size, size, generator=g)
     return dict(feats=feats, coarse=coarse)
 
 
-def make_methods(inputs: Dict[str, object],
-                 device: str) -> Dict[str, Callable[[], np.ndarray]]:
+def make_methods(
+    inputs: Dict[str, object], device: str
+) -> Dict[str, Callable[[], np.ndarray]]:
     """The three methods as zero-argument callables returning maps."""
     from mmwsol.models.localizers import spa_self_correlation_maps
 
@@ -169,19 +206,27 @@ def make_methods(inputs: Dict[str, object],
             for i in range(n):
                 outs.append(
                     spa_self_correlation_maps(
-                        [f[i:i + 1] for f in feats_t], coarse_t[i:i + 1],
-                        **PARAMS))
+                        [f[i : i + 1] for f in feats_t],
+                        coarse_t[i : i + 1],
+                        **PARAMS,
+                    )
+                )
         sync()
         return torch.cat(outs).cpu().numpy()
 
     def numpy_loop():
-        return np.stack([
-            numpy_scg_one([f[i] for f in feats_np], coarse_np[i], **PARAMS)
-            for i in range(n)
-        ])
+        return np.stack(
+            [
+                numpy_scg_one([f[i] for f in feats_np], coarse_np[i], **PARAMS)
+                for i in range(n)
+            ]
+        )
 
-    return {'batched': batched, 'torch loop': torch_loop,
-            'numpy loop': numpy_loop}
+    return {
+        'batched': batched,
+        'torch loop': torch_loop,
+        'numpy loop': numpy_loop,
+    }
 
 
 class TorchPeakMemory(TorchDispatchMode):
@@ -233,60 +278,80 @@ def peak_memory_mib(method: str, fn: Callable[[], np.ndarray]) -> float:
 
 def main(args: Optional[List[str]] = None) -> None:
     args = parse_args(args)
-    print(f'SCG speed: {args.num_images} images, 2 layers x {args.channels} '
-          f'channels, {args.targets} coarse map(s) per image, order '
-          f"{PARAMS['order']}, combination max; device {args.device}, "
-          f'torch threads {torch.get_num_threads()}; median of '
-          f'{args.repeats} rounds')
-    header = (f"{'map':>6} | " + ' | '.join(f'{m:>16}' for m in METHODS) +
-              ' | torch loop / batched | numpy loop / batched | max |diff|')
+    print(
+        f'SCG speed: {args.num_images} images, 2 layers x {args.channels} '
+        f'channels, {args.targets} coarse map(s) per image, order '
+        f'{PARAMS["order"]}, combination max; device {args.device}, '
+        f'torch threads {torch.get_num_threads()}; median of '
+        f'{args.repeats} rounds'
+    )
+    header = (
+        f'{"map":>6} | '
+        + ' | '.join(f'{m:>16}' for m in METHODS)
+        + ' | torch loop / batched | numpy loop / batched | max |diff|'
+    )
     print(header)
     print('-' * len(header))
     results = {}
     for size in args.sizes:
-        inputs = make_inputs(args.num_images, args.channels, args.targets,
-                             size, args.seed)
+        inputs = make_inputs(
+            args.num_images, args.channels, args.targets, size, args.seed
+        )
         methods = make_methods(inputs, args.device)
         outs = {name: fn() for name, fn in methods.items()}  # warm-up
         diff = max(
             float(np.abs(outs[name] - outs['batched']).max())
-            for name in METHODS[1:])
+            for name in METHODS[1:]
+        )
         times = {name: [] for name in METHODS}
         names = list(methods)
         for r in range(args.repeats):
             # rotate the order, so that no method always runs first
-            for name in names[r % 3:] + names[:r % 3]:
+            for name in names[r % 3 :] + names[: r % 3]:
                 fn = methods[name]
                 start = time.perf_counter()
                 fn()
                 times[name].append(
-                    (time.perf_counter() - start) * 1e3 / args.num_images)
+                    (time.perf_counter() - start) * 1e3 / args.num_images
+                )
         med = {name: float(np.median(t)) for name, t in times.items()}
         results[size] = med
         cells = ' | '.join(f'{med[m]:>10.2f} ms/im' for m in METHODS)
-        print(f'{size:>3}x{size:<2} | {cells} | '
-              f"{med['torch loop'] / med['batched']:>20.2f} | "
-              f"{med['numpy loop'] / med['batched']:>20.2f} | {diff:.1e}")
+        print(
+            f'{size:>3}x{size:<2} | {cells} | '
+            f'{med["torch loop"] / med["batched"]:>20.2f} | '
+            f'{med["numpy loop"] / med["batched"]:>20.2f} | {diff:.1e}'
+        )
     if args.no_memory:
         return
     print()
-    print('peak memory allocated during one call (all images; torch: live '
-          'tensor storages, numpy: tracemalloc):')
-    print(f"{'map':>6} | " + ' | '.join(f'{m:>12}' for m in METHODS) +
-          ' | batched / torch loop | batched / numpy loop')
+    print(
+        'peak memory allocated during one call (all images; torch: live '
+        'tensor storages, numpy: tracemalloc):'
+    )
+    print(
+        f'{"map":>6} | '
+        + ' | '.join(f'{m:>12}' for m in METHODS)
+        + ' | batched / torch loop | batched / numpy loop'
+    )
     for size in args.sizes:
-        inputs = make_inputs(args.num_images, args.channels, args.targets,
-                             size, args.seed)
+        inputs = make_inputs(
+            args.num_images, args.channels, args.targets, size, args.seed
+        )
         methods = make_methods(inputs, args.device)
         mem = {m: peak_memory_mib(m, methods[m]) for m in METHODS}
         cells = ' | '.join(f'{mem[m]:>8.1f} MiB' for m in METHODS)
-        print(f'{size:>3}x{size:<2} | {cells} | '
-              f"{mem['batched'] / mem['torch loop']:>20.2f} | "
-              f"{mem['batched'] / mem['numpy loop']:>20.2f}")
+        print(
+            f'{size:>3}x{size:<2} | {cells} | '
+            f'{mem["batched"] / mem["torch loop"]:>20.2f} | '
+            f'{mem["batched"] / mem["numpy loop"]:>20.2f}'
+        )
     for size in args.sizes:
         p = size * size
-        print(f'(one P x P float32 matrix at {size}x{size}: '
-              f'{p * p * 4 / 2**20:.2f} MiB per image)')
+        print(
+            f'(one P x P float32 matrix at {size}x{size}: '
+            f'{p * p * 4 / 2**20:.2f} MiB per image)'
+        )
 
 
 if __name__ == '__main__':

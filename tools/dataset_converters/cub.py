@@ -48,6 +48,7 @@ Conventions (checked against the community metadata, clovaai/wsolevaluation
 
 Malformed input stops the conversion with ``file, line N: reason``.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -85,6 +86,7 @@ class CUBRecord:
         box (tuple[int, int, int, int]): ``(x0, y0, x1, y1)`` box.
         box_line (int): Line of the box in ``bounding_boxes.txt``.
     """
+
     image_id: int
     path: str
     label: int
@@ -96,9 +98,12 @@ class CUBRecord:
 # --------------------------------------------------------------------------
 # Parsing
 # --------------------------------------------------------------------------
-def read_id_table(path: str, num_values: int,
-                  parse: Callable[[List[str]], object],
-                  last_is_rest: bool = False) -> Dict[int, Tuple[int, object]]:
+def read_id_table(
+    path: str,
+    num_values: int,
+    parse: Callable[[List[str]], object],
+    last_is_rest: bool = False,
+) -> Dict[int, Tuple[int, object]]:
     """Read a CUB ``<id> <values...>`` file.
 
     Args:
@@ -117,35 +122,43 @@ def read_id_table(path: str, num_values: int,
         CUBFormatError: For a malformed line or a repeated id.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} not found (is --cub-root the '
-                                'CUB_200_2011 folder?)')
+        raise FileNotFoundError(
+            f'{path} not found (is --cub-root the CUB_200_2011 folder?)'
+        )
     table: Dict[int, Tuple[int, object]] = {}
     with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
             text = line.strip()
             if not text:
                 continue
-            fields = (text.split(maxsplit=num_values)
-                      if last_is_rest else text.split())
+            fields = (
+                text.split(maxsplit=num_values)
+                if last_is_rest
+                else text.split()
+            )
             if len(fields) != num_values + 1:
                 raise CUBFormatError(
                     f'{path}, line {lineno}: expected an id and {num_values} '
-                    f'value(s), got {text!r}')
+                    f'value(s), got {text!r}'
+                )
             try:
                 image_id = int(fields[0])
             except ValueError:
                 raise CUBFormatError(
                     f'{path}, line {lineno}: image id {fields[0]!r} is not '
-                    'an integer') from None
+                    'an integer'
+                ) from None
             if image_id in table:
                 raise CUBFormatError(
                     f'{path}, line {lineno}: id {image_id} already given on '
-                    f'line {table[image_id][0]}')
+                    f'line {table[image_id][0]}'
+                )
             try:
                 value = parse(fields[1:])
             except ValueError as err:
-                raise CUBFormatError(f'{path}, line {lineno}: {err} in '
-                                     f'{text!r}') from None
+                raise CUBFormatError(
+                    f'{path}, line {lineno}: {err} in {text!r}'
+                ) from None
             table[image_id] = (lineno, value)
     return table
 
@@ -153,8 +166,10 @@ def read_id_table(path: str, num_values: int,
 def _parse_path(values: List[str]) -> str:
     path = values[0].strip()
     if ',' in path:
-        raise ValueError('image path contains a comma, which the metadata '
-                         'format cannot hold')
+        raise ValueError(
+            'image path contains a comma, which the metadata '
+            'format cannot hold'
+        )
     return path
 
 
@@ -168,7 +183,8 @@ def _parse_label(values: List[str]) -> int:
 def _parse_is_train(values: List[str]) -> bool:
     if values[0] not in ('0', '1'):
         raise ValueError(
-            f'is_training_image must be 0 or 1, got {values[0]!r}')
+            f'is_training_image must be 0 or 1, got {values[0]!r}'
+        )
     return values[0] == '1'
 
 
@@ -216,8 +232,9 @@ def read_class_names(cub_root: str) -> Optional[List[str]]:
     table = read_id_table(path, 1, lambda v: v[0].strip(), last_is_rest=True)
     ids = sorted(table)
     if ids != list(range(1, len(ids) + 1)):
-        raise CUBFormatError(f'{path}: class ids must be 1..{len(ids)}, got '
-                             f'{ids[:5]}...')
+        raise CUBFormatError(
+            f'{path}: class ids must be 1..{len(ids)}, got {ids[:5]}...'
+        )
     return [table[i][1] for i in ids]
 
 
@@ -248,13 +265,15 @@ def read_cub_records(cub_root: str) -> List[CUBRecord]:
             if image_id not in images:
                 raise CUBFormatError(
                     f'{paths[key]}, line {lineno}: id {image_id} is not in '
-                    f'{paths["images"]}')
+                    f'{paths["images"]}'
+                )
         missing = sorted(set(images) - set(table))
         if missing:
             lineno = images[missing[0]][0]
             raise CUBFormatError(
                 f'{paths[key]}: no line for id {missing[0]} ({paths["images"]}'
-                f', line {lineno}){" and others" if len(missing) > 1 else ""}')
+                f', line {lineno}){" and others" if len(missing) > 1 else ""}'
+            )
     names = read_class_names(cub_root)
     records = []
     for image_id in sorted(images):
@@ -262,21 +281,28 @@ def read_cub_records(cub_root: str) -> List[CUBRecord]:
         if names is not None and label > len(names):
             raise CUBFormatError(
                 f'{paths["labels"]}, line {label_line}: class label {label} '
-                f'is not in {paths["classes"]} (1..{len(names)})')
+                f'is not in {paths["classes"]} (1..{len(names)})'
+            )
         box_line, box = tables['boxes'][image_id]
         records.append(
-            CUBRecord(image_id=image_id, path=images[image_id][1],
-                      label=label - 1, is_train=tables['split'][image_id][1],
-                      box=cub_box_to_xyxy(*box), box_line=box_line))
+            CUBRecord(
+                image_id=image_id,
+                path=images[image_id][1],
+                label=label - 1,
+                is_train=tables['split'][image_id][1],
+                box=cub_box_to_xyxy(*box),
+                box_line=box_line,
+            )
+        )
     return records
 
 
 # --------------------------------------------------------------------------
 # Splits, sizes, masks
 # --------------------------------------------------------------------------
-def carve_val(records: Sequence[CUBRecord], per_class: int,
-              keep_in_train: bool = False
-              ) -> Dict[str, List[CUBRecord]]:
+def carve_val(
+    records: Sequence[CUBRecord], per_class: int, keep_in_train: bool = False
+) -> Dict[str, List[CUBRecord]]:
     """Split records into train / val / test; val is carved from train.
 
     For each class, its ``n`` train images sorted by id are cut into
@@ -295,10 +321,12 @@ def carve_val(records: Sequence[CUBRecord], per_class: int,
     Raises:
         ValueError: If a class has fewer than ``per_class + 1`` train images.
     """
-    train = sorted((r for r in records if r.is_train),
-                   key=lambda r: r.image_id)
-    test = sorted((r for r in records if not r.is_train),
-                  key=lambda r: r.image_id)
+    train = sorted(
+        (r for r in records if r.is_train), key=lambda r: r.image_id
+    )
+    test = sorted(
+        (r for r in records if not r.is_train), key=lambda r: r.image_id
+    )
     val_ids = set()
     if per_class > 0:
         by_class: Dict[int, List[CUBRecord]] = {}
@@ -309,9 +337,12 @@ def carve_val(records: Sequence[CUBRecord], per_class: int,
             if n <= per_class:
                 raise ValueError(
                     f'class {label + 1} has {n} train images; cannot carve '
-                    f'{per_class} val images and keep train images')
-            val_ids.update(members[(2 * i + 1) * n // (2 * per_class)].image_id
-                           for i in range(per_class))
+                    f'{per_class} val images and keep train images'
+                )
+            val_ids.update(
+                members[(2 * i + 1) * n // (2 * per_class)].image_id
+                for i in range(per_class)
+            )
     val = [r for r in train if r.image_id in val_ids]
     if not keep_in_train:
         train = [r for r in train if r.image_id not in val_ids]
@@ -332,8 +363,10 @@ def read_image_size(path: str) -> Tuple[int, int]:
         OSError: If it cannot be read as an image.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'image {path} not found (use --no-sizes to '
-                                'convert without the images)')
+        raise FileNotFoundError(
+            f'image {path} not found (use --no-sizes to '
+            'convert without the images)'
+        )
     try:
         from PIL import Image
     except ImportError:
@@ -350,8 +383,12 @@ def read_image_size(path: str) -> Tuple[int, int]:
     return image.shape[1], image.shape[0]
 
 
-def check_box(record: CUBRecord, size: Tuple[int, int], boxes_file: str,
-              clip: bool = False) -> Box:
+def check_box(
+    record: CUBRecord,
+    size: Tuple[int, int],
+    boxes_file: str,
+    clip: bool = False,
+) -> Box:
     """Check (or clip) a box against its image size.
 
     Args:
@@ -370,19 +407,24 @@ def check_box(record: CUBRecord, size: Tuple[int, int], boxes_file: str,
     width, height = size
     x0, y0, x1, y1 = record.box
     if clip:
-        return (min(x0, width), min(y0, height), min(x1, width),
-                min(y1, height))
+        return (
+            min(x0, width),
+            min(y0, height),
+            min(x1, width),
+            min(y1, height),
+        )
     if not (0 <= x0 <= x1 <= width and 0 <= y0 <= y1 <= height):
         raise CUBFormatError(
             f'{boxes_file}, line {record.box_line}: box {record.box} (x0, y0, '
             f'x1, y1) leaves image {record.path} of size {width}x{height} '
-            '(use --clip-boxes to clip it)')
+            '(use --clip-boxes to clip it)'
+        )
     return record.box
 
 
-def segmentation_to_masks(segmentation: np.ndarray,
-                          threshold: int = 127
-                          ) -> Tuple[np.ndarray, np.ndarray]:
+def segmentation_to_masks(
+    segmentation: np.ndarray, threshold: int = 127
+) -> Tuple[np.ndarray, np.ndarray]:
     """Binarise a grey-level CUB segmentation into mask and ignore PNGs.
 
     Args:
@@ -413,15 +455,17 @@ def _write_lines(path: str, lines: Sequence[str]) -> None:
 # --------------------------------------------------------------------------
 # Conversion
 # --------------------------------------------------------------------------
-def convert_cub(cub_root: str,
-                out_dir: str,
-                segmentations: Optional[str] = None,
-                val_per_class: int = 0,
-                read_sizes: bool = True,
-                mask_out: Optional[str] = None,
-                mask_threshold: int = 127,
-                keep_val_in_train: bool = False,
-                clip_boxes: bool = False) -> Dict[str, int]:
+def convert_cub(
+    cub_root: str,
+    out_dir: str,
+    segmentations: Optional[str] = None,
+    val_per_class: int = 0,
+    read_sizes: bool = True,
+    mask_out: Optional[str] = None,
+    mask_threshold: int = 127,
+    keep_val_in_train: bool = False,
+    clip_boxes: bool = False,
+) -> Dict[str, int]:
     """Write wsolevaluation-style metadata for CUB-200-2011.
 
     Args:
@@ -452,34 +496,47 @@ def convert_cub(cub_root: str,
     if read_sizes:
         for record in records:
             sizes[record.image_id] = read_image_size(
-                osp.join(image_root, record.path))
+                osp.join(image_root, record.path)
+            )
 
     counts = {}
     for split, members in splits.items():
         if split == 'val' and val_per_class <= 0:
             continue
-        lines: Dict[str, List[str]] = {'image_ids': [], 'class_labels': [],
-                                       'image_sizes': [], 'localization': [],
-                                       'localization_mask': []}
+        lines: Dict[str, List[str]] = {
+            'image_ids': [],
+            'class_labels': [],
+            'image_sizes': [],
+            'localization': [],
+            'localization_mask': [],
+        }
         for record in members:
             box = record.box
             if read_sizes:
                 width, height = sizes[record.image_id]
-                box = check_box(record, (width, height), boxes_file,
-                                clip_boxes)
+                box = check_box(
+                    record, (width, height), boxes_file, clip_boxes
+                )
                 lines['image_sizes'].append(f'{record.path},{width},{height}')
             lines['image_ids'].append(record.path)
             lines['class_labels'].append(f'{record.path},{record.label}')
-            lines['localization'].append(record.path + ',' +
-                                         ','.join(str(v) for v in box))
+            lines['localization'].append(
+                record.path + ',' + ','.join(str(v) for v in box)
+            )
             if segmentations and split in ('val', 'test'):
                 lines['localization_mask'].append(
-                    _convert_segmentation(record, segmentations, mask_out,
-                                          sizes.get(record.image_id),
-                                          mask_threshold))
+                    _convert_segmentation(
+                        record,
+                        segmentations,
+                        mask_out,
+                        sizes.get(record.image_id),
+                        mask_threshold,
+                    )
+                )
         for name, content in lines.items():
             if name == 'localization_mask' and not (
-                    segmentations and split in ('val', 'test')):
+                segmentations and split in ('val', 'test')
+            ):
                 continue
             _write_lines(osp.join(out_dir, split, name + '.txt'), content)
         counts[split] = len(members)
@@ -490,24 +547,32 @@ def convert_cub(cub_root: str,
     return counts
 
 
-def _convert_segmentation(record: CUBRecord, segmentations: str,
-                          mask_out: str, size: Optional[Tuple[int, int]],
-                          threshold: int) -> str:
+def _convert_segmentation(
+    record: CUBRecord,
+    segmentations: str,
+    mask_out: str,
+    size: Optional[Tuple[int, int]],
+    threshold: int,
+) -> str:
     """Binarise one segmentation; return its ``localization_mask`` line."""
     stem = osp.splitext(record.path)[0]
     source = osp.join(segmentations, stem + '.png')
     if not osp.isfile(source):
-        raise FileNotFoundError(f'segmentation {source} of image '
-                                f'{record.path} not found')
+        raise FileNotFoundError(
+            f'segmentation {source} of image {record.path} not found'
+        )
     segmentation = cv2.imread(source, cv2.IMREAD_GRAYSCALE)
     if segmentation is None:
         raise OSError(f'cannot read segmentation {source}')
-    if size is not None and (segmentation.shape[1],
-                             segmentation.shape[0]) != tuple(size):
+    if size is not None and (
+        segmentation.shape[1],
+        segmentation.shape[0],
+    ) != tuple(size):
         raise CUBFormatError(
             f'segmentation {source} is {segmentation.shape[1]}x'
             f'{segmentation.shape[0]} but image {record.path} is '
-            f'{size[0]}x{size[1]}')
+            f'{size[0]}x{size[1]}'
+        )
     mask, ignore = segmentation_to_masks(segmentation, threshold)
     mask_rel, ignore_rel = stem + '_mask.png', stem + '_ignore.png'
     _write_png(osp.join(mask_out, mask_rel), mask)
@@ -525,26 +590,56 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         argparse.Namespace: The parsed arguments.
     """
     parser = argparse.ArgumentParser(
-        description='Convert CUB-200-2011 to wsolevaluation metadata.')
-    parser.add_argument('--cub-root', required=True,
-                        help='the CUB_200_2011 folder of the release')
-    parser.add_argument('--out', required=True,
-                        help='metadata output folder, e.g. metadata/CUB')
-    parser.add_argument('--segmentations', default=None,
-                        help='CUB segmentations folder (masks for val/test)')
-    parser.add_argument('--mask-out', default=None,
-                        help='where binarised masks go (default: OUT/masks)')
-    parser.add_argument('--mask-threshold', type=int, default=127,
-                        help='segmentation foreground is value > this')
-    parser.add_argument('--val-per-class', type=int, default=0,
-                        help='val images carved per class from train '
-                        '(default: 0, no val split)')
-    parser.add_argument('--keep-val-in-train', action='store_true',
-                        help='keep the carved val images in train too')
-    parser.add_argument('--no-sizes', action='store_true',
-                        help='do not read the images; image_sizes.txt empty')
-    parser.add_argument('--clip-boxes', action='store_true',
-                        help='clip boxes leaving the image instead of failing')
+        description='Convert CUB-200-2011 to wsolevaluation metadata.'
+    )
+    parser.add_argument(
+        '--cub-root',
+        required=True,
+        help='the CUB_200_2011 folder of the release',
+    )
+    parser.add_argument(
+        '--out',
+        required=True,
+        help='metadata output folder, e.g. metadata/CUB',
+    )
+    parser.add_argument(
+        '--segmentations',
+        default=None,
+        help='CUB segmentations folder (masks for val/test)',
+    )
+    parser.add_argument(
+        '--mask-out',
+        default=None,
+        help='where binarised masks go (default: OUT/masks)',
+    )
+    parser.add_argument(
+        '--mask-threshold',
+        type=int,
+        default=127,
+        help='segmentation foreground is value > this',
+    )
+    parser.add_argument(
+        '--val-per-class',
+        type=int,
+        default=0,
+        help='val images carved per class from train '
+        '(default: 0, no val split)',
+    )
+    parser.add_argument(
+        '--keep-val-in-train',
+        action='store_true',
+        help='keep the carved val images in train too',
+    )
+    parser.add_argument(
+        '--no-sizes',
+        action='store_true',
+        help='do not read the images; image_sizes.txt empty',
+    )
+    parser.add_argument(
+        '--clip-boxes',
+        action='store_true',
+        help='clip boxes leaving the image instead of failing',
+    )
     return parser.parse_args(argv)
 
 
@@ -560,11 +655,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
         counts = convert_cub(
-            args.cub_root, args.out, segmentations=args.segmentations,
-            val_per_class=args.val_per_class, read_sizes=not args.no_sizes,
-            mask_out=args.mask_out, mask_threshold=args.mask_threshold,
+            args.cub_root,
+            args.out,
+            segmentations=args.segmentations,
+            val_per_class=args.val_per_class,
+            read_sizes=not args.no_sizes,
+            mask_out=args.mask_out,
+            mask_threshold=args.mask_threshold,
             keep_val_in_train=args.keep_val_in_train,
-            clip_boxes=args.clip_boxes)
+            clip_boxes=args.clip_boxes,
+        )
     except (OSError, ValueError) as err:
         print(f'cub: error: {err}', file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ The generator module is loaded from its file, without importing the
 ``mmwsol`` package (and so torch and mmpretrain): the tool starts in a
 fraction of a second and also works from a plain checkout.
 """
+
 import argparse
 import importlib.util
 import os.path as osp
@@ -38,6 +39,7 @@ def load_generator() -> ModuleType:
         return sys.modules[name]
     if not osp.isfile(_MODULE_FILE):  # installed without the source tree
         from mmwsol.datasets import synthetic
+
         return synthetic
     spec = importlib.util.spec_from_file_location(name, _MODULE_FILE)
     module = importlib.util.module_from_spec(spec)
@@ -46,8 +48,9 @@ def load_generator() -> ModuleType:
     return module
 
 
-def parse_args(argv: Optional[List[str]] = None,
-               defaults: Optional[dict] = None) -> argparse.Namespace:
+def parse_args(
+    argv: Optional[List[str]] = None, defaults: Optional[dict] = None
+) -> argparse.Namespace:
     """Parse the command line.
 
     Args:
@@ -60,37 +63,77 @@ def parse_args(argv: Optional[List[str]] = None,
     d = defaults or load_generator().SYNTHETIC_DEFAULTS
     parser = argparse.ArgumentParser(
         description='Generate the synthetic WSOL dataset (parts on bodies) '
-        'in the wsolevaluation metadata format.')
-    parser.add_argument('--out', default='data/synthetic',
-                        help='output root (default: %(default)s)')
+        'in the wsolevaluation metadata format.'
+    )
+    parser.add_argument(
+        '--out',
+        default='data/synthetic',
+        help='output root (default: %(default)s)',
+    )
     parser.add_argument('--seed', type=int, default=d['seed'])
     parser.add_argument('--num-classes', type=int, default=d['num_classes'])
-    parser.add_argument('--num-train', type=int, default=d['num_train'],
-                        help='train images per class (default: %(default)s)')
-    parser.add_argument('--num-val', type=int, default=d['num_val'],
-                        help='val images per class (default: %(default)s)')
-    parser.add_argument('--num-test', type=int, default=d['num_test'],
-                        help='test images per class (default: %(default)s)')
-    parser.add_argument('--image-size', type=int, nargs='+',
-                        default=list(d['image_size']), metavar='PIXELS',
-                        help='side, or width and height '
-                        '(default: %(default)s)')
-    parser.add_argument('--size-jitter', type=float, default=d['size_jitter'],
-                        help='vary each image width/height by up to this '
-                        'fraction (default: %(default)s)')
-    parser.add_argument('--two-instance-prob', type=float,
-                        default=d['two_instance_prob'])
-    parser.add_argument('--ignore-band', type=int, default=d['ignore_band'],
-                        help='pixels outside the object marked as ignore in '
-                        'the val/test ignore masks (default: %(default)s)')
-    parser.add_argument('--workers', type=int, default=None,
-                        help='threads (the output does not depend on it)')
-    parser.add_argument('--preview', default=None, metavar='PNG',
-                        help='also save a grid of val images with their GT')
-    parser.add_argument('--force', action='store_true',
-                        help='regenerate even if the set is up to date, '
-                        'replacing OUT/images, OUT/masks and OUT/metadata '
-                        'even if another tool wrote them')
+    parser.add_argument(
+        '--num-train',
+        type=int,
+        default=d['num_train'],
+        help='train images per class (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--num-val',
+        type=int,
+        default=d['num_val'],
+        help='val images per class (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--num-test',
+        type=int,
+        default=d['num_test'],
+        help='test images per class (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        nargs='+',
+        default=list(d['image_size']),
+        metavar='PIXELS',
+        help='side, or width and height (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--size-jitter',
+        type=float,
+        default=d['size_jitter'],
+        help='vary each image width/height by up to this '
+        'fraction (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--two-instance-prob', type=float, default=d['two_instance_prob']
+    )
+    parser.add_argument(
+        '--ignore-band',
+        type=int,
+        default=d['ignore_band'],
+        help='pixels outside the object marked as ignore in '
+        'the val/test ignore masks (default: %(default)s)',
+    )
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=None,
+        help='threads (the output does not depend on it)',
+    )
+    parser.add_argument(
+        '--preview',
+        default=None,
+        metavar='PNG',
+        help='also save a grid of val images with their GT',
+    )
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='regenerate even if the set is up to date, '
+        'replacing OUT/images, OUT/masks and OUT/metadata '
+        'even if another tool wrote them',
+    )
     args = parser.parse_args(argv)
     if len(args.image_size) not in (1, 2):
         parser.error('--image-size takes one or two integers')
@@ -116,7 +159,8 @@ def args_to_params(args: argparse.Namespace) -> dict:
         image_size=(size[0], size[0]) if len(size) == 1 else tuple(size),
         size_jitter=args.size_jitter,
         two_instance_prob=args.two_instance_prob,
-        ignore_band=args.ignore_band)
+        ignore_band=args.ignore_band,
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -137,26 +181,37 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'make_synthetic: error: {err}', file=sys.stderr)
         return 2
     if not args.force and gen.is_up_to_date(args.out, **params):
-        print(f'{args.out} is up to date (seed {args.seed}); '
-              'use --force to regenerate.')
+        print(
+            f'{args.out} is up to date (seed {args.seed}); '
+            'use --force to regenerate.'
+        )
     else:
         if osp.isfile(osp.join(args.out, 'meta.json')) and not args.force:
-            print(f'{args.out} was made with other parameters or is '
-                  'incomplete; regenerating.')
+            print(
+                f'{args.out} was made with other parameters or is '
+                'incomplete; regenerating.'
+            )
         start = time.time()
         try:
             summary = gen.generate_synthetic_dataset(
-                args.out, overwrite=args.force, num_workers=args.workers,
-                **params)
+                args.out,
+                overwrite=args.force,
+                num_workers=args.workers,
+                **params,
+            )
         except FileExistsError as err:
             print(f'make_synthetic: error: {err}', file=sys.stderr)
             return 2
-        counts = ', '.join(f'{split} {n}'
-                           for split, n in summary['num_images'].items())
-        print(f'Wrote {len(summary["classes"])} classes ({counts} images) to '
-              f'{args.out} in {time.time() - start:.1f}s.')
+        counts = ', '.join(
+            f'{split} {n}' for split, n in summary['num_images'].items()
+        )
+        print(
+            f'Wrote {len(summary["classes"])} classes ({counts} images) to '
+            f'{args.out} in {time.time() - start:.1f}s.'
+        )
     if args.preview:
         import cv2
+
         cv2.imwrite(args.preview, gen.make_preview_grid(args.out, 'val'))
         print(f'Saved a preview grid to {args.preview}.')
     return 0

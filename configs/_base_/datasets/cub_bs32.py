@@ -37,7 +37,8 @@ train_dataloader = dict(
         img_prefix='images',
         localization_file=None,  # weak labels only
         num_classes=num_classes,
-        pipeline=train_pipeline),
+        pipeline=train_pipeline,
+    ),
     # augmentation = f(seed, epoch, sample index): the same for any number of
     # workers / processes, and exact on resume (mmwsol SeededSampler)
     sampler=dict(type='SeededSampler', shuffle=True),
@@ -53,7 +54,8 @@ val_dataloader = dict(
         img_prefix='images',
         num_classes=num_classes,
         require_localization=True,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='WSOLMetric', iou_thresholds=(30, 50, 70))
@@ -68,8 +70,8 @@ test_dataloader = dict(
         img_prefix='images',
         num_classes=num_classes,
         require_localization=True,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_evaluator = val_evaluator
-

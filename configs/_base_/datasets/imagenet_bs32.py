@@ -9,8 +9,11 @@ num_classes = 1000
 data_preprocessor = dict(num_classes=num_classes)
 
 train_dataloader = dict(
-    dataset=dict(data_root=data_root, num_classes=num_classes))
+    dataset=dict(data_root=data_root, num_classes=num_classes)
+)
 val_dataloader = dict(
-    dataset=dict(data_root=data_root, num_classes=num_classes))
+    dataset=dict(data_root=data_root, num_classes=num_classes)
+)
 test_dataloader = dict(
-    dataset=dict(data_root=data_root, num_classes=num_classes))
+    dataset=dict(data_root=data_root, num_classes=num_classes)
+)

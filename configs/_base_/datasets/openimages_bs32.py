@@ -9,15 +9,19 @@ num_classes = 100
 data_preprocessor = dict(num_classes=num_classes)
 
 train_dataloader = dict(
-    dataset=dict(data_root=data_root, num_classes=num_classes))
+    dataset=dict(data_root=data_root, num_classes=num_classes)
+)
 val_dataloader = dict(
     dataset=dict(
-        data_root=data_root, num_classes=num_classes, mask_prefix='masks'))
+        data_root=data_root, num_classes=num_classes, mask_prefix='masks'
+    )
+)
 test_dataloader = dict(
     dataset=dict(
-        data_root=data_root, num_classes=num_classes, mask_prefix='masks'))
+        data_root=data_root, num_classes=num_classes, mask_prefix='masks'
+    )
+)
 
 # pixel-level evaluation (PxAP, peak IoU) on the masks
 val_evaluator = dict(type='WSOLMaskMetric', _delete_=True)
 test_evaluator = val_evaluator
-

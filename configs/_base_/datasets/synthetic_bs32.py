@@ -39,7 +39,8 @@ train_dataloader = dict(
         localization_file=None,  # weak labels only
         num_classes=num_classes,
         classes=data_root + '/classes.txt',
-        pipeline=train_pipeline),
+        pipeline=train_pipeline,
+    ),
     # augmentation = f(seed, epoch, sample index): the same for any number of
     # workers / processes, and exact on resume (mmwsol SeededSampler)
     sampler=dict(type='SeededSampler', shuffle=True),
@@ -55,7 +56,8 @@ val_dataloader = dict(
         num_classes=num_classes,
         classes=data_root + '/classes.txt',
         require_localization=True,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='WSOLMetric', iou_thresholds=(30, 50, 70))
@@ -74,11 +76,11 @@ test_dataloader = dict(
         num_classes=num_classes,
         classes=data_root + '/classes.txt',
         require_localization=True,
-        pipeline=test_pipeline),
+        pipeline=test_pipeline,
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_evaluator = [
     dict(type='WSOLMetric', iou_thresholds=(30, 50, 70)),
     dict(type='WSOLMaskMetric', classification=False),
 ]
-

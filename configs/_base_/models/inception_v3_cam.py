@@ -11,14 +11,17 @@ model = dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmclassification/v0/'
             'inception-v3/inception-v3_3rdparty_8xb32_in1k_20220615-dcd4d910.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+        ),
+    ),
     head=dict(
         type='CAMHead',
         num_classes=1000,
         in_channels=1024,
         pool=dict(type='GAP'),
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(type='CAM'),
     topk_maps=5,
 )

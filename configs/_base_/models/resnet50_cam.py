@@ -6,19 +6,22 @@ model = dict(
         type='ResNet',
         depth=50,
         strides=(1, 2, 2, 1),
-        out_indices=(3, ),
+        out_indices=(3,),
         init_cfg=dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmclassification/v0/'
             'resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+        ),
+    ),
     head=dict(
         type='CAMHead',
         num_classes=1000,
         in_channels=2048,
         pool=dict(type='GAP'),
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(type='CAM'),
     topk_maps=5,
 )

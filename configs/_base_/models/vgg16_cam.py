@@ -10,14 +10,17 @@ model = dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmclassification/v0/'
             'vgg/vgg16_batch256_imagenet_20210208-db26f1a5.pth',
-            prefix='backbone.')),
+            prefix='backbone.',
+        ),
+    ),
     head=dict(
         type='CAMHead',
         num_classes=1000,
         in_channels=1024,
         pool=dict(type='GAP'),
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)),
+        topk=(1, 5),
+    ),
     localizer=dict(type='CAM'),
     topk_maps=5,
 )

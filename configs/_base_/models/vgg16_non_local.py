@@ -17,23 +17,32 @@ leaky_act = dict(type='LeakyReLU', negative_slope=0.2)
 # mmpretrain VGG16 `features` indices: pool2 = 5, pool3 = 9, pool4 = 13,
 # conv5_3 = 16 (then the identity in place of pool5, and the WSOL conv6).
 nl_low = [
-    dict(after='features.5',
-         module=dict(type='NonLocalBlock2d', in_channels=128, reduction=8)),
-    dict(after='features.9',
-         module=dict(type='NonLocalBlock2d', in_channels=256, reduction=8)),
-    dict(after='features.13',
-         module=dict(type='NonLocalBlock2d', in_channels=512, reduction=8)),
+    dict(
+        after='features.5',
+        module=dict(type='NonLocalBlock2d', in_channels=128, reduction=8),
+    ),
+    dict(
+        after='features.9',
+        module=dict(type='NonLocalBlock2d', in_channels=256, reduction=8),
+    ),
+    dict(
+        after='features.13',
+        module=dict(type='NonLocalBlock2d', in_channels=512, reduction=8),
+    ),
 ]
 nl_high = [
-    dict(after='features.16',
-         module=dict(type='NonLocalBlock2d', in_channels=512, reduction=8)),
+    dict(
+        after='features.16',
+        module=dict(type='NonLocalBlock2d', in_channels=512, reduction=8),
+    ),
 ]
 
 nl_vgg16 = dict(
     _delete_=True,
     type='InsertLayers',
     backbone=dict(
-        type='WSOLVGG', depth=16, large_feature_map=False, act_cfg=relu_act),
+        type='WSOLVGG', depth=16, large_feature_map=False, act_cfg=relu_act
+    ),
     insert=nl_low + nl_high,
     # the wrapper loads the plain mmpretrain VGG16 checkpoint unchanged (the
     # blocks start as the identity: BN weight and bias are 0)
@@ -41,4 +50,6 @@ nl_vgg16 = dict(
         type='Pretrained',
         checkpoint='https://download.openmmlab.com/mmclassification/v0/'
         'vgg/vgg16_batch256_imagenet_20210208-db26f1a5.pth',
-        prefix='backbone.'))
+        prefix='backbone.',
+    ),
+)

@@ -2,7 +2,9 @@
 # epochs, SGD with nesterov momentum 0.9, batch 32 (on one GPU).
 optim_wrapper = dict(
     optimizer=dict(
-        type='SGD', lr=1e-5, momentum=0.9, weight_decay=5e-4, nesterov=True))
+        type='SGD', lr=1e-5, momentum=0.9, weight_decay=5e-4, nesterov=True
+    )
+)
 param_scheduler = dict(type='StepLR', by_epoch=True, step_size=3, gamma=0.1)
 
 train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)

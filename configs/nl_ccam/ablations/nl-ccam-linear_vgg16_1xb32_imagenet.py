@@ -5,4 +5,6 @@ _base_ = ['../nl-ccam_vgg16_1xb32_imagenet.py']
 
 model = dict(
     localizer=dict(
-        combination=dict(_delete_=True, type='Polynomial', degree=1)))
+        combination=dict(_delete_=True, type='Polynomial', degree=1)
+    )
+)

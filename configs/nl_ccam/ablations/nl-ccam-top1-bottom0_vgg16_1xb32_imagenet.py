@@ -6,4 +6,6 @@ _base_ = ['../nl-ccam_vgg16_1xb32_imagenet.py']
 
 model = dict(
     localizer=dict(
-        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=0)))
+        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=0)
+    )
+)

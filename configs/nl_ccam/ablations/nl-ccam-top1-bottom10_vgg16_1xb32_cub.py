@@ -5,4 +5,6 @@ _base_ = ['../nl-ccam_vgg16_1xb32_cub.py']
 
 model = dict(
     localizer=dict(
-        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=10)))
+        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=10)
+    )
+)

@@ -5,4 +5,6 @@ _base_ = ['../nl-ccam_tinynet_1xb32_synthetic.py']
 
 model = dict(
     localizer=dict(
-        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=1)))
+        combination=dict(_delete_=True, type='TopBottom', top=1, bottom=1)
+    )
+)

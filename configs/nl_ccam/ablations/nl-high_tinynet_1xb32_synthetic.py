@@ -6,4 +6,5 @@ _base_ = ['../nl-ccam_tinynet_1xb32_synthetic.py']
 
 model = dict(
     backbone=dict(_delete_=True, type='TinyWSOLNet'),
-    localizer=dict(_delete_=True, type='CAM'))
+    localizer=dict(_delete_=True, type='CAM'),
+)

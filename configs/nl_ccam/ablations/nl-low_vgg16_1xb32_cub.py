@@ -4,4 +4,5 @@ _base_ = ['../nl-ccam_vgg16_1xb32_cub.py']
 
 model = dict(
     backbone=dict(insert={{_base_.nl_low}}),
-    localizer=dict(_delete_=True, type='CAM'))
+    localizer=dict(_delete_=True, type='CAM'),
+)

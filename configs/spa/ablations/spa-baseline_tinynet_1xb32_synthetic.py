@@ -4,6 +4,6 @@
 _base_ = ['../spa_tinynet_1xb32_synthetic.py']
 
 model = dict(
-    head=dict(ra_loss=None),
-    localizer=dict(_delete_=True, type='CAM'))
+    head=dict(ra_loss=None), localizer=dict(_delete_=True, type='CAM')
+)
 custom_hooks = [dict(type='RNGStateHook')]

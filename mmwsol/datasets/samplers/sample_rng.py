@@ -1,5 +1,6 @@
 """Per-sample random streams: a seed from (seed, epoch, index) and a
 context that runs code on the global RNGs seeded with it."""
+
 import random
 from contextlib import contextmanager
 from typing import Iterator
@@ -29,7 +30,8 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     """
     if epoch < 0 or index < 0:
         raise ValueError(
-            f'epoch and index must be >= 0, got epoch={epoch}, index={index}')
+            f'epoch and index must be >= 0, got epoch={epoch}, index={index}'
+        )
     entropy = [int(seed) % 2**64, int(epoch), int(index)]
     words = np.random.SeedSequence(entropy).generate_state(2, dtype=np.uint32)
     return int(words[0]) | (int(words[1]) << 32)
@@ -38,7 +40,8 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
 def _rng_seeds(seed: int) -> tuple:
     """Three unrelated 32-bit seeds: Python ``random``, numpy, torch."""
     words = np.random.SeedSequence(int(seed) % 2**64).generate_state(
-        3, dtype=np.uint32)
+        3, dtype=np.uint32
+    )
     return tuple(int(word) % _SEED_BOUND for word in words)
 
 

@@ -1,10 +1,12 @@
 """A sampler whose indices carry the seed of each sample's augmentation."""
+
 from typing import Iterator, Optional, Sized
 
 from mmengine.dataset import DefaultSampler
 from mmengine.logging import print_log
 
 from mmwsol.registry import DATA_SAMPLERS
+
 from .sample_rng import sample_seed
 
 
@@ -70,20 +72,24 @@ class SeededSampler(DefaultSampler):
             with the same augmentation). Defaults to True.
     """
 
-    def __init__(self,
-                 dataset: Sized,
-                 shuffle: bool = True,
-                 seed: Optional[int] = None,
-                 round_up: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Sized,
+        shuffle: bool = True,
+        seed: Optional[int] = None,
+        round_up: bool = True,
+    ) -> None:
         super().__init__(
-            dataset=dataset, shuffle=shuffle, seed=seed, round_up=round_up)
+            dataset=dataset, shuffle=shuffle, seed=seed, round_up=round_up
+        )
         if not getattr(dataset, 'accepts_seeded_index', False):
             print_log(
                 f'SeededSampler: {type(dataset).__name__} does not seed its '
                 'pipeline from the sample seeds (no accepts_seeded_index); '
                 'its augmentation depends on the data-loading workers.',
                 logger='current',
-                level=30)
+                level=30,
+            )
 
     def __iter__(self) -> Iterator[SeededIndex]:
         """Iterate the indices of this rank, each with its sample seed."""

@@ -1,4 +1,5 @@
 """Packing of WSOL samples into model inputs and data samples."""
+
 from typing import Sequence
 
 import numpy as np
@@ -6,6 +7,7 @@ import torch
 from mmpretrain.datasets.transforms import PackInputs
 
 from mmwsol.registry import TRANSFORMS
+
 from .geometry import GEOMETRY_KEY, check_geometry_shape
 
 
@@ -55,16 +57,20 @@ class PackWSOLInputs(PackInputs):
             ``img_id``).
     """
 
-    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + ('img_id', )
+    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + ('img_id',)
     wsol_geometry = 'none'
 
-    def __init__(self,
-                 input_key: str = 'img',
-                 algorithm_keys: Sequence[str] = (),
-                 meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
-        super().__init__(input_key=input_key,
-                         algorithm_keys=algorithm_keys,
-                         meta_keys=meta_keys)
+    def __init__(
+        self,
+        input_key: str = 'img',
+        algorithm_keys: Sequence[str] = (),
+        meta_keys: Sequence[str] = DEFAULT_META_KEYS,
+    ) -> None:
+        super().__init__(
+            input_key=input_key,
+            algorithm_keys=algorithm_keys,
+            meta_keys=meta_keys,
+        )
 
     def transform(self, results: dict) -> dict:
         """Pack the inputs and the WSOL annotations.
@@ -81,15 +87,17 @@ class PackWSOLInputs(PackInputs):
             if results.get(key) is not None:
                 data_sample.set_field(to_float_boxes(results[key]), key)
         if results.get('gt_seg_map') is not None:
-            seg_map = np.ascontiguousarray(results['gt_seg_map'],
-                                           dtype=np.uint8)
+            seg_map = np.ascontiguousarray(
+                results['gt_seg_map'], dtype=np.uint8
+            )
             img = results.get(self.input_key)
             if isinstance(img, np.ndarray) and img.shape[:2] != seg_map.shape:
                 raise ValueError(
                     f'{results.get("img_path", "image")}: gt_seg_map has '
                     f'shape {seg_map.shape} but the image has '
                     f'{img.shape[:2]}; a transform of the pipeline does not '
-                    'update gt_seg_map')
+                    'update gt_seg_map'
+                )
             data_sample.set_field(torch.from_numpy(seg_map), 'gt_mask')
         geometry = check_geometry_shape(results)
         if geometry is not None:

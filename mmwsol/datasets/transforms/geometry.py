@@ -20,6 +20,7 @@ dataset stores the list in its ``metainfo``, the metrics refuse to
 evaluate it); :func:`check_geometry_shape` catches at packing time a shape
 change that no record explains.
 """
+
 from typing import Any, Dict, List, Optional, Sequence
 
 #: Key of the record in the pipeline results and in the data sample.
@@ -30,20 +31,42 @@ UNTRACKED_KEY = 'wsol_untracked_transforms'
 #: Transforms of MMCV / mmpretrain that do not move pixels (photometric,
 #: loading, packing); matched by class name and package.
 NO_GEOMETRY_TRANSFORMS = {
-    'mmcv': ('LoadImageFromFile', 'Normalize', 'ToTensor', 'ImageToTensor',
-             'RandomGrayscale'),
-    'mmpretrain': ('PackInputs', 'Collect', 'ColorJitter', 'Lighting',
-                   'GaussianBlur', 'RandomErasing', 'AutoContrast', 'Invert',
-                   'Equalize', 'Solarize', 'SolarizeAdd', 'Posterize',
-                   'Contrast', 'ColorTransform', 'Brightness', 'Sharpness',
-                   'Cutout', 'NumpyToPIL', 'PILToNumpy'),
+    'mmcv': (
+        'LoadImageFromFile',
+        'Normalize',
+        'ToTensor',
+        'ImageToTensor',
+        'RandomGrayscale',
+    ),
+    'mmpretrain': (
+        'PackInputs',
+        'Collect',
+        'ColorJitter',
+        'Lighting',
+        'GaussianBlur',
+        'RandomErasing',
+        'AutoContrast',
+        'Invert',
+        'Equalize',
+        'Solarize',
+        'SolarizeAdd',
+        'Posterize',
+        'Contrast',
+        'ColorTransform',
+        'Brightness',
+        'Sharpness',
+        'Cutout',
+        'NumpyToPIL',
+        'PILToNumpy',
+    ),
 }
 
 
 def init_geometry(height: int, width: int) -> dict:
     """The identity record of an image of ``(height, width)``."""
-    return dict(scale=(1.0, 1.0), offset=(0.0, 0.0),
-                shape=(int(height), int(width)))
+    return dict(
+        scale=(1.0, 1.0), offset=(0.0, 0.0), shape=(int(height), int(width))
+    )
 
 
 def _update(results: dict, **changes) -> None:
@@ -65,10 +88,12 @@ def record_resize(results: dict, w_scale: float, h_scale: float) -> None:
     if geometry is None:
         return
     (sx, sy), (ox, oy) = geometry['scale'], geometry['offset']
-    _update(results,
-            scale=(sx * w_scale, sy * h_scale),
-            offset=(ox * w_scale, oy * h_scale),
-            shape=tuple(int(v) for v in results['img'].shape[:2]))
+    _update(
+        results,
+        scale=(sx * w_scale, sy * h_scale),
+        offset=(ox * w_scale, oy * h_scale),
+        shape=tuple(int(v) for v in results['img'].shape[:2]),
+    )
 
 
 def record_crop(results: dict, x_offset: float, y_offset: float) -> None:
@@ -85,9 +110,11 @@ def record_crop(results: dict, x_offset: float, y_offset: float) -> None:
     if geometry is None:
         return
     ox, oy = geometry['offset']
-    _update(results,
-            offset=(ox - x_offset, oy - y_offset),
-            shape=tuple(int(v) for v in results['img'].shape[:2]))
+    _update(
+        results,
+        offset=(ox - x_offset, oy - y_offset),
+        shape=tuple(int(v) for v in results['img'].shape[:2]),
+    )
 
 
 def record_flip(results: dict, direction: str) -> None:
@@ -190,12 +217,15 @@ def describe_untracked(untracked: Sequence[dict]) -> str:
     names = ', '.join(
         f'pipeline[{u["index"]}] (type {u["type"]!r}: config key '
         f'`test_dataloader.dataset.pipeline[{u["index"]}]`, or '
-        f'val_dataloader\'s)' for u in untracked)
-    return (f'The evaluated dataset\'s {names} may move pixels in a way the '
-            'metric cannot apply to the GT boxes and masks, so their '
-            'numbers would be wrong. Use mmwsol\'s Resize, ResizeEdge, '
-            'CenterCrop, RandomCrop or RandomFlip (plain type names with '
-            "default_scope='mmwsol'), which record their geometry, or give "
-            "a transform class that moves no pixel the attribute "
-            "wsol_geometry = 'none'.")
-
+        f"val_dataloader's)"
+        for u in untracked
+    )
+    return (
+        f"The evaluated dataset's {names} may move pixels in a way the "
+        'metric cannot apply to the GT boxes and masks, so their '
+        "numbers would be wrong. Use mmwsol's Resize, ResizeEdge, "
+        'CenterCrop, RandomCrop or RandomFlip (plain type names with '
+        "default_scope='mmwsol'), which record their geometry, or give "
+        'a transform class that moves no pixel the attribute '
+        "wsol_geometry = 'none'."
+    )

@@ -1,4 +1,5 @@
 """Loading of WSOL images and localization annotations."""
+
 import warnings
 from typing import List, Optional, Sequence, Tuple
 
@@ -9,6 +10,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms import LoadImageFromFile as MMCV_LoadImageFromFile
 
 from mmwsol.registry import TRANSFORMS
+
 from .geometry import GEOMETRY_KEY, init_geometry
 
 #: Values of ``gt_seg_map``.
@@ -17,10 +19,9 @@ SEG_FOREGROUND = 1
 SEG_IGNORE = 255
 
 
-def clip_bboxes(bboxes: np.ndarray,
-                width: int,
-                height: int,
-                allow_edge: bool = False) -> Tuple[np.ndarray, bool]:
+def clip_bboxes(
+    bboxes: np.ndarray, width: int, height: int, allow_edge: bool = False
+) -> Tuple[np.ndarray, bool]:
     """Clip boxes to an image.
 
     With ``allow_edge=False`` coordinates are clipped to ``[0, width - 1]``
@@ -50,8 +51,10 @@ def clip_bboxes(bboxes: np.ndarray,
     return clipped, bool((clipped != bboxes).any())
 
 
-def build_seg_map(instance_masks: Sequence[np.ndarray],
-                  ignore_mask: Optional[np.ndarray] = None) -> np.ndarray:
+def build_seg_map(
+    instance_masks: Sequence[np.ndarray],
+    ignore_mask: Optional[np.ndarray] = None,
+) -> np.ndarray:
     """Combine instance masks and an ignore mask into one label map.
 
     Args:
@@ -128,10 +131,12 @@ class LoadImageFromFile(MMCV_LoadImageFromFile):
             loaded = super().transform(results)
         except FileNotFoundError:
             raise FileNotFoundError(
-                f'Image file not found: {filename}') from None
+                f'Image file not found: {filename}'
+            ) from None
         except Exception as e:
-            raise ValueError(f'Failed to load image {filename}: '
-                             f'{type(e).__name__}: {e}') from e
+            raise ValueError(
+                f'Failed to load image {filename}: {type(e).__name__}: {e}'
+            ) from e
         return loaded
 
 
@@ -185,11 +190,13 @@ class LoadWSOLAnnotations(BaseTransform):
 
     wsol_geometry = 'none'
 
-    def __init__(self,
-                 with_bbox: bool = True,
-                 with_mask: bool = True,
-                 check_size: bool = True,
-                 backend_args: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        with_bbox: bool = True,
+        with_mask: bool = True,
+        check_size: bool = True,
+        backend_args: Optional[dict] = None,
+    ) -> None:
         self.with_bbox = with_bbox
         self.with_mask = with_mask
         self.check_size = check_size
@@ -209,7 +216,8 @@ class LoadWSOLAnnotations(BaseTransform):
             raise ValueError(
                 f'Image {self._image_name(results)} has size (w={width}, '
                 f'h={height}), but image_sizes.txt says (w={expected[0]}, '
-                f'h={expected[1]})')
+                f'h={expected[1]})'
+            )
 
     def _load_bboxes(self, results: dict, width: int, height: int) -> None:
         """Clip the boxes and keep a copy in the annotation's convention.
@@ -222,14 +230,14 @@ class LoadWSOLAnnotations(BaseTransform):
         bboxes = results.get('gt_bboxes')
         if bboxes is None:
             bboxes = np.zeros((0, 4), dtype=np.float32)
-        original, changed = clip_bboxes(
-            bboxes, width, height, allow_edge=True)
+        original, changed = clip_bboxes(bboxes, width, height, allow_edge=True)
         if changed:
             warnings.warn(
                 f'Image {self._image_name(results)}: box(es) outside the '
                 f'image (w={width}, h={height}) were clipped to it: '
                 f'{np.asarray(bboxes).reshape(-1, 4).tolist()} -> '
-                f'{original.tolist()}')
+                f'{original.tolist()}'
+            )
         results['gt_bboxes'] = clip_bboxes(original, width, height)[0]
         results['ori_gt_bboxes'] = original
 
@@ -240,8 +248,11 @@ class LoadWSOLAnnotations(BaseTransform):
             return
         ignore_path = results.get('ignore_path')
         masks = [self._read_checked(p, width, height) for p in mask_paths]
-        ignore = (self._read_checked(ignore_path, width, height)
-                  if ignore_path else None)
+        ignore = (
+            self._read_checked(ignore_path, width, height)
+            if ignore_path
+            else None
+        )
         results['gt_seg_map'] = build_seg_map(masks, ignore)
 
     def _read_checked(self, path: str, width: int, height: int) -> np.ndarray:
@@ -251,7 +262,8 @@ class LoadWSOLAnnotations(BaseTransform):
         if (mask_w, mask_h) != (width, height):
             raise ValueError(
                 f'Mask {path} has size (w={mask_w}, h={mask_h}), but its '
-                f'image has size (w={width}, h={height})')
+                f'image has size (w={width}, h={height})'
+            )
         return mask
 
     def transform(self, results: dict) -> dict:
@@ -265,8 +277,10 @@ class LoadWSOLAnnotations(BaseTransform):
             ``gt_seg_map`` (when masks exist).
         """
         if 'ori_shape' not in results:
-            raise KeyError('LoadWSOLAnnotations needs "ori_shape": put it '
-                           'after LoadImageFromFile')
+            raise KeyError(
+                'LoadWSOLAnnotations needs "ori_shape": put it '
+                'after LoadImageFromFile'
+            )
         height, width = results['ori_shape'][:2]
         if self.check_size:
             self._check_size(results, width, height)
@@ -278,7 +292,9 @@ class LoadWSOLAnnotations(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(with_bbox={self.with_bbox}, '
-                f'with_mask={self.with_mask}, '
-                f'check_size={self.check_size}, '
-                f'backend_args={self.backend_args})')
+        return (
+            f'{self.__class__.__name__}(with_bbox={self.with_bbox}, '
+            f'with_mask={self.with_mask}, '
+            f'check_size={self.check_size}, '
+            f'backend_args={self.backend_args})'
+        )

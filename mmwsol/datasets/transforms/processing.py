@@ -22,6 +22,7 @@ registered in mmwsol's scope under the same names, so that configs with
 ``wsol_geometry`` (see :mod:`.geometry`), from which the metrics place the
 original GT boxes on the maps.
 """
+
 import math
 from typing import Optional, Tuple, Union
 
@@ -34,11 +35,17 @@ from mmpretrain.datasets.transforms import RandomCrop as MMPRE_RandomCrop
 from mmpretrain.datasets.transforms import ResizeEdge as MMPRE_ResizeEdge
 
 from mmwsol.registry import TRANSFORMS
+
 from .geometry import record_crop, record_flip, record_resize
 
 
-def crop_bboxes(bboxes: np.ndarray, x_offset: float, y_offset: float,
-                width: int, height: int) -> Tuple[np.ndarray, np.ndarray]:
+def crop_bboxes(
+    bboxes: np.ndarray,
+    x_offset: float,
+    y_offset: float,
+    width: int,
+    height: int,
+) -> Tuple[np.ndarray, np.ndarray]:
     """Move pixel-inclusive boxes into a crop window.
 
     Args:
@@ -55,18 +62,24 @@ def crop_bboxes(bboxes: np.ndarray, x_offset: float, y_offset: float,
         boolean (N,) mask of the kept boxes.
     """
     bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
-    shifted = bboxes - np.array([x_offset, y_offset, x_offset, y_offset],
-                                dtype=np.float32)
-    keep = ((shifted[:, 2] >= 0) & (shifted[:, 0] <= width - 1)
-            & (shifted[:, 3] >= 0) & (shifted[:, 1] <= height - 1))
+    shifted = bboxes - np.array(
+        [x_offset, y_offset, x_offset, y_offset], dtype=np.float32
+    )
+    keep = (
+        (shifted[:, 2] >= 0)
+        & (shifted[:, 0] <= width - 1)
+        & (shifted[:, 3] >= 0)
+        & (shifted[:, 1] <= height - 1)
+    )
     shifted = shifted[keep]
     shifted[:, 0::2] = np.clip(shifted[:, 0::2], 0, width - 1)
     shifted[:, 1::2] = np.clip(shifted[:, 1::2], 0, height - 1)
     return shifted.astype(np.float32), keep
 
 
-def flip_bboxes(bboxes: np.ndarray, width: int, height: int,
-                direction: str) -> np.ndarray:
+def flip_bboxes(
+    bboxes: np.ndarray, width: int, height: int, direction: str
+) -> np.ndarray:
     """Flip pixel-inclusive boxes like the image pixels.
 
     A pixel column ``x`` goes to ``width - 1 - x`` (rows likewise), so the
@@ -94,17 +107,17 @@ def flip_bboxes(bboxes: np.ndarray, width: int, height: int,
 
 
 def _padding_ltrb(padding: Union[int, tuple, list]) -> Tuple[int, ...]:
-    """Padding as ``(left, top, right, bottom)``, as ``mmcv.impad`` reads it.
-    """
+    """Padding ``(left, top, right, bottom)``, as ``mmcv.impad`` reads it."""
     if isinstance(padding, (int, float)):
-        return (int(padding), ) * 4
+        return (int(padding),) * 4
     padding = tuple(int(p) for p in padding)
     if len(padding) == 2:
         return padding + padding
     if len(padding) == 4:
         return padding
-    raise ValueError(f'padding must be an int or a 2 or 4 element '
-                     f'sequence, got {padding}')
+    raise ValueError(
+        f'padding must be an int or a 2 or 4 element sequence, got {padding}'
+    )
 
 
 @TRANSFORMS.register_module()
@@ -152,15 +165,19 @@ class RandomCrop(MMPRE_RandomCrop):
             h_pad = math.ceil(max(0, self.crop_size[0] - img.shape[0]) / 2)
             w_pad = math.ceil(max(0, self.crop_size[1] - img.shape[1]) / 2)
             padding = (w_pad, h_pad, w_pad, h_pad)
-            img = mmcv.impad(img,
-                             padding=padding,
-                             pad_val=self.pad_val,
-                             padding_mode=self.padding_mode)
+            img = mmcv.impad(
+                img,
+                padding=padding,
+                pad_val=self.pad_val,
+                padding_mode=self.padding_mode,
+            )
             if seg_map is not None:
-                seg_map = mmcv.impad(seg_map,
-                                     padding=padding,
-                                     pad_val=0,
-                                     padding_mode=self.padding_mode)
+                seg_map = mmcv.impad(
+                    seg_map,
+                    padding=padding,
+                    pad_val=0,
+                    padding_mode=self.padding_mode,
+                )
             left, top = left + w_pad, top + h_pad
         return img, seg_map, left, top
 
@@ -178,10 +195,14 @@ class RandomCrop(MMPRE_RandomCrop):
         img, seg_map, left, top = self._pad(results['img'], seg_map)
 
         offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
-        window = np.array([
-            offset_w, offset_h, offset_w + target_w - 1,
-            offset_h + target_h - 1
-        ])
+        window = np.array(
+            [
+                offset_w,
+                offset_h,
+                offset_w + target_w - 1,
+                offset_h + target_h - 1,
+            ]
+        )
         img = mmcv.imcrop(img, window)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
@@ -189,10 +210,13 @@ class RandomCrop(MMPRE_RandomCrop):
         if seg_map is not None:
             results['gt_seg_map'] = mmcv.imcrop(seg_map, window)
         if results.get('gt_bboxes') is not None:
-            results['gt_bboxes'], _ = crop_bboxes(results['gt_bboxes'],
-                                                  offset_w - left,
-                                                  offset_h - top, target_w,
-                                                  target_h)
+            results['gt_bboxes'], _ = crop_bboxes(
+                results['gt_bboxes'],
+                offset_w - left,
+                offset_h - top,
+                target_w,
+                target_h,
+            )
         return results
 
 
@@ -219,16 +243,16 @@ class CenterCrop(MMCV_CenterCrop):
             record_crop(results, float(bboxes[0]), float(bboxes[1]))
 
     def _crop_bboxes(self, results: dict, bboxes: np.ndarray) -> None:
-        """Update the boxes for the crop window ``bboxes`` (x1, y1, x2, y2).
-        """
+        """Update the boxes for the crop window ``bboxes`` (x1, y1, x2, y2)."""
         if results.get('gt_bboxes') is None:
             return
         if not self.clip_object_border:
             super()._crop_bboxes(results, bboxes)
             return
         height, width = results['img'].shape[:2]
-        results['gt_bboxes'], _ = crop_bboxes(results['gt_bboxes'], bboxes[0],
-                                              bboxes[1], width, height)
+        results['gt_bboxes'], _ = crop_bboxes(
+            results['gt_bboxes'], bboxes[0], bboxes[1], width, height
+        )
 
 
 @TRANSFORMS.register_module()
@@ -249,8 +273,9 @@ class RandomFlip(MMCV_RandomFlip):
         super()._flip(results)
         record_flip(results, results['flip_direction'])
 
-    def _flip_bbox(self, bboxes: np.ndarray, img_shape: Tuple[int, int],
-                   direction: str) -> np.ndarray:
+    def _flip_bbox(
+        self, bboxes: np.ndarray, img_shape: Tuple[int, int], direction: str
+    ) -> np.ndarray:
         """Flip (N, 4) pixel-inclusive boxes in an image of ``(h, w)``."""
         height, width = img_shape[:2]
         return flip_bboxes(bboxes, width, height, direction)
@@ -294,13 +319,15 @@ class ResizeEdge(MMPRE_ResizeEdge):
         w_scale, h_scale = results['scale_factor']
         if results.get('gt_bboxes') is not None:
             bboxes = np.asarray(results['gt_bboxes'], dtype=np.float32)
-            results['gt_bboxes'] = (bboxes.reshape(-1, 4) * np.array(
-                [w_scale, h_scale, w_scale, h_scale], dtype=np.float32))
+            results['gt_bboxes'] = bboxes.reshape(-1, 4) * np.array(
+                [w_scale, h_scale, w_scale, h_scale], dtype=np.float32
+            )
         if results.get('gt_seg_map') is not None:
             results['gt_seg_map'] = mmcv.imresize(
                 results['gt_seg_map'],
                 results['scale'],
                 interpolation='nearest',
-                backend=self.backend)
+                backend=self.backend,
+            )
         record_resize(results, w_scale, h_scale)
         return results

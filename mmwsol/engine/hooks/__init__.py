@@ -4,6 +4,11 @@ from .rng_state_hook import RNGStateHook, get_rng_states, set_rng_states
 from .strict_load_hook import StrictLoadHook
 
 __all__ = [
-    'CAMVisualizationHook', 'RAMStartHook', 'ram_modules', 'RNGStateHook',
-    'get_rng_states', 'set_rng_states', 'StrictLoadHook'
+    'CAMVisualizationHook',
+    'RAMStartHook',
+    'ram_modules',
+    'RNGStateHook',
+    'get_rng_states',
+    'set_rng_states',
+    'StrictLoadHook',
 ]

@@ -1,4 +1,5 @@
 """Hook that draws localization maps with predicted and GT boxes."""
+
 import os
 import os.path as osp
 import re
@@ -75,17 +76,19 @@ class CAMVisualizationHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self,
-                 out_dir: Optional[str] = None,
-                 max_samples: int = 8,
-                 interval: int = 1,
-                 threshold: float = 0.2,
-                 threshold_standard: str = 'max',
-                 percentile: float = 90,
-                 box_mode: str = 'largest',
-                 enable_val: bool = False,
-                 all_ranks: bool = False,
-                 input_bgr: bool = True):
+    def __init__(
+        self,
+        out_dir: Optional[str] = None,
+        max_samples: int = 8,
+        interval: int = 1,
+        threshold: float = 0.2,
+        threshold_standard: str = 'max',
+        percentile: float = 90,
+        box_mode: str = 'largest',
+        enable_val: bool = False,
+        all_ranks: bool = False,
+        input_bgr: bool = True,
+    ):
         self.out_dir = out_dir
         self.max_samples = max_samples
         self.interval = max(1, interval)
@@ -135,14 +138,24 @@ class CAMVisualizationHook(Hook):
         """Reset the counter."""
         self._reset(runner)
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
-                       outputs: Optional[Sequence] = None) -> None:
+    def after_val_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch=None,
+        outputs: Optional[Sequence] = None,
+    ) -> None:
         """Draw validation samples when ``enable_val``."""
         if self.enable_val:
             self._draw_batch(runner, batch_idx, data_batch, outputs, 'val')
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def after_test_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch=None,
+        outputs: Optional[Sequence] = None,
+    ) -> None:
         """Draw test samples."""
         self._draw_batch(runner, batch_idx, data_batch, outputs, 'test')
 
@@ -152,8 +165,9 @@ class CAMVisualizationHook(Hook):
         meta = getattr(dataset, 'metainfo', None) or {}
         return meta.get('classes')
 
-    def _draw_batch(self, runner, batch_idx, data_batch, outputs,
-                    mode: str) -> None:
+    def _draw_batch(
+        self, runner, batch_idx, data_batch, outputs, mode: str
+    ) -> None:
         if outputs is None or data_batch is None:
             return
         if not self.all_ranks and get_rank() != 0:
@@ -178,26 +192,38 @@ class CAMVisualizationHook(Hook):
             return
         cam = cam.detach().float().cpu().numpy()
         boxes = fixed_threshold_boxes(
-            cam, self.threshold, self.threshold_standard, self.percentile,
-            self.box_mode)
+            cam,
+            self.threshold,
+            self.threshold_standard,
+            self.percentile,
+            self.box_mode,
+        )
         gt_boxes = None
         if 'gt_bboxes' in sample:
             gt_boxes = sample.gt_bboxes.detach().cpu().numpy()
 
         def name(c: int) -> str:
-            return classes[c] if classes is not None and c < len(
-                classes) else str(c)
+            return (
+                classes[c]
+                if classes is not None and c < len(classes)
+                else str(c)
+            )
 
-        pred = int(sample.pred_label[0]) if sample.pred_label.dim() else int(
-            sample.pred_label)
+        pred = (
+            int(sample.pred_label[0])
+            if sample.pred_label.dim()
+            else int(sample.pred_label)
+        )
         score = float(sample.pred_score[pred])
         texts = [f'pred: {name(pred)} ({score:.2f})']
         if has_gt:
             texts.insert(0, f'GT: {name(cls)}')
-        overlay = draw_cam_overlay(
-            image, cam, boxes, gt_boxes, texts=texts)
-        img_id = sample.get('img_id', None) or sample.get(
-            'img_path', None) or f'{self._drawn}'
+        overlay = draw_cam_overlay(image, cam, boxes, gt_boxes, texts=texts)
+        img_id = (
+            sample.get('img_id', None)
+            or sample.get('img_path', None)
+            or f'{self._drawn}'
+        )
         stem = re.sub(r'[^A-Za-z0-9_.-]+', '_', str(img_id)).strip('_')
         stem = osp.splitext(stem)[0] or f'sample_{self._drawn}'
         if self._gathering():
@@ -205,17 +231,22 @@ class CAMVisualizationHook(Hook):
         else:
             self._write(runner, mode, stem, overlay, runner.iter)
 
-    def _write(self, runner, mode: str, stem: str, overlay: np.ndarray,
-               step: int) -> None:
+    def _write(
+        self, runner, mode: str, stem: str, overlay: np.ndarray, step: int
+    ) -> None:
         """Send one overlay to the visualizer backends and ``out_dir``."""
         runner.visualizer.add_image(f'{mode}_{stem}', overlay, step=step)
         if self.out_dir is None:
             return
-        out_dir = self.out_dir if osp.isabs(self.out_dir) else osp.join(
-            runner.work_dir, self.out_dir)
+        out_dir = (
+            self.out_dir
+            if osp.isabs(self.out_dir)
+            else osp.join(runner.work_dir, self.out_dir)
+        )
         if mode != 'test':
             out_dir = osp.join(out_dir, f'{mode}_iter{step}')
         os.makedirs(out_dir, exist_ok=True)
         cv2.imwrite(
             osp.join(out_dir, f'{stem}.png'),
-            cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+            cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR),
+        )

@@ -1,4 +1,5 @@
 """Switch SPA's restricted activation loss on from epoch ``ram_start``."""
+
 from typing import List
 
 import torch.nn as nn
@@ -24,7 +25,8 @@ def ram_modules(model: nn.Module) -> List[nn.Module]:
     if is_model_wrapper(model):
         model = model.module
     return [
-        m for m in model.modules()
+        m
+        for m in model.modules()
         if hasattr(m, 'ram_start') and callable(getattr(m, 'set_epoch', None))
     ]
 
@@ -58,7 +60,8 @@ class RAMStartHook(Hook):
         if not modules and self.strict:
             raise RuntimeError(
                 'RAMStartHook: the model has no module with a RAM schedule '
-                '(`ram_start` + `set_epoch`), e.g. a RAMHead')
+                '(`ram_start` + `set_epoch`), e.g. a RAMHead'
+            )
         for m in modules:
             m.set_epoch(runner.epoch)
 
@@ -67,9 +70,12 @@ class RAMStartHook(Hook):
         epoch = runner.epoch
         for m in ram_modules(runner.model):
             m.set_epoch(epoch)
-            if getattr(m, 'ra_loss', None) is not None and \
-                    epoch == m.ram_start:
+            if (
+                getattr(m, 'ra_loss', None) is not None
+                and epoch == m.ram_start
+            ):
                 print_log(
                     f'RAM: restricted activation loss on from epoch '
                     f'{epoch + 1} (ram_start={m.ram_start}, 0-based)',
-                    logger='current')
+                    logger='current',
+                )

@@ -1,4 +1,5 @@
 """Save and restore random number generator states with checkpoints."""
+
 import random
 from typing import Any, Dict, List, Optional
 
@@ -21,7 +22,8 @@ def get_rng_states() -> Dict[str, Any]:
     states = dict(
         python=random.getstate(),
         numpy=np.random.get_state(),
-        torch=torch.get_rng_state())
+        torch=torch.get_rng_state(),
+    )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states['cuda'] = torch.cuda.get_rng_state_all()
     return states
@@ -58,8 +60,10 @@ def train_sampler(runner) -> Optional[Any]:
         return None
     loader = runner.train_loop.dataloader
     batch_sampler = getattr(loader, 'batch_sampler', None)
-    for sampler in (getattr(batch_sampler, 'sampler', None),
-                    getattr(loader, 'sampler', None)):
+    for sampler in (
+        getattr(batch_sampler, 'sampler', None),
+        getattr(loader, 'sampler', None),
+    ):
         if sampler is not None and hasattr(sampler, 'seed'):
             return sampler
     return None
@@ -114,17 +118,16 @@ class RNGStateHook(Hook):
         if get_dist_info()[1] > 1 and hook is not None and hook.by_epoch:
             self._gather()
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch=None,
-                         outputs=None) -> None:
+    def after_train_iter(
+        self, runner, batch_idx: int, data_batch=None, outputs=None
+    ) -> None:
         """Gather the states of all ranks before an iteration checkpoint."""
         hook = self._checkpoint_hook(runner)
         if get_dist_info()[1] <= 1 or hook is None or hook.by_epoch:
             return
-        if self.every_n_train_iters(runner, hook.interval) or \
-                self.is_last_train_iter(runner):
+        if self.every_n_train_iters(
+            runner, hook.interval
+        ) or self.is_last_train_iter(runner):
             self._gather()
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -159,7 +162,9 @@ class RNGStateHook(Hook):
             print_log(
                 f'RNG states were saved by {len(self._pending)} processes '
                 f'and training resumes with {world_size}: not restored.',
-                logger='current', level=30)
+                logger='current',
+                level=30,
+            )
         else:
             set_rng_states(self._pending[rank])
         self._pending = None

@@ -1,4 +1,5 @@
 """Load the weights to test safely and strictly (``tools/test.py``)."""
+
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -36,11 +37,13 @@ class StrictLoadHook(Hook):
 
     priority = 'HIGHEST'
 
-    def __init__(self,
-                 filename: str,
-                 partial: bool = False,
-                 unsafe: bool = False,
-                 map_location: Optional[str] = 'cpu') -> None:
+    def __init__(
+        self,
+        filename: str,
+        partial: bool = False,
+        unsafe: bool = False,
+        map_location: Optional[str] = 'cpu',
+    ) -> None:
         self.filename = filename
         self.partial = partial
         self.unsafe = unsafe
@@ -50,18 +53,22 @@ class StrictLoadHook(Hook):
     def _load(self, runner) -> None:
         if self._loaded:
             return
-        checkpoint = load_checkpoint_file(self.filename, self.map_location,
-                                          self.unsafe)
+        checkpoint = load_checkpoint_file(
+            self.filename, self.map_location, self.unsafe
+        )
         runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         load_state_dict_checked(
             runner.model,
             checkpoint,
             source=self.filename,
             partial=self.partial,
-            logger=runner.logger)
+            logger=runner.logger,
+        )
         self._loaded = True
-        runner.logger.info(f'Load checkpoint from {self.filename}'
-                           f'{" (partial)" if self.partial else ""}')
+        runner.logger.info(
+            f'Load checkpoint from {self.filename}'
+            f'{" (partial)" if self.partial else ""}'
+        )
 
     def before_test(self, runner) -> None:
         """Load before the first test batch."""

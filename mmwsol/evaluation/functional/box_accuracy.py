@@ -1,12 +1,21 @@
 """Per-image box correctness over CAM thresholds and IoU thresholds."""
+
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
-from .boxes import (boxes_at_level, fixed_threshold_level, scoremap_to_uint8,
-                    threshold_levels)
-from .component_tree import (COMPILED_MODES, compiled_sweep_fits,
-                             has_compiled_sweep, level_best_ious)
+from .boxes import (
+    boxes_at_level,
+    fixed_threshold_level,
+    scoremap_to_uint8,
+    threshold_levels,
+)
+from .component_tree import (
+    COMPILED_MODES,
+    compiled_sweep_fits,
+    has_compiled_sweep,
+    level_best_ious,
+)
 from .iou import box_iou, check_gt_boxes
 
 
@@ -32,11 +41,13 @@ BOX_BACKENDS = ('auto', 'compiled', 'tree', 'opencv')
 TREE_MIN_LEVELS = 128
 
 
-def resolve_box_backend(backend: str,
-                        mode: str,
-                        num_levels: int,
-                        compiled: Optional[bool] = None,
-                        shape: Optional[Sequence[int]] = None) -> str:
+def resolve_box_backend(
+    backend: str,
+    mode: str,
+    num_levels: int,
+    compiled: Optional[bool] = None,
+    shape: Optional[Sequence[int]] = None,
+) -> str:
     """The concrete backend ``'auto'`` stands for.
 
     ``'compiled'`` when the compiled sweeps are installed, serve the mode
@@ -61,8 +72,9 @@ def resolve_box_backend(backend: str,
         str: ``'compiled'``, ``'tree'`` or ``'opencv'``.
     """
     if backend not in BOX_BACKENDS:
-        raise ValueError(f'Unknown backend {backend!r}, choose from '
-                         f'{BOX_BACKENDS}.')
+        raise ValueError(
+            f'Unknown backend {backend!r}, choose from {BOX_BACKENDS}.'
+        )
     if backend != 'auto':
         return backend
     if compiled is None:
@@ -76,11 +88,13 @@ def resolve_box_backend(backend: str,
     return 'opencv'
 
 
-def best_iou_curve(scoremap: np.ndarray,
-                   gt_boxes: np.ndarray,
-                   thresholds: Sequence[float],
-                   mode: str = 'all',
-                   backend: str = 'auto') -> np.ndarray:
+def best_iou_curve(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    thresholds: Sequence[float],
+    mode: str = 'all',
+    backend: str = 'auto',
+) -> np.ndarray:
     """Best IoU of the boxes of a score map at each CAM threshold.
 
     At each threshold the boxes are those of
@@ -120,18 +134,24 @@ def best_iou_curve(scoremap: np.ndarray,
         np.ndarray: float64 array of shape (n_thresholds, ).
     """
     if backend not in BOX_BACKENDS:
-        raise ValueError(f'Unknown backend {backend!r}, choose from '
-                         f'{BOX_BACKENDS}.')
+        raise ValueError(
+            f'Unknown backend {backend!r}, choose from {BOX_BACKENDS}.'
+        )
     gt_boxes = check_gt_boxes(gt_boxes)
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
     backend = resolve_box_backend(
-        backend, mode, unique_levels.size, shape=scoremap_u8.shape)
+        backend, mode, unique_levels.size, shape=scoremap_u8.shape
+    )
     if backend != 'opencv':
-        best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode,
-                               'compiled' if backend == 'compiled' else
-                               'numpy')
+        best = level_best_ious(
+            scoremap_u8,
+            gt_boxes,
+            unique_levels,
+            mode,
+            'compiled' if backend == 'compiled' else 'numpy',
+        )
     else:
         per_level = [
             boxes_at_level(scoremap_u8, level, mode)
@@ -143,12 +163,14 @@ def best_iou_curve(scoremap: np.ndarray,
     return best[inverse.reshape(-1)]
 
 
-def box_correctness(scoremap: np.ndarray,
-                    gt_boxes: np.ndarray,
-                    thresholds: Sequence[float],
-                    iou_thresholds: Sequence[float] = (30, 50, 70),
-                    mode: str = 'all',
-                    backend: str = 'auto') -> np.ndarray:
+def box_correctness(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    thresholds: Sequence[float],
+    iou_thresholds: Sequence[float] = (30, 50, 70),
+    mode: str = 'all',
+    backend: str = 'auto',
+) -> np.ndarray:
     """Whether the boxes of a score map localise a GT box, per threshold.
 
     The image is correct at IoU threshold ``δ`` and CAM threshold ``t`` if
@@ -176,12 +198,14 @@ def box_correctness(scoremap: np.ndarray,
     return best[None, :] >= fractions[:, None]
 
 
-def fixed_threshold_iou(scoremap: np.ndarray,
-                        gt_boxes: np.ndarray,
-                        threshold: float = 0.2,
-                        standard: str = 'max',
-                        percentile: float = 90,
-                        mode: str = 'all') -> float:
+def fixed_threshold_iou(
+    scoremap: np.ndarray,
+    gt_boxes: np.ndarray,
+    threshold: float = 0.2,
+    standard: str = 'max',
+    percentile: float = 90,
+    mode: str = 'all',
+) -> float:
     """Best IoU of the boxes of a score map at one fixed threshold.
 
     Args:
@@ -220,14 +244,17 @@ def accuracy_curves(correct: np.ndarray) -> np.ndarray:
     """
     correct = np.asarray(correct, dtype=bool)
     if correct.ndim != 3 or correct.shape[0] == 0:
-        raise ValueError('Expected a non-empty (N, n_iou, n_thresholds) '
-                         f'array, got shape {correct.shape}.')
+        raise ValueError(
+            'Expected a non-empty (N, n_iou, n_thresholds) '
+            f'array, got shape {correct.shape}.'
+        )
     counts = correct.sum(axis=0).astype(np.float64)
-    return counts * 100. / float(correct.shape[0])
+    return counts * 100.0 / float(correct.shape[0])
 
 
-def max_box_accuracy(correct: np.ndarray,
-                     thresholds: Sequence[float]) -> Dict[str, np.ndarray]:
+def max_box_accuracy(
+    correct: np.ndarray, thresholds: Sequence[float]
+) -> Dict[str, np.ndarray]:
     """MaxBoxAcc per IoU threshold and the CAM threshold that reaches it.
 
     Args:
@@ -243,21 +270,26 @@ def max_box_accuracy(correct: np.ndarray,
     thresholds = np.asarray(thresholds, dtype=np.float64)
     curves = accuracy_curves(correct)
     if curves.shape[1] != len(thresholds):
-        raise ValueError(f'{curves.shape[1]} thresholds in `correct` but '
-                         f'{len(thresholds)} given.')
+        raise ValueError(
+            f'{curves.shape[1]} thresholds in `correct` but '
+            f'{len(thresholds)} given.'
+        )
     best_index = curves.argmax(axis=1)
     return dict(
         accuracy=curves,
         max_accuracy=curves.max(axis=1),
         best_index=best_index,
-        best_threshold=thresholds[best_index])
+        best_threshold=thresholds[best_index],
+    )
 
 
-def box_accuracy_curves(correct: np.ndarray,
-                        thresholds: Sequence[float],
-                        iou_thresholds: Sequence[float],
-                        box_mode: str = 'all',
-                        interval: Optional[float] = None) -> Dict[str, Any]:
+def box_accuracy_curves(
+    correct: np.ndarray,
+    thresholds: Sequence[float],
+    iou_thresholds: Sequence[float],
+    box_mode: str = 'all',
+    interval: Optional[float] = None,
+) -> Dict[str, Any]:
     """The accuracy-vs-threshold curves as a JSON-ready dict.
 
     This is what :class:`~mmwsol.evaluation.WSOLMetric` writes to its
@@ -285,9 +317,11 @@ def box_accuracy_curves(correct: np.ndarray,
     iou_thresholds = [float(v) for v in np.asarray(iou_thresholds).ravel()]
     correct = np.asarray(correct, dtype=bool)
     if correct.ndim != 3 or correct.shape[1] != len(iou_thresholds):
-        raise ValueError(f'Expected correctness of shape (N, '
-                         f'{len(iou_thresholds)}, n_thresholds), got '
-                         f'{correct.shape}.')
+        raise ValueError(
+            f'Expected correctness of shape (N, '
+            f'{len(iou_thresholds)}, n_thresholds), got '
+            f'{correct.shape}.'
+        )
     stats = max_box_accuracy(correct, thresholds)
     return dict(
         thresholds=[float(t) for t in np.asarray(thresholds)],
@@ -297,4 +331,5 @@ def box_accuracy_curves(correct: np.ndarray,
         best_threshold=stats['best_threshold'].tolist(),
         box_mode=box_mode,
         interval=None if interval is None else float(interval),
-        num_images=int(correct.shape[0]))
+        num_images=int(correct.shape[0]),
+    )

@@ -26,6 +26,7 @@ the accuracy curves) use the exact fast path of
 :mod:`~mmwsol.evaluation.functional.component_tree`, which gives the same
 boxes for all levels at once.
 """
+
 from typing import List, Sequence
 
 import cv2
@@ -47,8 +48,9 @@ def cam_thresholds(interval: float = 0.01) -> np.ndarray:
         np.ndarray: ``np.arange(0, 1, interval)`` (float64).
     """
     if not 0 < interval < 1:
-        raise ValueError(f'The CAM curve interval must be in (0, 1), '
-                         f'got {interval}.')
+        raise ValueError(
+            f'The CAM curve interval must be in (0, 1), got {interval}.'
+        )
     return np.arange(0, 1, interval)
 
 
@@ -68,17 +70,21 @@ def scoremap_to_uint8(scoremap: np.ndarray) -> np.ndarray:
     """
     scoremap = np.asarray(scoremap, dtype=np.float64)
     if scoremap.ndim != 2:
-        raise ValueError(f'A score map must be 2-D, got shape '
-                         f'{scoremap.shape}.')
+        raise ValueError(
+            f'A score map must be 2-D, got shape {scoremap.shape}.'
+        )
     scoremap = np.nan_to_num(scoremap, nan=0.0, posinf=np.inf, neginf=-np.inf)
     if scoremap.size and (scoremap.min() < 0 or scoremap.max() > 1):
-        raise ValueError('A score map must have values in [0, 1], got the '
-                         f'range [{scoremap.min()}, {scoremap.max()}].')
+        raise ValueError(
+            'A score map must have values in [0, 1], got the '
+            f'range [{scoremap.min()}, {scoremap.max()}].'
+        )
     return (scoremap * 255).astype(np.uint8)
 
 
-def threshold_levels(scoremap_u8: np.ndarray,
-                     thresholds: Sequence[float]) -> np.ndarray:
+def threshold_levels(
+    scoremap_u8: np.ndarray, thresholds: Sequence[float]
+) -> np.ndarray:
     """The integer binarisation levels ``int(t * u8.max())`` of thresholds.
 
     Args:
@@ -98,10 +104,12 @@ def threshold_levels(scoremap_u8: np.ndarray,
     return np.floor(thresholds * max_value).astype(np.int64)
 
 
-def fixed_threshold_level(scoremap_u8: np.ndarray,
-                          threshold: float,
-                          standard: str = 'max',
-                          percentile: float = 90) -> int:
+def fixed_threshold_level(
+    scoremap_u8: np.ndarray,
+    threshold: float,
+    standard: str = 'max',
+    percentile: float = 90,
+) -> int:
     """The binarisation level of one fixed threshold.
 
     Args:
@@ -122,11 +130,14 @@ def fixed_threshold_level(scoremap_u8: np.ndarray,
         int: The level; the foreground is ``scoremap_u8 > level``.
     """
     if standard not in THRESHOLD_STANDARDS:
-        raise ValueError(f'Unknown threshold standard {standard!r}, choose '
-                         f'from {THRESHOLD_STANDARDS}.')
+        raise ValueError(
+            f'Unknown threshold standard {standard!r}, choose '
+            f'from {THRESHOLD_STANDARDS}.'
+        )
     if threshold < 0:
-        raise ValueError(f'The threshold must be non-negative, got '
-                         f'{threshold}.')
+        raise ValueError(
+            f'The threshold must be non-negative, got {threshold}.'
+        )
     if not scoremap_u8.size:
         return 0
     if standard == 'max':
@@ -136,8 +147,9 @@ def fixed_threshold_level(scoremap_u8: np.ndarray,
     return int(threshold * reference)
 
 
-def boxes_from_foreground(foreground: np.ndarray,
-                          mode: str = 'all') -> np.ndarray:
+def boxes_from_foreground(
+    foreground: np.ndarray, mode: str = 'all'
+) -> np.ndarray:
     """Boxes of the contours of a binary foreground.
 
     Args:
@@ -154,8 +166,9 @@ def boxes_from_foreground(foreground: np.ndarray,
         ``[[0, 0, 0, 0]]`` when there is no contour (empty foreground).
     """
     if mode not in BOX_MODES:
-        raise ValueError(f'Unknown box mode {mode!r}, choose from '
-                         f'{BOX_MODES}.')
+        raise ValueError(
+            f'Unknown box mode {mode!r}, choose from {BOX_MODES}.'
+        )
     height, width = foreground.shape
     image = np.ascontiguousarray(foreground, dtype=np.uint8)
     if mode == 'union':
@@ -164,20 +177,22 @@ def boxes_from_foreground(foreground: np.ndarray,
         if w == 0:
             return np.zeros((1, 4), dtype=np.int64)
         return np.array(
-            [[x, y, min(x + w, width - 1),
-              min(y + h, height - 1)]],
-            dtype=np.int64)
+            [[x, y, min(x + w, width - 1), min(y + h, height - 1)]],
+            dtype=np.int64,
+        )
     # OpenCV 3 returns (image, contours, hierarchy), 4 and 5 return
     # (contours, hierarchy).
-    contours = cv2.findContours(image, cv2.RETR_TREE,
-                                cv2.CHAIN_APPROX_SIMPLE)[-2]
+    contours = cv2.findContours(image, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)[
+        -2
+    ]
     if len(contours) == 0:
         return np.zeros((1, 4), dtype=np.int64)
     if mode == 'largest':
         areas = [cv2.contourArea(contour) for contour in contours]
         contours = [contours[int(np.argmax(areas))]]
-    rects = np.array([cv2.boundingRect(contour) for contour in contours],
-                     dtype=np.int64).reshape(-1, 4)
+    rects = np.array(
+        [cv2.boundingRect(contour) for contour in contours], dtype=np.int64
+    ).reshape(-1, 4)
     boxes = np.empty_like(rects)
     boxes[:, 0] = rects[:, 0]
     boxes[:, 1] = rects[:, 1]
@@ -186,9 +201,9 @@ def boxes_from_foreground(foreground: np.ndarray,
     return boxes
 
 
-def boxes_at_level(scoremap_u8: np.ndarray,
-                   level: int,
-                   mode: str = 'all') -> np.ndarray:
+def boxes_at_level(
+    scoremap_u8: np.ndarray, level: int, mode: str = 'all'
+) -> np.ndarray:
     """Boxes of the foreground ``scoremap_u8 > level``.
 
     Args:
@@ -204,14 +219,17 @@ def boxes_at_level(scoremap_u8: np.ndarray,
         return boxes_from_foreground(scoremap_u8 > level, mode)
     # cv2.threshold writes the uint8 foreground directly (u8 > level)
     _, foreground = cv2.threshold(
-        np.ascontiguousarray(scoremap_u8, dtype=np.uint8), int(level), 1,
-        cv2.THRESH_BINARY)
+        np.ascontiguousarray(scoremap_u8, dtype=np.uint8),
+        int(level),
+        1,
+        cv2.THRESH_BINARY,
+    )
     return boxes_from_foreground(foreground, mode)
 
 
-def boxes_at_thresholds(scoremap: np.ndarray,
-                        thresholds: Sequence[float],
-                        mode: str = 'all') -> List[np.ndarray]:
+def boxes_at_thresholds(
+    scoremap: np.ndarray, thresholds: Sequence[float], mode: str = 'all'
+) -> List[np.ndarray]:
     """Boxes of a score map at each CAM threshold (max standard).
 
     All thresholds are served at once by the exact fast path
@@ -233,11 +251,13 @@ def boxes_at_thresholds(scoremap: np.ndarray,
     return level_boxes(scoremap_u8, levels, mode)
 
 
-def fixed_threshold_boxes(scoremap: np.ndarray,
-                          threshold: float = 0.2,
-                          standard: str = 'max',
-                          percentile: float = 90,
-                          mode: str = 'all') -> np.ndarray:
+def fixed_threshold_boxes(
+    scoremap: np.ndarray,
+    threshold: float = 0.2,
+    standard: str = 'max',
+    percentile: float = 90,
+    mode: str = 'all',
+) -> np.ndarray:
     """Boxes of a score map at one fixed threshold.
 
     Args:

@@ -48,6 +48,7 @@ largest contour from the tree of the map with its holes filled.
 
 The tests compare every box of every level with OpenCV on random maps.
 """
+
 import functools
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
@@ -84,6 +85,7 @@ def compiled_sweep_fits(shape: Sequence[int]) -> bool:
     size limit (:data:`COMPILED_MAX_SIDE` on each side)."""
     return all(0 < int(side) <= COMPILED_MAX_SIDE for side in shape[:2])
 
+
 BOX_MODES = ('all', 'largest', 'union')
 # largest basins x pass values for which the merge tree keeps a snapshot of
 # every basin's node at every pass value
@@ -97,8 +99,9 @@ _NEIGHBOURS = {
 _FORWARD = {8: ((0, 1), (1, -1), (1, 0), (1, 1)), 4: ((0, 1), (1, 0))}
 
 
-def _ascent_basins(values: np.ndarray,
-                   connectivity: int) -> Tuple[np.ndarray, np.ndarray]:
+def _ascent_basins(
+    values: np.ndarray, connectivity: int
+) -> Tuple[np.ndarray, np.ndarray]:
     """Group the pixels of a uint8 image into ascent basins.
 
     Each pixel points to its highest neighbour if that neighbour is strictly
@@ -138,7 +141,8 @@ def _ascent_basins(values: np.ndarray,
         np.copyto(code[here], k, where=equal)
         top_here[here] &= ~equal
     steps = np.array(
-        [0] + [dy * width + dx for dy, dx in offsets], dtype=np.int32)
+        [0] + [dy * width + dx for dy, dx in offsets], dtype=np.int32
+    )
     pointer = np.arange(size, dtype=np.int32) + steps[code.ravel()]
     while True:  # pointer jumping: O(log longest path) rounds
         jumped = pointer[pointer]
@@ -153,8 +157,9 @@ def _ascent_basins(values: np.ndarray,
     return basin, top
 
 
-def _overlap(height: int, width: int, dy: int,
-             dx: int) -> Tuple[Tuple[slice, slice], Tuple[slice, slice]]:
+def _overlap(
+    height: int, width: int, dy: int, dx: int
+) -> Tuple[Tuple[slice, slice], Tuple[slice, slice]]:
     """Slices of the pixels having a neighbour at ``(dy, dx)``, and of
     those neighbours."""
     ys = slice(max(0, -dy), height - max(0, dy))
@@ -164,8 +169,13 @@ def _overlap(height: int, width: int, dy: int,
     return (ys, xs), (ys2, xs2)
 
 
-def _basin_edges(values: np.ndarray, basin: np.ndarray, num_basins: int,
-                 connectivity: int, with_frame: bool) -> Tuple[List[int], ...]:
+def _basin_edges(
+    values: np.ndarray,
+    basin: np.ndarray,
+    num_basins: int,
+    connectivity: int,
+    with_frame: bool,
+) -> Tuple[List[int], ...]:
     """The pass value of every pair of adjacent basins, highest first.
 
     Args:
@@ -191,11 +201,11 @@ def _basin_edges(values: np.ndarray, basin: np.ndarray, num_basins: int,
         step = dy * width + dx
         if step >= basin.size:
             continue
-        differ = basin[:basin.size - step] != basin[step:]
+        differ = basin[: basin.size - step] != basin[step:]
         if dx == 1:
-            differ &= column[:basin.size - step] != width - 1
+            differ &= column[: basin.size - step] != width - 1
         elif dx == -1:
-            differ &= column[:basin.size - step] != 0
+            differ &= column[: basin.size - step] != 0
         p = np.flatnonzero(differ)
         q = p + step
         a, b = basin[p], basin[q]
@@ -206,7 +216,8 @@ def _basin_edges(values: np.ndarray, basin: np.ndarray, num_basins: int,
         border[[0, -1], :] = True
         border[:, [0, -1]] = True
         parts_key.append(
-            basin.reshape(height, width)[border] * num_nodes + num_basins)
+            basin.reshape(height, width)[border] * num_nodes + num_basins
+        )
         parts_w.append(values[border])
     # keep the highest pass value of each pair, then order by pass value
     keyed = np.concatenate(parts_key) * 256
@@ -245,6 +256,7 @@ class _Dendrogram(NamedTuple):
         frame_join (np.ndarray | None): (B, ) pass value at which each basin
             joined the frame, -1 if not above the lowest level.
     """
+
     birth: np.ndarray
     death: np.ndarray
     parent: np.ndarray
@@ -255,8 +267,12 @@ class _Dendrogram(NamedTuple):
     frame_join: Optional[np.ndarray]
 
 
-def _kruskal(top: np.ndarray, edges: Tuple[List[int], ...], lowest: int,
-             with_frame: bool) -> _Dendrogram:
+def _kruskal(
+    top: np.ndarray,
+    edges: Tuple[List[int], ...],
+    lowest: int,
+    with_frame: bool,
+) -> _Dendrogram:
     """Merge the basins along edges of decreasing pass value.
 
     Only pass values above ``lowest`` (the lowest level read) matter.
@@ -321,7 +337,8 @@ def _kruskal(top: np.ndarray, edges: Tuple[List[int], ...], lowest: int,
         if len(big) < len(small):
             ra, rb, big, small = rb, ra, small, big
         add_merge(
-            (weight, node_of[ra], node_of[rb], big[0], len(big) + len(small)))
+            (weight, node_of[ra], node_of[rb], big[0], len(big) + len(small))
+        )
         for leaf in small:
             owner[leaf] = ra
         add_relabelled(small)
@@ -337,7 +354,8 @@ def _kruskal(top: np.ndarray, edges: Tuple[List[int], ...], lowest: int,
     record = np.array(merges, dtype=np.int64).reshape(-1, 5)
     num_nodes = num_leaves + len(record)
     birth = np.concatenate(
-        [top, np.full(int(with_frame), 256, np.int64), record[:, 0]])
+        [top, np.full(int(with_frame), 256, np.int64), record[:, 0]]
+    )
     parent = np.full(num_nodes, -1, dtype=np.int64)
     parent[record[:, 1]] = np.arange(num_leaves, num_nodes)
     parent[record[:, 2]] = np.arange(num_leaves, num_nodes)
@@ -359,12 +377,18 @@ def _kruskal(top: np.ndarray, edges: Tuple[List[int], ...], lowest: int,
         size=size,
         snapshot=np.stack(snapshots) if with_snapshots else None,
         snapshot_weight=np.asarray(snapshot_weight, dtype=np.int64),
-        frame_join=frame_join)
+        frame_join=frame_join,
+    )
 
 
-def _frame_join(parent: np.ndarray, birth: np.ndarray, lo: np.ndarray,
-                size: np.ndarray, position: np.ndarray,
-                frame: int) -> np.ndarray:
+def _frame_join(
+    parent: np.ndarray,
+    birth: np.ndarray,
+    lo: np.ndarray,
+    size: np.ndarray,
+    position: np.ndarray,
+    frame: int,
+) -> np.ndarray:
     """The pass value at which each basin joins the frame's component.
 
     That is the birth of the lowest ancestor of the frame that also holds
@@ -391,8 +415,9 @@ def _frame_join(parent: np.ndarray, birth: np.ndarray, lo: np.ndarray,
     return result
 
 
-def _node_at(tree: '_Dendrogram', leaf: np.ndarray,
-             value: np.ndarray) -> np.ndarray:
+def _node_at(
+    tree: '_Dendrogram', leaf: np.ndarray, value: np.ndarray
+) -> np.ndarray:
     """The node holding each leaf at level ``value - 1``.
 
     That is the highest ancestor of the leaf born at or above ``value``
@@ -409,7 +434,8 @@ def _node_at(tree: '_Dendrogram', leaf: np.ndarray,
     """
     if tree.snapshot is not None:
         step_of_value = np.searchsorted(
-            -tree.snapshot_weight, -np.arange(257), side='right')
+            -tree.snapshot_weight, -np.arange(257), side='right'
+        )
         return tree.snapshot[step_of_value[value], leaf]
     node = leaf.astype(np.int64)
     # most entries either still sit in their basin or climb: only those are
@@ -442,8 +468,9 @@ def _sort_with_index(keys: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return packed >> shift, packed & ((1 << shift) - 1)
 
 
-def _segments(sorted_ids: np.ndarray,
-              num_ids: int) -> Tuple[np.ndarray, np.ndarray]:
+def _segments(
+    sorted_ids: np.ndarray, num_ids: int
+) -> Tuple[np.ndarray, np.ndarray]:
     """Start and stop of each id's run in a sorted id array (empty runs
     have ``start == stop``)."""
     counts = np.bincount(sorted_ids, minlength=num_ids)
@@ -451,8 +478,9 @@ def _segments(sorted_ids: np.ndarray,
     return stop - counts, stop
 
 
-def _range_min(values: np.ndarray, starts: np.ndarray,
-               stops: np.ndarray) -> np.ndarray:
+def _range_min(
+    values: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> np.ndarray:
     """Column-wise minimum of ``values[start:stop]`` for many ranges.
 
     A sparse table: O(N log N) to build, O(1) per range.
@@ -471,27 +499,32 @@ def _range_min(values: np.ndarray, starts: np.ndarray,
     nonempty = np.flatnonzero(length > 0)
     if not nonempty.size:
         return result
-    table = np.full((max(1,
-                         int(length.max()).bit_length()), ) + values.shape,
-                    empty, values.dtype)
+    table = np.full(
+        (max(1, int(length.max()).bit_length()),) + values.shape,
+        empty,
+        values.dtype,
+    )
     table[0] = values
     for k in range(1, table.shape[0]):
         half = 1 << (k - 1)
         np.minimum(
-            table[k - 1, :-half], table[k - 1, half:], out=table[k, :-half])
+            table[k - 1, :-half], table[k - 1, half:], out=table[k, :-half]
+        )
     length = length[nonempty]
     k = np.log2(length).astype(np.int64)
     # float log2 of a power of two is exact; guard the rounding anyway
     k[(1 << k) > length] -= 1
     k[(2 << k) <= length] += 1
     start = starts[nonempty]
-    result[nonempty] = np.minimum(table[k, start],
-                                  table[k, stops[nonempty] - (1 << k)])
+    result[nonempty] = np.minimum(
+        table[k, start], table[k, stops[nonempty] - (1 << k)]
+    )
     return result
 
 
-def _segmented_running_min(offset: np.ndarray,
-                           coord: np.ndarray) -> np.ndarray:
+def _segmented_running_min(
+    offset: np.ndarray, coord: np.ndarray
+) -> np.ndarray:
     """Running minimum of ``coord`` restarting at each segment.
 
     ``offset`` is ``segment * span`` with a non-decreasing segment id and a
@@ -522,6 +555,7 @@ class _LevelComponents(NamedTuple):
         first (np.ndarray | None): (C, ) raster index of the first pixel.
         area2 (np.ndarray | None): (C, ) twice the outer contour area.
     """
+
     level: np.ndarray
     x0: np.ndarray
     y0: np.ndarray
@@ -542,6 +576,7 @@ class _Tree(NamedTuple):
         lowest (int): The lowest level the tree can be read at.
         with_frame (bool): Whether node B is the frame.
     """
+
     values: np.ndarray
     basin: np.ndarray
     num_basins: int
@@ -550,8 +585,9 @@ class _Tree(NamedTuple):
     with_frame: bool
 
 
-def _build_tree(values: np.ndarray, connectivity: int, lowest: int,
-                with_frame: bool) -> _Tree:
+def _build_tree(
+    values: np.ndarray, connectivity: int, lowest: int, with_frame: bool
+) -> _Tree:
     """Basins and merge tree of the level sets ``{values > v}``, ``v >=
     lowest``.
 
@@ -572,9 +608,9 @@ def _build_tree(values: np.ndarray, connectivity: int, lowest: int,
     return _Tree(values, basin, top.size, dendrogram, lowest, with_frame)
 
 
-def _level_components(tree: _Tree,
-                      levels: np.ndarray,
-                      with_area: bool = False) -> _LevelComponents:
+def _level_components(
+    tree: _Tree, levels: np.ndarray, with_area: bool = False
+) -> _LevelComponents:
     """The components of ``{values > v}`` for every level ``v``.
 
     Every pixel is attached to the tree node that holds it at the level it
@@ -607,18 +643,22 @@ def _level_components(tree: _Tree,
     holds_frame = np.zeros(num_nodes, dtype=bool)
     if with_frame:
         frame_position = tree.lo[num_basins]
-        holds_frame = (tree.lo <= frame_position) & \
-            (frame_position < tree.lo + tree.size)
+        holds_frame = (tree.lo <= frame_position) & (
+            frame_position < tree.lo + tree.size
+        )
 
-    def attach(entry_values: np.ndarray, entry_basin: np.ndarray,
-               entry_id: np.ndarray):
+    def attach(
+        entry_values: np.ndarray, entry_basin: np.ndarray, entry_id: np.ndarray
+    ):
         """Sort entries by (node at their entry level, value descending)."""
         if with_frame:
             # entries whose basin has joined the frame when they enter
             keep = tree.frame_join[entry_basin] < entry_values
-            entry_values, entry_basin, entry_id = (entry_values[keep],
-                                                   entry_basin[keep],
-                                                   entry_id[keep])
+            entry_values, entry_basin, entry_id = (
+                entry_values[keep],
+                entry_basin[keep],
+                entry_id[keep],
+            )
         node = _node_at(tree, entry_basin, entry_values)
         node <<= 8
         node += 255
@@ -630,8 +670,9 @@ def _level_components(tree: _Tree,
         keys, pixel = attach(flat.astype(np.int64), basin, np.arange(size))
     else:
         entered = np.flatnonzero(flat > lowest)
-        keys, pixel = attach(flat[entered].astype(np.int64), basin[entered],
-                             entered)
+        keys, pixel = attach(
+            flat[entered].astype(np.int64), basin[entered], entered
+        )
     sorted_node = keys >> 8
     seg_start, seg_stop = _segments(sorted_node, num_nodes)
 
@@ -643,8 +684,14 @@ def _level_components(tree: _Tree,
     alive = np.maximum(hi_level - lo_level, 0)
     alive[holds_frame] = 0
     comp_node = np.repeat(node_ids, alive)
-    comp_level = hi_level[comp_node] - 1 - (
-        np.arange(comp_node.size) - np.repeat(np.cumsum(alive) - alive, alive))
+    comp_level = (
+        hi_level[comp_node]
+        - 1
+        - (
+            np.arange(comp_node.size)
+            - np.repeat(np.cumsum(alive) - alive, alive)
+        )
+    )
     comp_value = levels[comp_level]
     # last own pixel above the level (if any)
     last = np.searchsorted(keys, comp_node * 256 + (255 - comp_value)) - 1
@@ -652,15 +699,17 @@ def _level_components(tree: _Tree,
     has_any = seg_stop > seg_start
 
     # pre-order of the tree: every subtree is a contiguous range
-    _, preorder = _sort_with_index(tree.lo * (num_nodes + 1) +
-                                   (num_nodes - tree.size))
+    _, preorder = _sort_with_index(
+        tree.lo * (num_nodes + 1) + (num_nodes - tree.size)
+    )
     rank = np.empty(num_nodes, dtype=np.int64)
     rank[preorder] = np.arange(num_nodes)
     sub_start = rank[comp_node] + 1
     sub_stop = rank[comp_node] + 2 * tree.size[comp_node] - 1
 
-    small = np.int32 if num_nodes * (max(height, width) + 1) < 2**31 \
-        else np.int64
+    small = (
+        np.int32 if num_nodes * (max(height, width) + 1) < 2**31 else np.int64
+    )
     sorted_node = sorted_node.astype(small)
     grid_x, grid_y = _pixel_grid(height, width)
     xs, ys = grid_x[pixel], grid_y[pixel]
@@ -686,8 +735,17 @@ def _level_components(tree: _Tree,
     extents = np.minimum(own, inherited).astype(np.int64)
     area2 = None
     if with_area:
-        area2 = _contour_area2(values, basin, comp_node, comp_value, rank,
-                               sub_start, sub_stop, lowest, attach)
+        area2 = _contour_area2(
+            values,
+            basin,
+            comp_node,
+            comp_value,
+            rank,
+            sub_start,
+            sub_stop,
+            lowest,
+            attach,
+        )
     return _LevelComponents(
         level=comp_level,
         x0=extents[:, 0],
@@ -695,13 +753,21 @@ def _level_components(tree: _Tree,
         x1=-extents[:, 2],
         y1=-extents[:, 3],
         first=extents[:, 4] if with_area else None,
-        area2=area2)
+        area2=area2,
+    )
 
 
-def _contour_area2(values: np.ndarray, basin: np.ndarray,
-                   comp_node: np.ndarray, comp_value: np.ndarray,
-                   rank: np.ndarray, sub_start: np.ndarray,
-                   sub_stop: np.ndarray, lowest: int, attach) -> np.ndarray:
+def _contour_area2(
+    values: np.ndarray,
+    basin: np.ndarray,
+    comp_node: np.ndarray,
+    comp_value: np.ndarray,
+    rank: np.ndarray,
+    sub_start: np.ndarray,
+    sub_stop: np.ndarray,
+    lowest: int,
+    attach,
+) -> np.ndarray:
     """Twice the outer contour area of each component.
 
     A 2 x 2 window with three pixels above the level adds one half to the
@@ -733,15 +799,21 @@ def _contour_area2(values: np.ndarray, basin: np.ndarray,
     keys, _ = attach(item_value[keep], item_basin[keep], keep)
     start, stop = _segments(keys >> 8, num_nodes)
     total = stop - start
-    own = np.searchsorted(keys, comp_node * 256 +
-                          (255 - comp_value)) - start[comp_node]
+    own = (
+        np.searchsorted(keys, comp_node * 256 + (255 - comp_value))
+        - start[comp_node]
+    )
     by_rank = np.zeros(num_nodes + 1, dtype=np.int64)
     by_rank[1:] = np.cumsum(total[np.argsort(rank)])
     return own + by_rank[sub_stop] - by_rank[sub_start]
 
 
-def _filled_map(scoremap_u8: np.ndarray, background_basin: np.ndarray,
-                frame_join: np.ndarray, highest_level: int) -> np.ndarray:
+def _filled_map(
+    scoremap_u8: np.ndarray,
+    background_basin: np.ndarray,
+    frame_join: np.ndarray,
+    highest_level: int,
+) -> np.ndarray:
     """The map with the holes of every level filled.
 
     At level ``v`` a pixel is outside every filled component iff it is
@@ -761,19 +833,33 @@ def _filled_map(scoremap_u8: np.ndarray, background_basin: np.ndarray,
     return np.minimum(filled, 255).astype(np.uint8).reshape(scoremap_u8.shape)
 
 
-def _outer_boxes(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
-                 y1: np.ndarray, width: int, height: int) -> np.ndarray:
+def _outer_boxes(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    width: int,
+    height: int,
+) -> np.ndarray:
     """``[x, y, x + w, y + h]`` of bounding rects, clipped to the map."""
-    return np.stack([
-        x0, y0,
-        np.minimum(x1 + 1, width - 1),
-        np.minimum(y1 + 1, height - 1)
-    ],
-                    axis=1).astype(np.int64).reshape(-1, 4)
+    return (
+        np.stack(
+            [
+                x0,
+                y0,
+                np.minimum(x1 + 1, width - 1),
+                np.minimum(y1 + 1, height - 1),
+            ],
+            axis=1,
+        )
+        .astype(np.int64)
+        .reshape(-1, 4)
+    )
 
 
-def _foreground_extents(scoremap_u8: np.ndarray,
-                        levels: np.ndarray) -> Tuple[np.ndarray, ...]:
+def _foreground_extents(
+    scoremap_u8: np.ndarray, levels: np.ndarray
+) -> Tuple[np.ndarray, ...]:
     """Pixel extents of ``u8 > v`` for levels below the map's maximum."""
     row_max = scoremap_u8.max(axis=1).astype(np.int64)
     col_max = scoremap_u8.max(axis=0).astype(np.int64)
@@ -786,8 +872,9 @@ def _foreground_extents(scoremap_u8: np.ndarray,
     return x0, y0, x1, y1
 
 
-def _active_level_boxes(scoremap_u8: np.ndarray, active: np.ndarray,
-                        mode: str) -> Tuple[np.ndarray, np.ndarray]:
+def _active_level_boxes(
+    scoremap_u8: np.ndarray, active: np.ndarray, mode: str
+) -> Tuple[np.ndarray, np.ndarray]:
     """Boxes of non-empty foregrounds.
 
     Args:
@@ -802,40 +889,64 @@ def _active_level_boxes(scoremap_u8: np.ndarray, active: np.ndarray,
     height, width = scoremap_u8.shape
     if mode == 'union':
         return np.arange(active.size), _outer_boxes(
-            *_foreground_extents(scoremap_u8, active), width, height)
+            *_foreground_extents(scoremap_u8, active), width, height
+        )
     # the 4-connected background of u8 <= v is {255 - u8 > 254 - v}
     background = _build_tree(255 - scoremap_u8, 4, 254 - int(active[-1]), True)
     if mode == 'all':
         holes = _level_components(background, (254 - active)[::-1])
         comps = _level_components(
-            _build_tree(scoremap_u8, 8, int(active[0]), False), active)
+            _build_tree(scoremap_u8, 8, int(active[0]), False), active
+        )
         index = np.concatenate([comps.level, active.size - 1 - holes.level])
-        boxes = np.concatenate([
-            _outer_boxes(comps.x0, comps.y0, comps.x1, comps.y1, width,
-                         height),
-            _outer_boxes(holes.x0 - 1, holes.y0 - 1, holes.x1 + 1,
-                         holes.y1 + 1, width, height)
-        ])
+        boxes = np.concatenate(
+            [
+                _outer_boxes(
+                    comps.x0, comps.y0, comps.x1, comps.y1, width, height
+                ),
+                _outer_boxes(
+                    holes.x0 - 1,
+                    holes.y0 - 1,
+                    holes.x1 + 1,
+                    holes.y1 + 1,
+                    width,
+                    height,
+                ),
+            ]
+        )
         order = _level_order(index)
         return index[order], boxes[order]
     # 'largest': the outer contour of largest area is that of a top-level
     # component, whose filled set is a component of the filled map
-    filled = _filled_map(scoremap_u8, background.basin,
-                         background.dendrogram.frame_join, int(active[-1]))
+    filled = _filled_map(
+        scoremap_u8,
+        background.basin,
+        background.dendrogram.frame_join,
+        int(active[-1]),
+    )
     comps = _level_components(
-        _build_tree(filled, 8, int(active[0]), False), active, with_area=True)
+        _build_tree(filled, 8, int(active[0]), False), active, with_area=True
+    )
     order = _level_order(comps.level)
-    comps = _LevelComponents(*(None if field is None else field[order]
-                               for field in comps))
+    comps = _LevelComponents(
+        *(None if field is None else field[order] for field in comps)
+    )
     # largest area first, then the latest first pixel (OpenCV's order)
     score = comps.area2 * (height * width) + comps.first
     starts = np.flatnonzero(np.r_[True, comps.level[1:] != comps.level[:-1]])
     best = np.maximum.reduceat(score, starts)
     owner = np.repeat(
-        np.arange(starts.size), np.diff(np.r_[starts, score.size]))
+        np.arange(starts.size), np.diff(np.r_[starts, score.size])
+    )
     winner = np.flatnonzero(score == best[owner])
-    boxes = _outer_boxes(comps.x0[winner], comps.y0[winner], comps.x1[winner],
-                         comps.y1[winner], width, height)
+    boxes = _outer_boxes(
+        comps.x0[winner],
+        comps.y0[winner],
+        comps.x1[winner],
+        comps.y1[winner],
+        width,
+        height,
+    )
     return comps.level[winner], boxes
 
 
@@ -844,16 +955,20 @@ def _level_order(index: np.ndarray) -> np.ndarray:
     return np.argsort(index.astype(np.int16), kind='stable')
 
 
-def _check_levels(scoremap_u8: np.ndarray, levels: Sequence[int],
-                  mode: str) -> Tuple[np.ndarray, np.ndarray, int]:
+def _check_levels(
+    scoremap_u8: np.ndarray, levels: Sequence[int], mode: str
+) -> Tuple[np.ndarray, np.ndarray, int]:
     """Validate the inputs of the public functions."""
     if mode not in BOX_MODES:
-        raise ValueError(f'Unknown box mode {mode!r}, choose from '
-                         f'{BOX_MODES}.')
+        raise ValueError(
+            f'Unknown box mode {mode!r}, choose from {BOX_MODES}.'
+        )
     scoremap_u8 = np.asarray(scoremap_u8)
     if scoremap_u8.ndim != 2 or scoremap_u8.dtype != np.uint8:
-        raise ValueError('Expected a 2-D uint8 map, got '
-                         f'{scoremap_u8.dtype} of shape {scoremap_u8.shape}.')
+        raise ValueError(
+            'Expected a 2-D uint8 map, got '
+            f'{scoremap_u8.dtype} of shape {scoremap_u8.shape}.'
+        )
     levels = np.asarray(levels, dtype=np.int64).reshape(-1)
     if (levels < 0).any():
         raise ValueError('Binarisation levels must be non-negative.')
@@ -861,9 +976,9 @@ def _check_levels(scoremap_u8: np.ndarray, levels: Sequence[int],
     return np.ascontiguousarray(scoremap_u8), levels, peak
 
 
-def level_boxes(scoremap_u8: np.ndarray,
-                levels: Sequence[int],
-                mode: str = 'all') -> List[np.ndarray]:
+def level_boxes(
+    scoremap_u8: np.ndarray, levels: Sequence[int], mode: str = 'all'
+) -> List[np.ndarray]:
     """The boxes of ``scoremap_u8 > level`` for many levels at once.
 
     Equal, level by level, to
@@ -886,21 +1001,27 @@ def level_boxes(scoremap_u8: np.ndarray,
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
     active = np.unique(levels[levels < peak])
     index, boxes = (
-        _active_level_boxes(scoremap_u8, active, mode) if active.size else
-        (np.zeros(0, np.int64), np.zeros((0, 4), np.int64)))
+        _active_level_boxes(scoremap_u8, active, mode)
+        if active.size
+        else (np.zeros(0, np.int64), np.zeros((0, 4), np.int64))
+    )
     splits = np.split(boxes, np.searchsorted(index, np.arange(1, active.size)))
     empty = np.zeros((1, 4), dtype=np.int64)
     return [
         splits[int(np.searchsorted(active, level))]
-        if level < peak else empty.copy() for level in levels.tolist()
+        if level < peak
+        else empty.copy()
+        for level in levels.tolist()
     ]
 
 
-def level_best_ious(scoremap_u8: np.ndarray,
-                    gt_boxes: np.ndarray,
-                    levels: Sequence[int],
-                    mode: str = 'all',
-                    implementation: str = 'auto') -> np.ndarray:
+def level_best_ious(
+    scoremap_u8: np.ndarray,
+    gt_boxes: np.ndarray,
+    levels: Sequence[int],
+    mode: str = 'all',
+    implementation: str = 'auto',
+) -> np.ndarray:
     """Best IoU between the boxes of each level and any GT box.
 
     In modes ``'all'`` (MaxBoxAccV2) and ``'largest'`` (MaxBoxAcc) a
@@ -931,21 +1052,30 @@ def level_best_ious(scoremap_u8: np.ndarray,
         and the GT boxes of :func:`~mmwsol.evaluation.functional.box_iou`.
     """
     if implementation not in IMPLEMENTATIONS:
-        raise ValueError(f'Unknown implementation {implementation!r}, '
-                         f'choose from {IMPLEMENTATIONS}.')
+        raise ValueError(
+            f'Unknown implementation {implementation!r}, '
+            f'choose from {IMPLEMENTATIONS}.'
+        )
     shape = np.shape(scoremap_u8)
     compiled = implementation == 'compiled' or (
-        implementation == 'auto' and mode in COMPILED_MODES
-        and has_compiled_sweep() and compiled_sweep_fits(shape))
+        implementation == 'auto'
+        and mode in COMPILED_MODES
+        and has_compiled_sweep()
+        and compiled_sweep_fits(shape)
+    )
     if compiled and (mode not in COMPILED_MODES or not has_compiled_sweep()):
-        raise ValueError(f'The compiled sweeps serve modes {COMPILED_MODES} '
-                         'and must be built (pip install -e . with a C '
-                         'compiler); use implementation="numpy".')
+        raise ValueError(
+            f'The compiled sweeps serve modes {COMPILED_MODES} '
+            'and must be built (pip install -e . with a C '
+            'compiler); use implementation="numpy".'
+        )
     if compiled and not compiled_sweep_fits(shape):
-        raise ValueError(f'The compiled sweeps take maps of at most '
-                         f'{COMPILED_MAX_SIDE} x {COMPILED_MAX_SIDE} pixels, '
-                         f'got shape {tuple(shape)}; use '
-                         'implementation="numpy" (or "auto").')
+        raise ValueError(
+            f'The compiled sweeps take maps of at most '
+            f'{COMPILED_MAX_SIDE} x {COMPILED_MAX_SIDE} pixels, '
+            f'got shape {tuple(shape)}; use '
+            'implementation="numpy" (or "auto").'
+        )
     scoremap_u8, levels, peak = _check_levels(scoremap_u8, levels, mode)
     gt_boxes = check_gt_boxes(gt_boxes)
     empty_iou = float(box_iou(np.zeros((1, 4), np.int64), gt_boxes).max())
@@ -954,15 +1084,23 @@ def level_best_ious(scoremap_u8: np.ndarray,
     active, inverse = np.unique(levels[is_active], return_inverse=True)
     if active.size and compiled:
         best = np.empty(active.size, dtype=np.float64)
-        sweep = (_level_sets.best_ious_all
-                 if mode == 'all' else _level_sets.best_ious_largest)
-        sweep(scoremap_u8, np.ascontiguousarray(active, dtype=np.int64),
-              np.ascontiguousarray(gt_boxes), best)
+        sweep = (
+            _level_sets.best_ious_all
+            if mode == 'all'
+            else _level_sets.best_ious_largest
+        )
+        sweep(
+            scoremap_u8,
+            np.ascontiguousarray(active, dtype=np.int64),
+            np.ascontiguousarray(gt_boxes),
+            best,
+        )
         result[is_active] = best[inverse.reshape(-1)]
     elif active.size:
         index, boxes = _active_level_boxes(scoremap_u8, active, mode)
         ious = box_iou(boxes, gt_boxes).max(axis=1)
         starts = np.searchsorted(index, np.arange(active.size))
-        result[is_active] = np.maximum.reduceat(ious,
-                                                starts)[inverse.reshape(-1)]
+        result[is_active] = np.maximum.reduceat(ious, starts)[
+            inverse.reshape(-1)
+        ]
     return result

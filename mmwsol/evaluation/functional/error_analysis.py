@@ -19,6 +19,7 @@ The functions here implement the steps after the classification one; the
 classification step needs the class scores and is applied by the metric.
 Areas use the inclusive +1 pixel convention of the box IoU.
 """
+
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -40,8 +41,9 @@ LOC_ERROR_NAMES = {
 }
 
 
-def box_overlaps(pred_box: np.ndarray,
-                 gt_boxes: np.ndarray) -> Tuple[np.ndarray, ...]:
+def box_overlaps(
+    pred_box: np.ndarray, gt_boxes: np.ndarray
+) -> Tuple[np.ndarray, ...]:
     """IoU, IoG and IoP of one predicted box against each GT box.
 
     Args:
@@ -56,25 +58,27 @@ def box_overlaps(pred_box: np.ndarray,
     pred = np.asarray(pred_box, dtype=np.int64).reshape(4)
     gts = np.asarray(gt_boxes, dtype=np.int64).reshape(-1, 4)
     inter_w = np.maximum(
-        0,
-        np.minimum(pred[2], gts[:, 2]) - np.maximum(pred[0], gts[:, 0]) + 1)
+        0, np.minimum(pred[2], gts[:, 2]) - np.maximum(pred[0], gts[:, 0]) + 1
+    )
     inter_h = np.maximum(
-        0,
-        np.minimum(pred[3], gts[:, 3]) - np.maximum(pred[1], gts[:, 1]) + 1)
+        0, np.minimum(pred[3], gts[:, 3]) - np.maximum(pred[1], gts[:, 1]) + 1
+    )
     inter = (inter_w * inter_h).astype(np.float64)
     pred_area = float((pred[2] - pred[0] + 1) * (pred[3] - pred[1] + 1))
-    gt_area = ((gts[:, 2] - gts[:, 0] + 1) *
-               (gts[:, 3] - gts[:, 1] + 1)).astype(np.float64)
+    gt_area = (
+        (gts[:, 2] - gts[:, 0] + 1) * (gts[:, 3] - gts[:, 1] + 1)
+    ).astype(np.float64)
     iou = box_iou(pred[None], gts)[0]
     iog = np.divide(
-        inter, gt_area, out=np.zeros_like(inter), where=gt_area > 0)
+        inter, gt_area, out=np.zeros_like(inter), where=gt_area > 0
+    )
     iop = inter / pred_area if pred_area > 0 else np.zeros_like(inter)
     return iou, iog, iop
 
 
-def localization_error(pred_box: np.ndarray,
-                       gt_boxes: np.ndarray,
-                       iou_threshold: float = 0.5) -> int:
+def localization_error(
+    pred_box: np.ndarray, gt_boxes: np.ndarray, iou_threshold: float = 0.5
+) -> int:
     """The localization case of a correctly classified image.
 
     Steps 6-24 of SPA's Algorithm 1, thresholds as in the paper (strict
@@ -124,8 +128,9 @@ def best_box(boxes: np.ndarray, gt_boxes: np.ndarray) -> np.ndarray:
     return boxes[int(np.argmax(box_iou(boxes, gt_boxes).max(axis=1)))]
 
 
-def error_rates(loc_errors: np.ndarray,
-                top1_correct: Optional[np.ndarray] = None) -> Dict[str, float]:
+def error_rates(
+    loc_errors: np.ndarray, top1_correct: Optional[np.ndarray] = None
+) -> Dict[str, float]:
     """Percentages of the images in each error case.
 
     Args:
@@ -149,8 +154,9 @@ def error_rates(loc_errors: np.ndarray,
     rates = {}
     if top1_correct is not None:
         classified = np.asarray(top1_correct, dtype=bool).reshape(-1)
-        rates['cls'] = float(np.count_nonzero(~classified) * 100. / num)
+        rates['cls'] = float(np.count_nonzero(~classified) * 100.0 / num)
     for code, name in LOC_ERROR_NAMES.items():
         rates[name] = float(
-            np.count_nonzero(classified & (loc_errors == code)) * 100. / num)
+            np.count_nonzero(classified & (loc_errors == code)) * 100.0 / num
+        )
     return rates

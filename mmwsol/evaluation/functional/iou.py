@@ -1,4 +1,5 @@
 """Box IoU and GT box rescaling with the community WSOL conventions."""
+
 from typing import Sequence
 
 import numpy as np
@@ -34,12 +35,16 @@ def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     b = boxes_b[None, :, :]
     inter_w = np.maximum(
         0,
-        np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]) +
-        1)
+        np.minimum(a[..., 2], b[..., 2])
+        - np.maximum(a[..., 0], b[..., 0])
+        + 1,
+    )
     inter_h = np.maximum(
         0,
-        np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]) +
-        1)
+        np.minimum(a[..., 3], b[..., 3])
+        - np.maximum(a[..., 1], b[..., 1])
+        + 1,
+    )
     intersection = inter_w * inter_h
     area_a = (a[..., 2] - a[..., 0] + 1) * (a[..., 3] - a[..., 1] + 1)
     area_b = (b[..., 2] - b[..., 0] + 1) * (b[..., 3] - b[..., 1] + 1)
@@ -75,14 +80,17 @@ def check_gt_boxes(gt_boxes: np.ndarray) -> np.ndarray:
     if len(gt_boxes) == 0:
         raise ValueError('At least one GT box is needed.')
     if not np.isfinite(gt_boxes).all():
-        raise ValueError('GT box coordinates must be finite, got '
-                         f'{gt_boxes[~np.isfinite(gt_boxes).all(1)].tolist()}'
-                         '.')
+        raise ValueError(
+            'GT box coordinates must be finite, got '
+            f'{gt_boxes[~np.isfinite(gt_boxes).all(1)].tolist()}'
+            '.'
+        )
     return gt_boxes
 
 
-def rescale_boxes(boxes: np.ndarray, ori_shape: Sequence[int],
-                  new_shape: Sequence[int]) -> np.ndarray:
+def rescale_boxes(
+    boxes: np.ndarray, ori_shape: Sequence[int], new_shape: Sequence[int]
+) -> np.ndarray:
     """Rescale boxes from the original image to the score map grid.
 
     As ``resize_bbox`` of ``wsolevaluation``: ``int(x * W_new / w_ori)`` for

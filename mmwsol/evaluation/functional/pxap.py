@@ -1,4 +1,5 @@
 """Pixel-level WSOL metrics: PxAP and peak IoU (community protocol)."""
+
 from typing import Dict, Tuple
 
 import numpy as np
@@ -19,11 +20,12 @@ def pixel_histogram_edges(thresholds: np.ndarray) -> np.ndarray:
         np.ndarray: ``len(thresholds) + 3`` edges, so histograms have
         ``len(thresholds) + 2`` bins.
     """
-    return np.append(np.asarray(thresholds, dtype=np.float64), [1., 2., 3.])
+    return np.append(np.asarray(thresholds, dtype=np.float64), [1.0, 2.0, 3.0])
 
 
-def mask_score_histograms(scoremap: np.ndarray, gt_mask: np.ndarray,
-                          edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def mask_score_histograms(
+    scoremap: np.ndarray, gt_mask: np.ndarray, edges: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray]:
     """Histogram the scores of the foreground and background pixels.
 
     Args:
@@ -39,15 +41,18 @@ def mask_score_histograms(scoremap: np.ndarray, gt_mask: np.ndarray,
     scoremap = np.asarray(scoremap)
     gt_mask = np.asarray(gt_mask)
     if scoremap.shape != gt_mask.shape:
-        raise ValueError(f'score map shape {scoremap.shape} differs from the '
-                         f'mask shape {gt_mask.shape}')
+        raise ValueError(
+            f'score map shape {scoremap.shape} differs from the '
+            f'mask shape {gt_mask.shape}'
+        )
     fg, _ = np.histogram(scoremap[gt_mask == MASK_FOREGROUND], bins=edges)
     bg, _ = np.histogram(scoremap[gt_mask == MASK_BACKGROUND], bins=edges)
     return fg.astype(np.int64), bg.astype(np.int64)
 
 
-def pixel_curves(fg_hist: np.ndarray,
-                 bg_hist: np.ndarray) -> Dict[str, np.ndarray]:
+def pixel_curves(
+    fg_hist: np.ndarray, bg_hist: np.ndarray
+) -> Dict[str, np.ndarray]:
     """Turn summed histograms into tp/fp/fn, precision and recall curves.
 
     Index ``i`` of each curve counts the pixels in the ``i + 1`` highest
@@ -65,8 +70,10 @@ def pixel_curves(fg_hist: np.ndarray,
     bg_hist = np.asarray(bg_hist, dtype=np.float64)
     num_fg = fg_hist.sum()
     if num_fg <= 0:
-        raise ValueError('No positive (foreground) ground-truth pixel in the '
-                         'evaluation set: PxAP is undefined.')
+        raise ValueError(
+            'No positive (foreground) ground-truth pixel in the '
+            'evaluation set: PxAP is undefined.'
+        )
     tp = fg_hist[::-1].cumsum()
     fp = bg_hist[::-1].cumsum()
     fn = num_fg - tp
@@ -96,8 +103,9 @@ def pxap_from_histograms(fg_hist: np.ndarray, bg_hist: np.ndarray) -> float:
     return float(terms[~np.isnan(prec)].sum() * 100)
 
 
-def peak_iou_from_histograms(fg_hist: np.ndarray, bg_hist: np.ndarray,
-                             edges: np.ndarray) -> Tuple[float, float]:
+def peak_iou_from_histograms(
+    fg_hist: np.ndarray, bg_hist: np.ndarray, edges: np.ndarray
+) -> Tuple[float, float]:
     """Peak IoU (pIoU, percent) over thresholds and the threshold reaching it.
 
     IoU at a threshold is ``tp / (tp + fp + fn)`` over the whole dataset,
@@ -116,13 +124,14 @@ def peak_iou_from_histograms(fg_hist: np.ndarray, bg_hist: np.ndarray,
     iou = c['tp'] / (c['tp'] + c['fp'] + c['fn'])
     # index i <-> threshold edges[len(edges) - 2 - i]
     thr = np.asarray(edges)[::-1][1:]
-    real = thr < 1.
-    best = int(np.argmax(np.where(real, iou, -1.)))
+    real = thr < 1.0
+    best = int(np.argmax(np.where(real, iou, -1.0)))
     return float(iou[best] * 100), float(thr[best])
 
 
-def pixel_curves_at_thresholds(fg_hist: np.ndarray, bg_hist: np.ndarray,
-                               num_thresholds: int) -> Dict[str, np.ndarray]:
+def pixel_curves_at_thresholds(
+    fg_hist: np.ndarray, bg_hist: np.ndarray, num_thresholds: int
+) -> Dict[str, np.ndarray]:
     """Precision, recall and IoU at each CAM threshold, in threshold order.
 
     Entry ``j`` counts the pixels with a score ``>= thresholds[j]`` (the
@@ -142,9 +151,11 @@ def pixel_curves_at_thresholds(fg_hist: np.ndarray, bg_hist: np.ndarray,
     """
     c = pixel_curves(fg_hist, bg_hist)
     if len(c['tp']) != num_thresholds + 2:
-        raise ValueError(f'Histograms of {len(c["tp"])} bins do not belong '
-                         f'to {num_thresholds} thresholds (expected '
-                         f'{num_thresholds + 2} bins).')
+        raise ValueError(
+            f'Histograms of {len(c["tp"])} bins do not belong '
+            f'to {num_thresholds} thresholds (expected '
+            f'{num_thresholds + 2} bins).'
+        )
     # pixel_curves runs from the highest bin down; reverse it and drop the
     # two extra edges (scores >= 2 and >= 1)
     tp, fp, fn = (c[key][::-1][:num_thresholds] for key in ('tp', 'fp', 'fn'))
@@ -153,4 +164,5 @@ def pixel_curves_at_thresholds(fg_hist: np.ndarray, bg_hist: np.ndarray,
     return dict(
         precision=precision,
         recall=c['recall'][::-1][:num_thresholds],
-        iou=tp / (tp + fp + fn))
+        iou=tp / (tp + fp + fn),
+    )

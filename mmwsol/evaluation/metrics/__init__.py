@@ -4,6 +4,10 @@ from .wsol_metric import ERROR_KEYS, MAIN_KEYS, WSOLMetric
 from .wsol_summary import summarize
 
 __all__ = [
-    'DumpWSOLResults', 'WSOLMaskMetric', 'WSOLMetric', 'MAIN_KEYS',
-    'ERROR_KEYS', 'summarize'
+    'DumpWSOLResults',
+    'WSOLMaskMetric',
+    'WSOLMetric',
+    'MAIN_KEYS',
+    'ERROR_KEYS',
+    'summarize',
 ]

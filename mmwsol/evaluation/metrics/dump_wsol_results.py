@@ -1,4 +1,5 @@
 """Dump compact per-sample WSOL predictions for offline analysis."""
+
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -7,9 +8,19 @@ from mmengine.evaluator import DumpResults
 
 from mmwsol.registry import METRICS
 
-_KEEP = ('img_id', 'img_path', 'ori_shape', 'gt_label', 'pred_score',
-         'pred_label', 'pred_cam_labels', 'ori_gt_bboxes', 'gt_cam_valid',
-         'pred_cams_valid', 'wsol_geometry')
+_KEEP = (
+    'img_id',
+    'img_path',
+    'ori_shape',
+    'gt_label',
+    'pred_score',
+    'pred_label',
+    'pred_cam_labels',
+    'ori_gt_bboxes',
+    'gt_cam_valid',
+    'pred_cams_valid',
+    'wsol_geometry',
+)
 #: The maps and the key of their validity flags.
 _MAPS = {'gt_cam': 'gt_cam_valid', 'pred_cams': 'pred_cams_valid'}
 
@@ -38,15 +49,18 @@ class DumpWSOLResults(DumpResults):
         collect_dir (str, optional): Folder for CPU gathering.
     """
 
-    def __init__(self,
-                 out_file_path: str,
-                 keep_maps: bool = True,
-                 collect_device: str = 'cpu',
-                 collect_dir: Optional[str] = None):
+    def __init__(
+        self,
+        out_file_path: str,
+        keep_maps: bool = True,
+        collect_device: str = 'cpu',
+        collect_dir: Optional[str] = None,
+    ):
         super().__init__(
             out_file_path=out_file_path,
             collect_device=collect_device,
-            collect_dir=collect_dir)
+            collect_dir=collect_dir,
+        )
         self.keep_maps = keep_maps
 
     def process(self, data_batch: Any, predictions: Sequence[dict]) -> None:
@@ -66,8 +80,11 @@ class DumpWSOLResults(DumpResults):
         finite = np.isfinite(cam)
         # per map: (H, W) for gt_cam, (k, H, W) for pred_cams
         valid = finite.all(axis=(-2, -1)) if cam.ndim >= 2 else finite
-        cam = np.where(np.expand_dims(valid, (-2, -1)), cam, 0.) \
-            if cam.ndim >= 2 else cam
+        cam = (
+            np.where(np.expand_dims(valid, (-2, -1)), cam, 0.0)
+            if cam.ndim >= 2
+            else cam
+        )
         entry[key] = np.uint8(np.clip(np.nan_to_num(cam), 0, 1) * 255)
         old = entry.get(flag)
         valid = valid if old is None else np.asarray(old, bool) & valid

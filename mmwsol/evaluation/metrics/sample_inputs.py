@@ -17,15 +17,20 @@ Shared by :class:`~mmwsol.evaluation.WSOLMetric` and
   with the recorded scale ``s`` and offset ``o``, clipped to the map, boxes
   without any pixel on the map dropped.
 """
+
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.logging import print_log
 
-from mmwsol.datasets.transforms.geometry import (GEOMETRY_KEY, UNTRACKED_KEY,
-                                                 describe_untracked,
-                                                 is_plain_resize)
+from mmwsol.datasets.transforms.geometry import (
+    GEOMETRY_KEY,
+    UNTRACKED_KEY,
+    describe_untracked,
+    is_plain_resize,
+)
+
 from ..functional import rescale_boxes
 from .wsol_summary import gt_rank
 
@@ -37,8 +42,10 @@ def to_numpy(value: Any) -> np.ndarray:
     """A tensor (any device/dtype), array, sequence or number as numpy."""
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu()
-        if value.is_floating_point() and value.dtype not in (torch.float32,
-                                                             torch.float64):
+        if value.is_floating_point() and value.dtype not in (
+            torch.float32,
+            torch.float64,
+        ):
             value = value.float()
         return value.numpy()
     return np.asarray(value)
@@ -80,8 +87,9 @@ def read_gt_cam(sample: dict, name: str) -> Tuple[np.ndarray, bool]:
     if cam.ndim == 3 and cam.shape[0] == 1:
         cam = cam[0]
     if cam.ndim != 2:
-        raise ValueError(f'{name}: gt_cam must have shape (H, W), got '
-                         f'{tuple(cam.shape)}.')
+        raise ValueError(
+            f'{name}: gt_cam must have shape (H, W), got {tuple(cam.shape)}.'
+        )
     cam = cam.astype(np.float64)
     flag = sample.get('gt_cam_valid', True)
     flag = bool(to_numpy(flag).all()) if flag is not None else True
@@ -105,20 +113,23 @@ def warn_invalid_maps(metric: str, names: Sequence[Optional[str]]) -> int:
     invalid = [n for n in names if n is not None]
     if invalid:
         shown = ', '.join(invalid[:NUM_NAMES_SHOWN])
-        more = (f' and {len(invalid) - NUM_NAMES_SHOWN} more'
-                if len(invalid) > NUM_NAMES_SHOWN else '')
+        more = (
+            f' and {len(invalid) - NUM_NAMES_SHOWN} more'
+            if len(invalid) > NUM_NAMES_SHOWN
+            else ''
+        )
         print_log(
             f'{metric}: {len(invalid)} of {len(names)} localization maps '
             'were invalid (NaN / inf values, or flagged gt_cam_valid=False '
             'by the model) and were evaluated as empty predictions (all '
             f'zeros): {shown}{more}.',
             logger='current',
-            level=30)  # logging.WARNING
+            level=30,
+        )  # logging.WARNING
     return len(invalid)
 
 
-def check_pipeline_geometry(dataset_meta: Optional[dict],
-                            metric: str) -> None:
+def check_pipeline_geometry(dataset_meta: Optional[dict], metric: str) -> None:
     """Refuse a dataset whose pipeline has untracked geometric transforms.
 
     Args:
@@ -135,8 +146,9 @@ def check_pipeline_geometry(dataset_meta: Optional[dict],
         raise ValueError(f'{metric}: {describe_untracked(untracked)}')
 
 
-def check_sample_geometry(sample: dict, name: str,
-                          map_shape: Sequence[int]) -> Optional[dict]:
+def check_sample_geometry(
+    sample: dict, name: str, map_shape: Sequence[int]
+) -> Optional[dict]:
     """The sample's geometry record, checked against its map.
 
     Args:
@@ -159,22 +171,28 @@ def check_sample_geometry(sample: dict, name: str,
         raise ValueError(
             f'{name}: a transform of the test pipeline changed the image '
             'size without updating the geometry record, so the GT boxes '
-            'and masks cannot be placed on the map. Use mmwsol\'s Resize, '
-            'ResizeEdge, CenterCrop, RandomCrop or RandomFlip.')
+            "and masks cannot be placed on the map. Use mmwsol's Resize, "
+            'ResizeEdge, CenterCrop, RandomCrop or RandomFlip.'
+        )
     shape = tuple(int(v) for v in geometry['shape'])
     # a plain resize is rescaled to any map size, as the community does
-    if shape != tuple(int(v) for v in map_shape) and \
-            not is_plain_resize(geometry):
+    if shape != tuple(int(v) for v in map_shape) and not is_plain_resize(
+        geometry
+    ):
         raise ValueError(
             f'{name}: the map has shape {tuple(map_shape)} but the test '
             f'pipeline made an input of shape {shape}; with a crop or flip '
-            'in the pipeline the maps must be at the input size.')
+            'in the pipeline the maps must be at the input size.'
+        )
     return geometry
 
 
-def gt_boxes_on_map(ori_boxes: np.ndarray, ori_shape: Sequence[int],
-                    map_shape: Sequence[int],
-                    geometry: Optional[dict]) -> np.ndarray:
+def gt_boxes_on_map(
+    ori_boxes: np.ndarray,
+    ori_shape: Sequence[int],
+    map_shape: Sequence[int],
+    geometry: Optional[dict],
+) -> np.ndarray:
     """The GT boxes on the map's pixel grid.
 
     Args:
@@ -199,8 +217,12 @@ def gt_boxes_on_map(ori_boxes: np.ndarray, ori_shape: Sequence[int],
     xs.sort(axis=1)
     ys.sort(axis=1)
     height, width = (int(v) for v in map_shape[:2])
-    keep = ((xs[:, 1] >= 0) & (xs[:, 0] <= width - 1) & (ys[:, 1] >= 0)
-            & (ys[:, 0] <= height - 1))
+    keep = (
+        (xs[:, 1] >= 0)
+        & (xs[:, 0] <= width - 1)
+        & (ys[:, 1] >= 0)
+        & (ys[:, 0] <= height - 1)
+    )
     out = np.stack([xs[:, 0], ys[:, 0], xs[:, 1], ys[:, 1]], axis=1)[keep]
     out[:, 0::2] = np.clip(out[:, 0::2], 0, width - 1)
     out[:, 1::2] = np.clip(out[:, 1::2], 0, height - 1)
@@ -208,22 +230,27 @@ def gt_boxes_on_map(ori_boxes: np.ndarray, ori_shape: Sequence[int],
 
 
 def read_class_rank(sample: dict, name: str) -> tuple:
-    """``(rank of the GT class, number of classes)``, Nones without scores.
-    """
+    """``(rank of the GT class, number of classes)``, Nones without scores."""
     if sample.get('pred_score') is None:
         return None, None
     if sample.get('gt_label') is None:
-        raise ValueError(f"{name} has 'pred_score' but no 'gt_label'; the "
-                         'classification numbers need the GT class.')
+        raise ValueError(
+            f"{name} has 'pred_score' but no 'gt_label'; the "
+            'classification numbers need the GT class.'
+        )
     scores = to_numpy(sample['pred_score']).reshape(-1)
     label = to_numpy(sample['gt_label']).reshape(-1)
     if label.size != 1:
-        raise ValueError(f'{name}: WSOLMetric needs exactly one GT label, '
-                         f'got {label.tolist()}.')
+        raise ValueError(
+            f'{name}: WSOLMetric needs exactly one GT label, '
+            f'got {label.tolist()}.'
+        )
     label = int(label[0])
     if not 0 <= label < scores.size:
-        raise ValueError(f'{name}: GT label {label} is outside the '
-                         f'{scores.size} predicted classes.')
+        raise ValueError(
+            f'{name}: GT label {label} is outside the '
+            f'{scores.size} predicted classes.'
+        )
     return gt_rank(scores, label), int(scores.size)
 
 
@@ -231,16 +258,24 @@ def read_ori_boxes(sample: dict, name: str) -> np.ndarray:
     """The checked (N, 4) original GT boxes of a sample."""
     ori_boxes = to_numpy(sample['ori_gt_bboxes'])
     if ori_boxes.size == 0:
-        raise ValueError(f'{name} has no GT box; box-based WSOL evaluation '
-                         'needs at least one per image.')
+        raise ValueError(
+            f'{name} has no GT box; box-based WSOL evaluation '
+            'needs at least one per image.'
+        )
     if ori_boxes.ndim not in (1, 2) or ori_boxes.shape[-1] != 4:
-        raise ValueError(f'{name}: ori_gt_bboxes must have shape (N, 4), '
-                         f'got {tuple(ori_boxes.shape)}.')
+        raise ValueError(
+            f'{name}: ori_gt_bboxes must have shape (N, 4), '
+            f'got {tuple(ori_boxes.shape)}.'
+        )
     ori_boxes = ori_boxes.reshape(-1, 4)
-    if ((ori_boxes < 0).any() or (ori_boxes[:, 2] < ori_boxes[:, 0]).any()
-            or (ori_boxes[:, 3] < ori_boxes[:, 1]).any()):
-        raise ValueError(f'{name}: GT boxes must be [x0, y0, x1, y1] with '
-                         '0 <= x0 <= x1 and 0 <= y0 <= y1, got '
-                         f'{ori_boxes.tolist()}.')
+    if (
+        (ori_boxes < 0).any()
+        or (ori_boxes[:, 2] < ori_boxes[:, 0]).any()
+        or (ori_boxes[:, 3] < ori_boxes[:, 1]).any()
+    ):
+        raise ValueError(
+            f'{name}: GT boxes must be [x0, y0, x1, y1] with '
+            '0 <= x0 <= x1 and 0 <= y0 <= y1, got '
+            f'{ori_boxes.tolist()}.'
+        )
     return ori_boxes
-

@@ -1,4 +1,5 @@
 """Pixel-based WSOL metric: PxAP, peak IoU and its threshold."""
+
 import json
 import os
 import os.path as osp
@@ -8,17 +9,29 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from mmwsol.registry import METRICS
-from ..functional import (cam_thresholds, mask_score_histograms,
-                          peak_iou_from_histograms, pixel_histogram_edges,
-                          pxap_from_histograms)
+
+from ..functional import (
+    cam_thresholds,
+    mask_score_histograms,
+    peak_iou_from_histograms,
+    pixel_histogram_edges,
+    pxap_from_histograms,
+)
 from ..functional.pxap import pixel_curves_at_thresholds
-from .sample_inputs import (check_pipeline_geometry, check_sample_geometry,
-                            read_gt_cam, sample_name, short_name, to_numpy,
-                            warn_invalid_maps)
+from .sample_inputs import (
+    check_pipeline_geometry,
+    check_sample_geometry,
+    read_gt_cam,
+    sample_name,
+    short_name,
+    to_numpy,
+    warn_invalid_maps,
+)
 
 
-def check_mask_scoremap(sample: dict,
-                        name: str = 'A sample') -> Tuple[np.ndarray, bool]:
+def check_mask_scoremap(
+    sample: dict, name: str = 'A sample'
+) -> Tuple[np.ndarray, bool]:
     """The checked float64 map of a sample for the pixel metric.
 
     An invalid map (a NaN / inf value, or ``gt_cam_valid`` False) is
@@ -40,8 +53,10 @@ def check_mask_scoremap(sample: dict,
     """
     cam, valid = read_gt_cam(sample, name)
     if cam.size and (cam.min() < 0 or cam.max() > 1):
-        raise ValueError(f'{name}: gt_cam must have values in [0, 1], got '
-                         f'the range [{cam.min()}, {cam.max()}].')
+        raise ValueError(
+            f'{name}: gt_cam must have values in [0, 1], got '
+            f'the range [{cam.min()}, {cam.max()}].'
+        )
     return cam, valid
 
 
@@ -115,12 +130,14 @@ class WSOLMaskMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'wsol'
 
-    def __init__(self,
-                 cam_curve_interval: float = 0.01,
-                 classification: bool = True,
-                 curves_file: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None):
+    def __init__(
+        self,
+        cam_curve_interval: float = 0.01,
+        classification: bool = True,
+        curves_file: Optional[str] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.cam_curve_interval = cam_curve_interval
         self.classification = classification
@@ -145,7 +162,8 @@ class WSOLMaskMetric(BaseMetric):
         if sample.get('gt_mask') is None:
             raise KeyError(
                 f'{name} has no `gt_mask`: WSOLMaskMetric needs mask '
-                'annotations (a mask localization file and PackWSOLInputs).')
+                'annotations (a mask localization file and PackWSOLInputs).'
+            )
         if sample.get('gt_cam') is None:
             raise KeyError(f'{name} has no `gt_cam` map')
         cam, valid = check_mask_scoremap(sample, name)
@@ -157,11 +175,16 @@ class WSOLMaskMetric(BaseMetric):
             fg, bg = mask_score_histograms(cam, mask, self.edges)
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
-        entry = dict(fg=_compact_counts(fg, cam.size),
-                     bg=_compact_counts(bg, cam.size),
-                     invalid_map=None if valid else short_name(sample))
-        if self.classification and sample.get('pred_score') is not None \
-                and sample.get('gt_label') is not None:
+        entry = dict(
+            fg=_compact_counts(fg, cam.size),
+            bg=_compact_counts(bg, cam.size),
+            invalid_map=None if valid else short_name(sample),
+        )
+        if (
+            self.classification
+            and sample.get('pred_score') is not None
+            and sample.get('gt_label') is not None
+        ):
             score = to_numpy(sample['pred_score'])
             label = int(to_numpy(sample['gt_label']).reshape(-1)[0])
             entry['top1'] = bool(int(score.argmax()) == label)
@@ -182,20 +205,25 @@ class WSOLMaskMetric(BaseMetric):
         bg = np.sum([r['bg'] for r in results], axis=0, dtype=np.int64)
         piou, peak_t = peak_iou_from_histograms(fg, bg, self.edges)
         metrics = dict(
-            PxAP=pxap_from_histograms(fg, bg), pIoU=piou,
-            peak_threshold=peak_t)
+            PxAP=pxap_from_histograms(fg, bg), pIoU=piou, peak_threshold=peak_t
+        )
         tops = [r['top1'] for r in results if 'top1' in r]
         if tops:
             metrics['top1_cls'] = float(np.mean(tops) * 100)
         metrics['mask_invalid_maps'] = warn_invalid_maps(
-            'WSOLMaskMetric', [r.get('invalid_map') for r in results])
+            'WSOLMaskMetric', [r.get('invalid_map') for r in results]
+        )
         if self.curves_file:
-            self.write_curves(self.curves_file, fg, bg, metrics,
-                              len(results))
+            self.write_curves(self.curves_file, fg, bg, metrics, len(results))
         return metrics
 
-    def curves(self, fg_hist: np.ndarray, bg_hist: np.ndarray,
-               metrics: Dict[str, float], num_images: int) -> dict:
+    def curves(
+        self,
+        fg_hist: np.ndarray,
+        bg_hist: np.ndarray,
+        metrics: Dict[str, float],
+        num_images: int,
+    ) -> dict:
         """The JSON-ready curves of summed histograms.
 
         Args:
@@ -207,8 +235,9 @@ class WSOLMaskMetric(BaseMetric):
         Returns:
             dict: See the class docstring.
         """
-        per_thr = pixel_curves_at_thresholds(fg_hist, bg_hist,
-                                             len(self.thresholds))
+        per_thr = pixel_curves_at_thresholds(
+            fg_hist, bg_hist, len(self.thresholds)
+        )
         return dict(
             thresholds=[float(t) for t in self.thresholds],
             precision=_json_list(per_thr['precision']),
@@ -220,11 +249,17 @@ class WSOLMaskMetric(BaseMetric):
             interval=float(self.cam_curve_interval),
             num_images=int(num_images),
             num_foreground_pixels=int(np.sum(fg_hist)),
-            num_background_pixels=int(np.sum(bg_hist)))
+            num_background_pixels=int(np.sum(bg_hist)),
+        )
 
-    def write_curves(self, path: str, fg_hist: np.ndarray,
-                     bg_hist: np.ndarray, metrics: Dict[str, float],
-                     num_images: int) -> None:
+    def write_curves(
+        self,
+        path: str,
+        fg_hist: np.ndarray,
+        bg_hist: np.ndarray,
+        metrics: Dict[str, float],
+        num_images: int,
+    ) -> None:
         """Write :meth:`curves` to a JSON file (creating its folder).
 
         Args:

@@ -1,4 +1,5 @@
 """Box-based WSOL metric: classification, GT-known / Top-k Loc, MaxBoxAcc."""
+
 from numbers import Number
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -7,28 +8,46 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmwsol.registry import METRICS
-from ..functional import (BOX_MODES, LOC_OTHER, THRESHOLD_STANDARDS,
-                          best_box, box_accuracy_curves, box_correctness,
-                          box_iou, cam_thresholds, error_rates,
-                          fixed_threshold_boxes, localization_error)
-from .sample_inputs import (check_pipeline_geometry, check_sample_geometry,
-                            gt_boxes_on_map, read_class_rank, read_gt_cam,
-                            read_ori_boxes, sample_name, short_name, to_numpy,
-                            warn_invalid_maps)
+
+from ..functional import (
+    BOX_MODES,
+    LOC_OTHER,
+    THRESHOLD_STANDARDS,
+    best_box,
+    box_accuracy_curves,
+    box_correctness,
+    box_iou,
+    cam_thresholds,
+    error_rates,
+    fixed_threshold_boxes,
+    localization_error,
+)
+from .sample_inputs import (
+    check_pipeline_geometry,
+    check_sample_geometry,
+    gt_boxes_on_map,
+    read_class_rank,
+    read_gt_cam,
+    read_ori_boxes,
+    sample_name,
+    short_name,
+    to_numpy,
+    warn_invalid_maps,
+)
 from .wsol_summary import summarize, write_json
 
 #: Name of the main number of each box mode.
 MAIN_KEYS = {
     'all': 'MaxBoxAccV2',
     'largest': 'MaxBoxAcc',
-    'union': 'MaxBoxAccUnion'
+    'union': 'MaxBoxAccUnion',
 }
 #: Default IoU thresholds of each box mode: MaxBoxAccV2 averages (30, 50,
 #: 70); the original MaxBoxAcc (V1) is the IoU-50 number.
 DEFAULT_IOU_THRESHOLDS = {
     'all': (30, 50, 70),
-    'largest': (50, ),
-    'union': (30, 50, 70)
+    'largest': (50,),
+    'union': (30, 50, 70),
 }
 #: Metric keys of SPA's error cases.
 ERROR_KEYS = {
@@ -36,7 +55,7 @@ ERROR_KEYS = {
     'multi_instance': 'err_multi_instance',
     'part': 'err_part',
     'more': 'err_more',
-    'other': 'err_other'
+    'other': 'err_other',
 }
 
 
@@ -191,43 +210,53 @@ class WSOLMetric(BaseMetric):
         >>> metric.evaluate(1)['wsol/MaxBoxAccV2']
         100.0
     """
+
     default_prefix: Optional[str] = 'wsol'
 
-    def __init__(self,
-                 iou_thresholds: Optional[Sequence[float]] = None,
-                 cam_curve_interval: float = 0.01,
-                 box_mode: str = 'all',
-                 loc_box_mode: str = 'largest',
-                 threshold: float = 0.2,
-                 threshold_standard: str = 'max',
-                 percentile: float = 90,
-                 topk: Union[int, Sequence[int]] = (1, 5),
-                 loc_iou_threshold: float = 50,
-                 error_analysis: bool = False,
-                 curves_file: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        iou_thresholds: Optional[Sequence[float]] = None,
+        cam_curve_interval: float = 0.01,
+        box_mode: str = 'all',
+        loc_box_mode: str = 'largest',
+        threshold: float = 0.2,
+        threshold_standard: str = 'max',
+        percentile: float = 90,
+        topk: Union[int, Sequence[int]] = (1, 5),
+        loc_iou_threshold: float = 50,
+        error_analysis: bool = False,
+        curves_file: Optional[str] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        for key, mode in (('box_mode', box_mode),
-                          ('loc_box_mode', loc_box_mode)):
+        for key, mode in (
+            ('box_mode', box_mode),
+            ('loc_box_mode', loc_box_mode),
+        ):
             if mode not in BOX_MODES:
-                raise ValueError(f'Unknown {key} {mode!r}, choose from '
-                                 f'{BOX_MODES}.')
+                raise ValueError(
+                    f'Unknown {key} {mode!r}, choose from {BOX_MODES}.'
+                )
         if threshold_standard not in THRESHOLD_STANDARDS:
-            raise ValueError(f'Unknown threshold_standard '
-                             f'{threshold_standard!r}, choose from '
-                             f'{THRESHOLD_STANDARDS}.')
+            raise ValueError(
+                f'Unknown threshold_standard '
+                f'{threshold_standard!r}, choose from '
+                f'{THRESHOLD_STANDARDS}.'
+            )
         if iou_thresholds is None:
             iou_thresholds = DEFAULT_IOU_THRESHOLDS[box_mode]
         if isinstance(iou_thresholds, Number):
-            iou_thresholds = (iou_thresholds, )
+            iou_thresholds = (iou_thresholds,)
         self.iou_thresholds = tuple(iou_thresholds)
         if not self.iou_thresholds:
             raise ValueError('At least one IoU threshold is needed.')
-        for iou in self.iou_thresholds + (loc_iou_threshold, ):
+        for iou in self.iou_thresholds + (loc_iou_threshold,):
             if not 0 <= iou <= 100 or 0 < iou < 1:
-                raise ValueError('IoU thresholds are percentages in '
-                                 f'[0, 100] (50, not 0.5), got {iou}.')
+                raise ValueError(
+                    'IoU thresholds are percentages in '
+                    f'[0, 100] (50, not 0.5), got {iou}.'
+                )
         self.loc_iou_threshold = loc_iou_threshold
         self.cam_curve_interval = cam_curve_interval
         self.thresholds = cam_thresholds(cam_curve_interval)
@@ -236,7 +265,7 @@ class WSOLMetric(BaseMetric):
         self.threshold = float(threshold)
         self.threshold_standard = threshold_standard
         self.percentile = percentile
-        self.topk = (topk, ) if isinstance(topk, int) else tuple(topk)
+        self.topk = (topk,) if isinstance(topk, int) else tuple(topk)
         if any(k < 1 for k in self.topk):
             raise ValueError(f'topk must be positive, got {self.topk}.')
         self.error_analysis = bool(error_analysis)
@@ -263,14 +292,16 @@ class WSOLMetric(BaseMetric):
         check_pipeline_geometry(self.dataset_meta, 'WSOLMetric')
         for sample in data_samples:
             entry = self._process_sample(sample)
-            if self.results and (self.results[0]['gt_rank'] is None) != \
-                    (entry['gt_rank'] is None):
+            if self.results and (self.results[0]['gt_rank'] is None) != (
+                entry['gt_rank'] is None
+            ):
                 raise ValueError(
                     f'{sample_name(sample)} '
                     f'{"lacks" if entry["gt_rank"] is None else "has"} '
                     "'pred_score' unlike the samples before it; WSOLMetric "
                     'evaluates either all samples with class scores or all '
-                    'without (localization only).')
+                    'without (localization only).'
+                )
             self.results.append(entry)
 
     def _process_sample(self, sample: dict) -> dict:
@@ -282,54 +313,71 @@ class WSOLMetric(BaseMetric):
                     'ori_gt_bboxes and ori_shape (pack the original GT boxes '
                     'and the original shape into the data sample), and '
                     'pred_score with gt_label for the classification '
-                    'numbers.')
+                    'numbers.'
+                )
         rank, num_classes = read_class_rank(sample, name)
         cam, valid = read_gt_cam(sample, name)
         geometry = check_sample_geometry(sample, name, cam.shape)
         ori_shape = tuple(int(v) for v in to_numpy(sample['ori_shape'])[:2])
-        gt_boxes = gt_boxes_on_map(read_ori_boxes(sample, name), ori_shape,
-                                   cam.shape, geometry)
-        entry = dict(gt_rank=rank,
-                     num_classes=num_classes,
-                     invalid_map=None if valid else short_name(sample),
-                     gt_off_map=None if len(gt_boxes) else short_name(sample))
+        gt_boxes = gt_boxes_on_map(
+            read_ori_boxes(sample, name), ori_shape, cam.shape, geometry
+        )
+        entry = dict(
+            gt_rank=rank,
+            num_classes=num_classes,
+            invalid_map=None if valid else short_name(sample),
+            gt_off_map=None if len(gt_boxes) else short_name(sample),
+        )
         try:
             entry.update(self._localization_entry(cam, gt_boxes))
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
         return entry
 
-    def _localization_entry(self, cam: np.ndarray,
-                            gt_boxes: np.ndarray) -> dict:
+    def _localization_entry(
+        self, cam: np.ndarray, gt_boxes: np.ndarray
+    ) -> dict:
         """The packed correctness bits and fixed-threshold results."""
         num_rows = len(self._iou_rows)
         loc_iou = self.loc_iou_threshold / 100
         if len(gt_boxes) == 0:  # every GT box lies off the map: a miss
             no_bits = np.zeros((num_rows, len(self.thresholds)), dtype=bool)
-            entry = dict(box_correct=np.packbits(no_bits, axis=-1),
-                         fixed_correct=False)
+            entry = dict(
+                box_correct=np.packbits(no_bits, axis=-1), fixed_correct=False
+            )
             if self._loc_row is None:
                 entry['loc_correct'] = np.packbits(no_bits[0], axis=-1)
             if self.error_analysis:
                 entry['loc_error'] = LOC_OTHER
             return entry
-        correct = box_correctness(cam, gt_boxes, self.thresholds,
-                                  self._iou_rows, self.box_mode)
-        fixed_boxes = fixed_threshold_boxes(cam, self.threshold,
-                                            self.threshold_standard,
-                                            self.percentile,
-                                            self.loc_box_mode)
+        correct = box_correctness(
+            cam, gt_boxes, self.thresholds, self._iou_rows, self.box_mode
+        )
+        fixed_boxes = fixed_threshold_boxes(
+            cam,
+            self.threshold,
+            self.threshold_standard,
+            self.percentile,
+            self.loc_box_mode,
+        )
         fixed_iou = float(box_iou(fixed_boxes, gt_boxes).max())
-        entry = dict(box_correct=np.packbits(correct, axis=-1),
-                     fixed_correct=bool(fixed_iou >= loc_iou))
+        entry = dict(
+            box_correct=np.packbits(correct, axis=-1),
+            fixed_correct=bool(fixed_iou >= loc_iou),
+        )
         if self._loc_row is None:
-            loc_correct = box_correctness(cam, gt_boxes, self.thresholds,
-                                          [self.loc_iou_threshold],
-                                          self.loc_box_mode)[0]
+            loc_correct = box_correctness(
+                cam,
+                gt_boxes,
+                self.thresholds,
+                [self.loc_iou_threshold],
+                self.loc_box_mode,
+            )[0]
             entry['loc_correct'] = np.packbits(loc_correct, axis=-1)
         if self.error_analysis:
             entry['loc_error'] = localization_error(
-                best_box(fixed_boxes, gt_boxes), gt_boxes, loc_iou)
+                best_box(fixed_boxes, gt_boxes), gt_boxes, loc_iou
+            )
         return entry
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -352,7 +400,8 @@ class WSOLMetric(BaseMetric):
                 f'WSOLMetric got {sum(with_scores)} samples with '
                 f"'pred_score' and {len(results) - sum(with_scores)} without; "
                 'evaluate either all samples with class scores or all '
-                'without (localization only).')
+                'without (localization only).'
+            )
         ranks = None
         num_classes = 0
         if all(with_scores):
@@ -361,35 +410,48 @@ class WSOLMetric(BaseMetric):
         correct = np.stack([self._unpack(r['box_correct']) for r in results])
         if self._loc_row is None:
             loc_correct = np.stack(
-                [self._unpack(r['loc_correct']) for r in results])
+                [self._unpack(r['loc_correct']) for r in results]
+            )
         else:
             loc_correct = correct[:, self._loc_row]
         fixed = np.array([r['fixed_correct'] for r in results], dtype=bool)
-        metrics = summarize(ranks, num_classes, correct, fixed,
-                            self.thresholds, self.iou_thresholds, loc_correct,
-                            self.topk, self.main_key)
+        metrics = summarize(
+            ranks,
+            num_classes,
+            correct,
+            fixed,
+            self.thresholds,
+            self.iou_thresholds,
+            loc_correct,
+            self.topk,
+            self.main_key,
+        )
         if self.error_analysis:
             codes = np.array([r['loc_error'] for r in results])
             rates = error_rates(codes, None if ranks is None else ranks == 0)
-            metrics.update({
-                ERROR_KEYS[name]: value
-                for name, value in rates.items()
-            })
+            metrics.update(
+                {ERROR_KEYS[name]: value for name, value in rates.items()}
+            )
         metrics['invalid_maps'] = warn_invalid_maps(
-            'WSOLMetric', [r['invalid_map'] for r in results])
+            'WSOLMetric', [r['invalid_map'] for r in results]
+        )
         _warn_off_map([r['gt_off_map'] for r in results])
         if self.curves_file:
-            curves = box_accuracy_curves(correct[:, :len(self.iou_thresholds)],
-                                         self.thresholds, self.iou_thresholds,
-                                         self.box_mode,
-                                         self.cam_curve_interval)
+            curves = box_accuracy_curves(
+                correct[:, : len(self.iou_thresholds)],
+                self.thresholds,
+                self.iou_thresholds,
+                self.box_mode,
+                self.cam_curve_interval,
+            )
             write_json(self.curves_file, curves)
         return metrics
 
     def _unpack(self, bits: np.ndarray) -> np.ndarray:
         """Unpack correctness bits to bool (..., n_thresholds)."""
-        return np.unpackbits(bits, axis=-1,
-                             count=len(self.thresholds)).astype(bool)
+        return np.unpackbits(bits, axis=-1, count=len(self.thresholds)).astype(
+            bool
+        )
 
 
 def _warn_off_map(names: Sequence[Optional[str]]) -> None:
@@ -402,4 +464,5 @@ def _warn_off_map(names: Sequence[Optional[str]]) -> None:
             f'localized: {", ".join(off[:5])}'
             f'{" ..." if len(off) > 5 else ""}.',
             logger='current',
-            level=30)  # logging.WARNING
+            level=30,
+        )  # logging.WARNING

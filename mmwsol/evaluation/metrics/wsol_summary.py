@@ -1,4 +1,5 @@
 """The WSOL box numbers from per-image results (used by WSOLMetric)."""
+
 import json
 import os
 import os.path as osp
@@ -9,11 +10,17 @@ import numpy as np
 from ..functional import max_box_accuracy
 
 
-def summarize(ranks: Optional[np.ndarray], num_classes: int,
-              correct: np.ndarray, fixed_correct: np.ndarray,
-              thresholds: np.ndarray, iou_thresholds: Sequence[float],
-              loc_correct: np.ndarray, topk: Sequence[int],
-              main_key: str) -> Dict[str, float]:
+def summarize(
+    ranks: Optional[np.ndarray],
+    num_classes: int,
+    correct: np.ndarray,
+    fixed_correct: np.ndarray,
+    thresholds: np.ndarray,
+    iou_thresholds: Sequence[float],
+    loc_correct: np.ndarray,
+    topk: Sequence[int],
+    main_key: str,
+) -> Dict[str, float]:
     """The WSOL numbers from per-image results.
 
     Args:
@@ -43,7 +50,7 @@ def summarize(ranks: Optional[np.ndarray], num_classes: int,
     ks = [] if ranks is None else [k for k in topk if k <= num_classes]
 
     def percent(mask: np.ndarray) -> float:
-        return float(np.count_nonzero(mask) * 100. / float(num_images))
+        return float(np.count_nonzero(mask) * 100.0 / float(num_images))
 
     stats = max_box_accuracy(correct, thresholds)
     num_iou = len(iou_thresholds)

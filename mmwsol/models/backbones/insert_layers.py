@@ -1,4 +1,5 @@
 """Insert registered modules into any backbone from a config (no code edit)."""
+
 import functools
 from typing import List, MutableMapping, Optional, Sequence, Tuple, Union
 
@@ -9,8 +10,12 @@ from mmengine.model import BaseModule
 from mmwsol.registry import MODELS
 
 
-def remap_bare_keys(state_dict: MutableMapping, prefix: str,
-                    own_names: Sequence[str], inner: str) -> List[str]:
+def remap_bare_keys(
+    state_dict: MutableMapping,
+    prefix: str,
+    own_names: Sequence[str],
+    inner: str,
+) -> List[str]:
     """Move the keys of a bare (unwrapped) module under a wrapper's child.
 
     ``prefix + 'features.0.weight'`` becomes
@@ -36,7 +41,7 @@ def remap_bare_keys(state_dict: MutableMapping, prefix: str,
     for key in list(state_dict.keys()):
         if not key.startswith(prefix):
             continue
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if rest.split('.', 1)[0] in own_names:
             continue
         state_dict[f'{prefix}{inner}.{rest}'] = state_dict.pop(key)
@@ -47,7 +52,7 @@ def remap_bare_keys(state_dict: MutableMapping, prefix: str,
         for name in list(metadata.keys()):
             if base and not (name == base or name.startswith(base + '.')):
                 continue
-            rest = name[len(base):].lstrip('.')
+            rest = name[len(base) :].lstrip('.')
             if rest.split('.', 1)[0] in own_names:
                 continue
             new = '.'.join(p for p in (base, inner, rest) if p)
@@ -101,20 +106,26 @@ class InsertLayers(BaseModule):
         [(2, 128, 8, 8), (2, 256, 8, 8)]
     """
 
-    def __init__(self,
-                 backbone: Union[dict, nn.Module],
-                 insert: Sequence[dict] = (),
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
+    def __init__(
+        self,
+        backbone: Union[dict, nn.Module],
+        insert: Sequence[dict] = (),
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
-        self.backbone = backbone if isinstance(backbone, nn.Module) \
+        self.backbone = (
+            backbone
+            if isinstance(backbone, nn.Module)
             else MODELS.build(backbone)
+        )
         top_level = {n.split('.', 1)[0] for n in self.backbone.state_dict()}
         top_level |= set(self.backbone._modules)
         clash = top_level & {'backbone', 'inserted'}
         if clash:
             raise ValueError(
                 f'{type(self.backbone).__name__} has top-level entries '
-                f'{sorted(clash)}, which InsertLayers uses for itself')
+                f'{sorted(clash)}, which InsertLayers uses for itself'
+            )
         self.inserted = nn.ModuleDict()
         self.insert_after: List[str] = []
         modules = dict(self.backbone.named_modules())
@@ -123,42 +134,67 @@ class InsertLayers(BaseModule):
             after = item.pop('after', None)
             module = item.pop('module', None)
             if item or not isinstance(after, str) or module is None:
-                raise ValueError('each insertion must be dict(after=NAME, '
-                                 f'module=CFG), got {original}')
+                raise ValueError(
+                    'each insertion must be dict(after=NAME, '
+                    f'module=CFG), got {original}'
+                )
             if after not in modules or after == '':
                 names = [n for n in modules if n]
                 raise KeyError(
                     f'{type(self.backbone).__name__} has no submodule '
-                    f'{after!r}; some valid names: {names[:40]}')
+                    f'{after!r}; some valid names: {names[:40]}'
+                )
             key = after.replace('.', '_')
             if key in self.inserted:
-                raise ValueError(f'two insertions after {after!r} (or after '
-                                 'names equal up to "." vs "_"); chain the '
-                                 'modules in one insertion instead')
-            self.inserted[key] = module if isinstance(module, nn.Module) \
+                raise ValueError(
+                    f'two insertions after {after!r} (or after '
+                    'names equal up to "." vs "_"); chain the '
+                    'modules in one insertion instead'
+                )
+            self.inserted[key] = (
+                module
+                if isinstance(module, nn.Module)
                 else MODELS.build(module)
+            )
             self.insert_after.append(after)
             modules[after].register_forward_hook(
-                functools.partial(self._run_inserted, key))
+                functools.partial(self._run_inserted, key)
+            )
 
-    def _run_inserted(self, key: str, module: nn.Module, args: tuple,
-                      output: torch.Tensor) -> torch.Tensor:
+    def _run_inserted(
+        self, key: str, module: nn.Module, args: tuple, output: torch.Tensor
+    ) -> torch.Tensor:
         """Forward hook: replace ``output`` by ``inserted[key](output)``."""
         if not isinstance(output, torch.Tensor):
-            raise TypeError(f'InsertLayers can only insert after modules '
-                            f'that return a tensor; {key!r} returned '
-                            f'{type(output).__name__}')
+            raise TypeError(
+                f'InsertLayers can only insert after modules '
+                f'that return a tensor; {key!r} returned '
+                f'{type(output).__name__}'
+            )
         return self.inserted[key](output)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Run the wrapped backbone (with the inserted modules)."""
         return self.backbone(x)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
-                              strict, missing_keys, unexpected_keys,
-                              error_msgs) -> None:
+    def _load_from_state_dict(
+        self,
+        state_dict,
+        prefix,
+        local_metadata,
+        strict,
+        missing_keys,
+        unexpected_keys,
+        error_msgs,
+    ) -> None:
         """Accept bare backbone keys (see the class docstring)."""
         remap_bare_keys(state_dict, prefix, list(self._modules), 'backbone')
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict,
+            prefix,
+            local_metadata,
+            strict,
+            missing_keys,
+            unexpected_keys,
+            error_msgs,
+        )

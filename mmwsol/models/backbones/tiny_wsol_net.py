@@ -1,4 +1,5 @@
 """A small CNN for fast CPU runs (demo, tests) of WSOL methods."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,6 +9,7 @@ from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 
 from mmwsol.registry import MODELS
+
 from .utils import normalize_out_indices
 
 
@@ -72,33 +74,38 @@ class TinyWSOLNet(BaseBackbone):
         [(2, 128, 16, 16), (2, 256, 16, 16)]
     """
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 stage_channels: Sequence[int] = (32, 64, 128, 256),
-                 stage_blocks: Sequence[int] = (1, 1, 2, 2),
-                 pool_strides: Sequence[int] = (2, 2, 2, 1),
-                 out_indices: Sequence[int] = (3, ),
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 init_cfg: Optional[Union[dict, list]] = [
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1., layer=['_BatchNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        stage_channels: Sequence[int] = (32, 64, 128, 256),
+        stage_blocks: Sequence[int] = (1, 1, 2, 2),
+        pool_strides: Sequence[int] = (2, 2, 2, 1),
+        out_indices: Sequence[int] = (3,),
+        frozen_stages: int = -1,
+        conv_cfg: Optional[dict] = None,
+        norm_cfg: Optional[dict] = dict(type='BN'),
+        act_cfg: dict = dict(type='ReLU'),
+        norm_eval: bool = False,
+        init_cfg: Optional[Union[dict, list]] = [
+            dict(type='Kaiming', layer=['Conv2d']),
+            dict(type='Constant', val=1.0, layer=['_BatchNorm']),
+        ],
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         num_stages = len(stage_channels)
         assert num_stages >= 1
-        assert len(stage_blocks) == num_stages, \
+        assert len(stage_blocks) == num_stages, (
             'stage_blocks must have one entry per stage'
-        assert len(pool_strides) == num_stages, \
+        )
+        assert len(pool_strides) == num_stages, (
             'pool_strides must have one entry per stage'
+        )
         assert all(b >= 1 for b in stage_blocks)
         assert all(s >= 1 for s in pool_strides)
 
         self.out_indices = normalize_out_indices(
-            out_indices, num_stages, f'{num_stages} stages')
+            out_indices, num_stages, f'{num_stages} stages'
+        )
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.stage_channels = tuple(stage_channels)
@@ -106,9 +113,9 @@ class TinyWSOLNet(BaseBackbone):
 
         stages = []
         channels = in_channels
-        for out_channels, num_blocks, stride in zip(stage_channels,
-                                                    stage_blocks,
-                                                    pool_strides):
+        for out_channels, num_blocks, stride in zip(
+            stage_channels, stage_blocks, pool_strides
+        ):
             layers = []
             for _ in range(num_blocks):
                 layers.append(
@@ -119,7 +126,9 @@ class TinyWSOLNet(BaseBackbone):
                         padding=1,
                         conv_cfg=conv_cfg,
                         norm_cfg=norm_cfg,
-                        act_cfg=act_cfg))
+                        act_cfg=act_cfg,
+                    )
+                )
                 channels = out_channels
             if stride > 1:
                 layers.append(nn.MaxPool2d(kernel_size=stride, stride=stride))
@@ -145,7 +154,7 @@ class TinyWSOLNet(BaseBackbone):
 
     def _freeze_stages(self) -> None:
         """Freeze the first ``frozen_stages`` stages."""
-        for stage in self.stages[:max(self.frozen_stages, 0)]:
+        for stage in self.stages[: max(self.frozen_stages, 0)]:
             stage.eval()
             for param in stage.parameters():
                 param.requires_grad = False

@@ -1,9 +1,11 @@
 """Helpers shared by the WSOL backbones."""
+
 from typing import Iterable, MutableMapping, Sequence, Tuple, Union
 
 
-def drop_removed_module_keys(state_dict: MutableMapping, prefix: str,
-                             names: Iterable[str]) -> list:
+def drop_removed_module_keys(
+    state_dict: MutableMapping, prefix: str, names: Iterable[str]
+) -> list:
     """Remove the entries of modules a WSOL backbone does not build.
 
     WSOL backbones are classification backbones with their last blocks or
@@ -31,16 +33,16 @@ def drop_removed_module_keys(state_dict: MutableMapping, prefix: str,
     for key in list(state_dict.keys()):
         if not key.startswith(prefix):
             continue
-        child = key[len(prefix):].split('.', 1)[0]
+        child = key[len(prefix) :].split('.', 1)[0]
         if child in names:
             state_dict.pop(key)
             dropped.append(key)
     return dropped
 
 
-def normalize_out_indices(out_indices: Union[int, Sequence[int]],
-                          num_outs: int,
-                          names: str = '') -> Tuple[int, ...]:
+def normalize_out_indices(
+    out_indices: Union[int, Sequence[int]], num_outs: int, names: str = ''
+) -> Tuple[int, ...]:
     """Check ``out_indices`` and make them non-negative, sorted and unique.
 
     Args:
@@ -54,14 +56,16 @@ def normalize_out_indices(out_indices: Union[int, Sequence[int]],
     """
     if isinstance(out_indices, int):
         out_indices = [out_indices]
-    assert isinstance(out_indices, Sequence), \
+    assert isinstance(out_indices, Sequence), (
         f'out_indices must be a sequence of int, got {type(out_indices)}'
+    )
     normalized = []
     for index in out_indices:
         if index < 0:
             index += num_outs
-        assert 0 <= index < num_outs, \
-            f'Invalid out_indices {out_indices}: valid indices are ' \
+        assert 0 <= index < num_outs, (
+            f'Invalid out_indices {out_indices}: valid indices are '
             f'0..{num_outs - 1}' + (f' ({names})' if names else '') + '.'
+        )
         normalized.append(index)
     return tuple(sorted(set(normalized)))

@@ -1,4 +1,5 @@
 """InceptionV3 backbone for WSOL (SPG-style, as in the WSOL evaluation)."""
+
 from collections import OrderedDict
 from typing import Optional, Sequence, Tuple, Union
 
@@ -8,10 +9,15 @@ from mmengine.model import Sequential
 from mmengine.utils.dl_utils.parrots_wrapper import _BatchNorm
 from mmpretrain.models.backbones import InceptionV3
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.backbones.inception_v3 import (BasicConv2d, InceptionA,
-                                                      InceptionB, InceptionC)
+from mmpretrain.models.backbones.inception_v3 import (
+    BasicConv2d,
+    InceptionA,
+    InceptionB,
+    InceptionC,
+)
 
 from mmwsol.registry import MODELS
+
 from .utils import drop_removed_module_keys, normalize_out_indices
 
 
@@ -22,9 +28,11 @@ def _make_stride1_inception_b(in_channels: int) -> InceptionB:
     so pretrained weights still fit."""
     block = InceptionB(in_channels)
     block.branch3x3 = BasicConv2d(
-        in_channels, 384, kernel_size=3, stride=1, padding=1)
+        in_channels, 384, kernel_size=3, stride=1, padding=1
+    )
     block.branch3x3dbl_3 = BasicConv2d(
-        96, 96, kernel_size=3, stride=1, padding=1)
+        96, 96, kernel_size=3, stride=1, padding=1
+    )
     block.branch_pool = nn.MaxPool2d(kernel_size=3, stride=1, padding=1)
     return block
 
@@ -128,8 +136,15 @@ class WSOLInceptionV3(InceptionV3):
     removed_modules = ('Mixed_7a', 'Mixed_7b', 'Mixed_7c', 'AuxLogits', 'fc')
 
     #: Names of the outputs selected by ``out_indices``.
-    output_names = ('Mixed_5d', 'Mixed_6a', 'Mixed_6b', 'Mixed_6c',
-                    'Mixed_6d', 'Mixed_6e', 'spg')
+    output_names = (
+        'Mixed_5d',
+        'Mixed_6a',
+        'Mixed_6b',
+        'Mixed_6c',
+        'Mixed_6d',
+        'Mixed_6e',
+        'spg',
+    )
 
     def __init__(
         self,
@@ -137,12 +152,12 @@ class WSOLInceptionV3(InceptionV3):
         with_head: bool = True,
         head_channels: int = 1024,
         dropout: float = 0.5,
-        out_indices: Sequence[int] = (-1, ),
+        out_indices: Sequence[int] = (-1,),
         frozen_stages: int = -1,
         norm_eval: bool = False,
         init_cfg: Optional[Union[dict, list]] = [
             dict(type='TruncNormal', layer=['Conv2d', 'Linear'], std=0.1),
-            dict(type='Constant', layer='BatchNorm2d', val=1)
+            dict(type='Constant', layer='BatchNorm2d', val=1),
         ],
     ) -> None:
         # ``InceptionV3.__init__`` would build Mixed_7* and fc, which this
@@ -156,15 +171,18 @@ class WSOLInceptionV3(InceptionV3):
         self.norm_eval = norm_eval
 
         self.Conv2d_1a_3x3 = BasicConv2d(
-            3, 32, kernel_size=3, stride=2, padding=1)
+            3, 32, kernel_size=3, stride=2, padding=1
+        )
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, kernel_size=3)
         self.Conv2d_2b_3x3 = BasicConv2d(32, 64, kernel_size=3, padding=1)
         self.maxpool1 = nn.MaxPool2d(
-            kernel_size=3, stride=2, padding=1, ceil_mode=True)
+            kernel_size=3, stride=2, padding=1, ceil_mode=True
+        )
         self.Conv2d_3b_1x1 = BasicConv2d(64, 80, kernel_size=1)
         self.Conv2d_4a_3x3 = BasicConv2d(80, 192, kernel_size=3)
         self.maxpool2 = nn.MaxPool2d(
-            kernel_size=3, stride=2, padding=1, ceil_mode=True)
+            kernel_size=3, stride=2, padding=1, ceil_mode=True
+        )
         self.Mixed_5b = InceptionA(192, pool_features=32)
         self.Mixed_5c = InceptionA(256, pool_features=64)
         self.Mixed_5d = InceptionA(288, pool_features=64)
@@ -172,7 +190,8 @@ class WSOLInceptionV3(InceptionV3):
             self.maxpool3 = nn.Identity()
         else:
             self.maxpool3 = nn.MaxPool2d(
-                kernel_size=3, stride=2, ceil_mode=True)
+                kernel_size=3, stride=2, ceil_mode=True
+            )
         self.Mixed_6a = _make_stride1_inception_b(288)
         self.Mixed_6b = InceptionC(768, channels_7x7=128)
         self.Mixed_6c = InceptionC(768, channels_7x7=160)
@@ -191,29 +210,45 @@ class WSOLInceptionV3(InceptionV3):
     def _build_head(self, channels: int, dropout: float) -> None:
         """Build the two 3x3 convolutions of the SPG head as ``self.spg``."""
         self.spg = Sequential(
-            OrderedDict([
-                ('drop1', nn.Dropout(dropout)),
-                ('conv1', nn.Conv2d(768, channels, kernel_size=3,
-                                    padding=1)),
-                ('relu1', nn.ReLU(inplace=True)),
-                ('drop2', nn.Dropout(dropout)),
-                ('conv2',
-                 nn.Conv2d(channels, channels, kernel_size=3, padding=1)),
-                ('relu2', nn.ReLU(inplace=False)),
-                ('drop3', nn.Dropout(dropout)),
-            ]),
+            OrderedDict(
+                [
+                    ('drop1', nn.Dropout(dropout)),
+                    (
+                        'conv1',
+                        nn.Conv2d(768, channels, kernel_size=3, padding=1),
+                    ),
+                    ('relu1', nn.ReLU(inplace=True)),
+                    ('drop2', nn.Dropout(dropout)),
+                    (
+                        'conv2',
+                        nn.Conv2d(
+                            channels, channels, kernel_size=3, padding=1
+                        ),
+                    ),
+                    ('relu2', nn.ReLU(inplace=False)),
+                    ('drop3', nn.Dropout(dropout)),
+                ]
+            ),
             init_cfg=dict(
-                type='Xavier', layer='Conv2d', distribution='uniform',
-                bias=0))
+                type='Xavier', layer='Conv2d', distribution='uniform', bias=0
+            ),
+        )
 
     def _stages(self) -> list:
         """The modules that produce each output, in order."""
         return [
             [
-                self.Conv2d_1a_3x3, self.Conv2d_2a_3x3, self.Conv2d_2b_3x3,
-                self.maxpool1, self.Conv2d_3b_1x1, self.Conv2d_4a_3x3,
-                self.maxpool2, self.Mixed_5b, self.Mixed_5c, self.Mixed_5d,
-                self.maxpool3
+                self.Conv2d_1a_3x3,
+                self.Conv2d_2a_3x3,
+                self.Conv2d_2b_3x3,
+                self.maxpool1,
+                self.Conv2d_3b_1x1,
+                self.Conv2d_4a_3x3,
+                self.maxpool2,
+                self.Mixed_5b,
+                self.Mixed_5c,
+                self.Mixed_5d,
+                self.maxpool3,
             ],
             [self.Mixed_6a],
             [self.Mixed_6b],
@@ -242,7 +277,7 @@ class WSOLInceptionV3(InceptionV3):
 
     def _freeze_stages(self) -> None:
         """Freeze the modules of the first ``frozen_stages`` outputs."""
-        for stage in self._stages()[:max(self.frozen_stages, 0)]:
+        for stage in self._stages()[: max(self.frozen_stages, 0)]:
             for m in stage:
                 m.eval()
                 for param in m.parameters():
@@ -259,12 +294,25 @@ class WSOLInceptionV3(InceptionV3):
                     m.eval()
         return self
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
-                              strict, missing_keys, unexpected_keys,
-                              error_msgs) -> None:
+    def _load_from_state_dict(
+        self,
+        state_dict,
+        prefix,
+        local_metadata,
+        strict,
+        missing_keys,
+        unexpected_keys,
+        error_msgs,
+    ) -> None:
         """Drop the entries of ``Mixed_7*``, ``AuxLogits`` and ``fc``, then
         load as usual."""
         drop_removed_module_keys(state_dict, prefix, self.removed_modules)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict,
+            prefix,
+            local_metadata,
+            strict,
+            missing_keys,
+            unexpected_keys,
+            error_msgs,
+        )

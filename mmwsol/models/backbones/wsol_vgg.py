@@ -1,4 +1,5 @@
 """VGG backbone for CAM-style WSOL (pool5 removed, extra ``conv6``)."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -7,6 +8,7 @@ from mmcv.cnn import ConvModule
 from mmpretrain.models.backbones import VGG
 
 from mmwsol.registry import MODELS
+
 from .utils import drop_removed_module_keys, normalize_out_indices
 
 
@@ -100,27 +102,29 @@ class WSOLVGG(VGG):
 
     #: Names of the parent's children that this backbone never builds and
     #: whose checkpoint entries are dropped on loading.
-    removed_modules = ('classifier', )
+    removed_modules = ('classifier',)
 
-    def __init__(self,
-                 depth: int = 16,
-                 large_feature_map: bool = False,
-                 with_conv6: bool = True,
-                 conv6_channels: int = 1024,
-                 num_stages: int = 5,
-                 dilations: Sequence[int] = (1, 1, 1, 1, 1),
-                 out_indices: Sequence[int] = (-1, ),
-                 frozen_stages: int = -1,
-                 conv_cfg: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = None,
-                 act_cfg: dict = dict(type='ReLU'),
-                 norm_eval: bool = False,
-                 ceil_mode: bool = False,
-                 init_cfg: Optional[Union[dict, list]] = [
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1., layer=['_BatchNorm']),
-                     dict(type='Normal', std=0.01, layer=['Linear'])
-                 ]) -> None:
+    def __init__(
+        self,
+        depth: int = 16,
+        large_feature_map: bool = False,
+        with_conv6: bool = True,
+        conv6_channels: int = 1024,
+        num_stages: int = 5,
+        dilations: Sequence[int] = (1, 1, 1, 1, 1),
+        out_indices: Sequence[int] = (-1,),
+        frozen_stages: int = -1,
+        conv_cfg: Optional[dict] = None,
+        norm_cfg: Optional[dict] = None,
+        act_cfg: dict = dict(type='ReLU'),
+        norm_eval: bool = False,
+        ceil_mode: bool = False,
+        init_cfg: Optional[Union[dict, list]] = [
+            dict(type='Kaiming', layer=['Conv2d']),
+            dict(type='Constant', val=1.0, layer=['_BatchNorm']),
+            dict(type='Normal', std=0.01, layer=['Linear']),
+        ],
+    ) -> None:
         # The parent validates ``out_indices`` against its own meaning
         # (index ``num_stages`` = classifier); ours is set below.
         super().__init__(
@@ -128,7 +132,7 @@ class WSOLVGG(VGG):
             num_classes=-1,
             num_stages=num_stages,
             dilations=dilations,
-            out_indices=(num_stages - 1, ),
+            out_indices=(num_stages - 1,),
             frozen_stages=frozen_stages,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
@@ -136,7 +140,8 @@ class WSOLVGG(VGG):
             norm_eval=norm_eval,
             ceil_mode=ceil_mode,
             with_last_pool=True,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         self.large_feature_map = large_feature_map
 
         # Replace pool5 (and pool4) by identities: indices stay the same.
@@ -160,12 +165,16 @@ class WSOLVGG(VGG):
                 bias='auto',
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
-                act_cfg=act_cfg)
+                act_cfg=act_cfg,
+            )
 
         num_outs = num_stages + int(with_conv6)
         self.out_indices = normalize_out_indices(
-            out_indices, num_outs, f'{num_stages} stages' +
-            (f', conv6 at index {num_stages}' if with_conv6 else ''))
+            out_indices,
+            num_outs,
+            f'{num_stages} stages'
+            + (f', conv6 at index {num_stages}' if with_conv6 else ''),
+        )
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Forward function.
@@ -213,12 +222,25 @@ class WSOLVGG(VGG):
         super().train(mode)
         return self
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
-                              strict, missing_keys, unexpected_keys,
-                              error_msgs) -> None:
+    def _load_from_state_dict(
+        self,
+        state_dict,
+        prefix,
+        local_metadata,
+        strict,
+        missing_keys,
+        unexpected_keys,
+        error_msgs,
+    ) -> None:
         """Drop the ``classifier.*`` entries of ImageNet VGG checkpoints,
         then load as usual."""
         drop_removed_module_keys(state_dict, prefix, self.removed_modules)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        super()._load_from_state_dict(
+            state_dict,
+            prefix,
+            local_metadata,
+            strict,
+            missing_keys,
+            unexpected_keys,
+            error_msgs,
+        )

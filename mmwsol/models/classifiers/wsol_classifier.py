@@ -1,4 +1,5 @@
 """Image classifier that also localizes: the model of every WSOL method."""
+
 from typing import List, Optional, Tuple
 
 import torch
@@ -47,16 +48,18 @@ class WSOLClassifier(ImageClassifier):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: Optional[dict] = None,
-                 head: Optional[dict] = None,
-                 localizer: Optional[dict] = dict(type='CAM'),
-                 topk_maps: int = 1,
-                 pretrained: Optional[str] = None,
-                 train_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        backbone: dict,
+        neck: Optional[dict] = None,
+        head: Optional[dict] = None,
+        localizer: Optional[dict] = dict(type='CAM'),
+        topk_maps: int = 1,
+        pretrained: Optional[str] = None,
+        train_cfg: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -64,7 +67,8 @@ class WSOLClassifier(ImageClassifier):
             pretrained=pretrained,
             train_cfg=train_cfg,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         if head is None:
             raise ValueError('WSOLClassifier needs a head')
         if topk_maps < 0:
@@ -79,10 +83,12 @@ class WSOLClassifier(ImageClassifier):
         """Whether the model has a localizer."""
         return self.localizer is not None
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[DataSample]] = None,
-                **kwargs) -> List[DataSample]:
+    def predict(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[DataSample]] = None,
+        **kwargs,
+    ) -> List[DataSample]:
         """Classify and localize a batch.
 
         Args:
@@ -105,8 +111,11 @@ class WSOLClassifier(ImageClassifier):
             return data_samples
 
         k = min(self.topk_maps, num_classes)
-        topk = logits.topk(k, dim=1).indices if k > 0 else \
-            logits.new_zeros((n, 0), dtype=torch.long)
+        topk = (
+            logits.topk(k, dim=1).indices
+            if k > 0
+            else logits.new_zeros((n, 0), dtype=torch.long)
+        )
         has_gt = all('gt_label' in s for s in data_samples)
         targets = topk
         if has_gt:
@@ -120,14 +129,18 @@ class WSOLClassifier(ImageClassifier):
                 sample.set_field(maps[i, 0], 'gt_cam')
                 sample.set_field(bool(valid[i, 0]), 'gt_cam_valid')
             if k > 0:
-                sample.set_field(maps[i, int(has_gt):], 'pred_cams')
-                sample.set_field(valid[i, int(has_gt):], 'pred_cams_valid')
+                sample.set_field(maps[i, int(has_gt) :], 'pred_cams')
+                sample.set_field(valid[i, int(has_gt) :], 'pred_cams_valid')
                 sample.set_field(topk[i], 'pred_cam_labels')
         return data_samples
 
-    def _localize(self, inputs: torch.Tensor, feats: tuple,
-                  logits: torch.Tensor,
-                  targets: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def _localize(
+        self,
+        inputs: torch.Tensor,
+        feats: tuple,
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Maps ``(N, T, H, W)`` and their validity ``(N, T)``, detached.
 
         A localizer without ``localize_with_validity`` (not a
@@ -135,9 +148,11 @@ class WSOLClassifier(ImageClassifier):
         """
         if hasattr(self.localizer, 'localize_with_validity'):
             maps, valid = self.localizer.localize_with_validity(
-                self, inputs, feats, logits, targets)
+                self, inputs, feats, logits, targets
+            )
         else:
-            maps = self.localizer.localize(self, inputs, feats, logits,
-                                           targets)
+            maps = self.localizer.localize(
+                self, inputs, feats, logits, targets
+            )
             valid = torch.isfinite(maps).flatten(2).all(dim=2)
         return maps.detach(), valid.detach()

@@ -1,4 +1,5 @@
 """Pooling + linear classifier head whose weights produce CAMs."""
+
 from typing import Optional, Tuple, Union
 
 import torch
@@ -34,18 +35,22 @@ class CAMHead(ClsHead):
             initialisation of the linear layer with std 0.01.
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 in_channels: int,
-                 pool: Union[dict, nn.Module] = dict(type='GAP'),
-                 dropout: float = 0.,
-                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 topk: Union[int, Tuple[int]] = (1, ),
-                 cal_acc: bool = False,
-                 init_cfg: Optional[dict] = dict(
-                     type='Normal', layer='Linear', std=0.01)):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int,
+        pool: Union[dict, nn.Module] = dict(type='GAP'),
+        dropout: float = 0.0,
+        loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk: Union[int, Tuple[int]] = (1,),
+        cal_acc: bool = False,
+        init_cfg: Optional[dict] = dict(
+            type='Normal', layer='Linear', std=0.01
+        ),
+    ):
         super().__init__(
-            loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
+            loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg
+        )
         if num_classes <= 0:
             raise ValueError(f'num_classes={num_classes} must be positive')
         self.num_classes = num_classes
@@ -66,9 +71,11 @@ class CAMHead(ClsHead):
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         if x.dim() != 4:
-            raise ValueError('CAMHead needs a spatial (N, C, H, W) feature '
-                             f'map, got shape {tuple(x.shape)}; do not put a '
-                             'pooling neck in front of it.')
+            raise ValueError(
+                'CAMHead needs a spatial (N, C, H, W) feature '
+                f'map, got shape {tuple(x.shape)}; do not put a '
+                'pooling neck in front of it.'
+            )
         return x
 
     def class_weights(self) -> torch.Tensor:

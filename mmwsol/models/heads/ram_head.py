@@ -1,5 +1,6 @@
 """Convolutional classifier head of SPA with the restricted activation
 module (RAM)."""
+
 from collections import OrderedDict
 from typing import List, Optional, Tuple, Union
 
@@ -12,8 +13,9 @@ from mmpretrain.structures import DataSample
 from mmwsol.registry import MODELS
 
 
-def conv_head_class_maps(features: torch.Tensor, weight: torch.Tensor,
-                         bias: Optional[torch.Tensor]) -> torch.Tensor:
+def conv_head_class_maps(
+    features: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]
+) -> torch.Tensor:
     """Class maps of a 1x1 convolution classifier.
 
     Args:
@@ -87,22 +89,23 @@ class RAMHead(ClsHead):
             Xavier-uniform convolutions with zero bias (the reference).
     """
 
-    def __init__(self,
-                 num_classes: int,
-                 in_channels: int,
-                 mid_channels: int = 1024,
-                 ra_loss: Optional[Union[dict, nn.Module]] = None,
-                 ram_start: int = 0,
-                 loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-                 topk: Union[int, Tuple[int]] = (1, ),
-                 cal_acc: bool = False,
-                 init_cfg: Optional[dict] = dict(
-                     type='Xavier',
-                     layer='Conv2d',
-                     distribution='uniform',
-                     bias=0.)):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int,
+        mid_channels: int = 1024,
+        ra_loss: Optional[Union[dict, nn.Module]] = None,
+        ram_start: int = 0,
+        loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk: Union[int, Tuple[int]] = (1,),
+        cal_acc: bool = False,
+        init_cfg: Optional[dict] = dict(
+            type='Xavier', layer='Conv2d', distribution='uniform', bias=0.0
+        ),
+    ):
         super().__init__(
-            loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
+            loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg
+        )
         if num_classes <= 0:
             raise ValueError(f'num_classes={num_classes} must be positive')
         if ram_start < 0:
@@ -111,14 +114,21 @@ class RAMHead(ClsHead):
         self.in_channels = in_channels
         self.mid_channels = mid_channels
         self.convs = nn.Sequential(
-            OrderedDict([
-                ('conv1',
-                 nn.Conv2d(in_channels, mid_channels, 3, padding=1)),
-                ('relu1', nn.ReLU(inplace=True)),
-                ('conv2',
-                 nn.Conv2d(mid_channels, mid_channels, 3, padding=1)),
-                ('relu2', nn.ReLU(inplace=True)),
-            ]))
+            OrderedDict(
+                [
+                    (
+                        'conv1',
+                        nn.Conv2d(in_channels, mid_channels, 3, padding=1),
+                    ),
+                    ('relu1', nn.ReLU(inplace=True)),
+                    (
+                        'conv2',
+                        nn.Conv2d(mid_channels, mid_channels, 3, padding=1),
+                    ),
+                    ('relu2', nn.ReLU(inplace=True)),
+                ]
+            )
+        )
         self.classifier = nn.Conv2d(mid_channels, num_classes, 1)
         if ra_loss is not None and not isinstance(ra_loss, nn.Module):
             ra_loss = MODELS.build(ra_loss)
@@ -159,14 +169,15 @@ class RAMHead(ClsHead):
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         if x.dim() != 4:
-            raise ValueError('RAMHead needs a spatial (N, C, H, W) feature '
-                             f'map, got shape {tuple(x.shape)}')
+            raise ValueError(
+                'RAMHead needs a spatial (N, C, H, W) feature '
+                f'map, got shape {tuple(x.shape)}'
+            )
         return self.convs(x)
 
     def class_weights(self) -> torch.Tensor:
         """Return the ``(num_classes, mid_channels)`` 1x1 conv weights."""
-        return self.classifier.weight.view(self.num_classes,
-                                           self.mid_channels)
+        return self.classifier.weight.view(self.num_classes, self.mid_channels)
 
     def class_bias(self) -> torch.Tensor:
         """Return the ``(num_classes, )`` bias of the 1x1 conv: the class map
@@ -175,9 +186,11 @@ class RAMHead(ClsHead):
 
     def class_maps(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Return the ``(N, K, H, W)`` class maps (with the bias)."""
-        return conv_head_class_maps(self.cam_features(feats),
-                                    self.classifier.weight,
-                                    self.classifier.bias)
+        return conv_head_class_maps(
+            self.cam_features(feats),
+            self.classifier.weight,
+            self.classifier.bias,
+        )
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Return the logits ``(N, K)``: spatial means of the class maps."""
@@ -192,14 +205,19 @@ class RAMHead(ClsHead):
         augmentations (mixup / cutmix), where the RA loss keeps the
         dominant class."""
         if 'gt_label' in data_samples[0] and all(
-                s.gt_label.numel() == 1 for s in data_samples):
+            s.gt_label.numel() == 1 for s in data_samples
+        ):
             return torch.cat([s.gt_label for s in data_samples])
         if 'gt_score' in data_samples[0]:
             return torch.stack([s.gt_score for s in data_samples]).argmax(1)
         raise ValueError('the RA loss needs one gt_label per sample')
 
-    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
-             **kwargs) -> dict:
+    def loss(
+        self,
+        feats: Tuple[torch.Tensor],
+        data_samples: List[DataSample],
+        **kwargs,
+    ) -> dict:
         """Cross-entropy on the logits, plus the RA loss when active.
 
         Args:
@@ -218,13 +236,18 @@ class RAMHead(ClsHead):
             return losses
         # named apart so that the log shows the total `loss` and both parts
         losses['loss_cls'] = losses.pop('loss')
-        if (self.epoch is None and self.ram_start > 0
-                and not self._warned_no_epoch):
+        if (
+            self.epoch is None
+            and self.ram_start > 0
+            and not self._warned_no_epoch
+        ):
             print_log(
                 f'RAMHead(ram_start={self.ram_start}) was never told the '
                 'epoch, so the RA loss stays off; add '
                 "custom_hooks=[dict(type='RAMStartHook')] to the config.",
-                logger='current', level=30)
+                logger='current',
+                level=30,
+            )
             self._warned_no_epoch = True
         if self.ra_active:
             labels = self._gt_labels(data_samples).to(maps.device)

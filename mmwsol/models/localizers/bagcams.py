@@ -1,18 +1,22 @@
 """BagCAMs: bagging regional classification activation maps (Zhu et al.,
 ECCV 2022), a test-time localizer on any layer."""
+
 from typing import Optional
 
 import torch
 
 from mmwsol.registry import MODELS
+
 from .base_grad import BaseGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
-def bagcams_maps(acts: torch.Tensor,
-                 grads: torch.Tensor,
-                 pair_channels: bool = True,
-                 channel_relu: bool = True) -> torch.Tensor:
+def bagcams_maps(
+    acts: torch.Tensor,
+    grads: torch.Tensor,
+    pair_channels: bool = True,
+    channel_relu: bool = True,
+) -> torch.Tensor:
     """BagCAMs maps from an activation ``Z`` and ``g = d log(s_k) / dZ``.
 
     Paper eq. 12 (``i``, ``m``: positions; ``c1``, ``c2``: channels)::
@@ -93,27 +97,34 @@ class BagCAMs(BaseGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 pair_channels: bool = True,
-                 channel_relu: bool = True,
-                 score: str = 'log',
-                 guided_relu: bool = True,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(layer=layer,
-                         score=score,
-                         guided_relu=guided_relu,
-                         upsample=upsample,
-                         init_cfg=init_cfg)
+    def __init__(
+        self,
+        layer: str,
+        pair_channels: bool = True,
+        channel_relu: bool = True,
+        score: str = 'log',
+        guided_relu: bool = True,
+        upsample: str = 'bilinear',
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            layer=layer,
+            score=score,
+            guided_relu=guided_relu,
+            upsample=upsample,
+            init_cfg=init_cfg,
+        )
         self.pair_channels = pair_channels
         self.channel_relu = channel_relu
 
-    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
-                            scores: torch.Tensor) -> torch.Tensor:
+    def maps_from_gradients(
+        self, acts: torch.Tensor, grads: torch.Tensor, scores: torch.Tensor
+    ) -> torch.Tensor:
         """See :func:`bagcams_maps`."""
         return bagcams_maps(acts, grads, self.pair_channels, self.channel_relu)
 
     def extra_repr(self) -> str:
-        return (f'{super().extra_repr()}, pair_channels='
-                f'{self.pair_channels}, channel_relu={self.channel_relu}')
+        return (
+            f'{super().extra_repr()}, pair_channels='
+            f'{self.pair_channels}, channel_relu={self.channel_relu}'
+        )

@@ -1,4 +1,5 @@
 """Base class of localizers: modules that turn a classifier into maps."""
+
 from abc import ABCMeta, abstractmethod
 from typing import Optional, Sequence, Tuple
 
@@ -6,8 +7,13 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from .functional import (autocast_disabled, finite_maps, normalize_maps,
-                         resize_maps, to_float32)
+from .functional import (
+    autocast_disabled,
+    finite_maps,
+    normalize_maps,
+    resize_maps,
+    to_float32,
+)
 
 
 class BaseLocalizer(BaseModule, metaclass=ABCMeta):
@@ -36,17 +42,23 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self, upsample: str = 'bicubic',
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self, upsample: str = 'bicubic', init_cfg: Optional[dict] = None
+    ):
         super().__init__(init_cfg=init_cfg)
         if upsample not in ('bicubic', 'bilinear', 'nearest'):
             raise ValueError(f'unknown upsample mode {upsample!r}')
         self.upsample = upsample
 
     @abstractmethod
-    def forward(self, model: nn.Module, inputs: torch.Tensor,
-                feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                targets: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
         """Compute raw maps.
 
         Args:
@@ -69,7 +81,7 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
         feats: Tuple[torch.Tensor],
         logits: torch.Tensor,
         targets: torch.Tensor,
-        out_size: Optional[Sequence[int]] = None
+        out_size: Optional[Sequence[int]] = None,
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Compute normalised maps and whether each raw map was finite.
 
@@ -88,21 +100,33 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
             invalid maps.
         """
         if targets.dim() != 2 or targets.shape[0] != logits.shape[0]:
-            raise ValueError('targets must have shape (N, T) with N = '
-                             f'{logits.shape[0]}, got {tuple(targets.shape)}')
+            raise ValueError(
+                'targets must have shape (N, T) with N = '
+                f'{logits.shape[0]}, got {tuple(targets.shape)}'
+            )
         size = inputs.shape[-2:] if out_size is None else out_size
         with autocast_disabled(inputs.device.type):
-            maps = self(model, to_float32(inputs), to_float32(feats),
-                        to_float32(logits), targets).float()
+            maps = self(
+                model,
+                to_float32(inputs),
+                to_float32(feats),
+                to_float32(logits),
+                targets,
+            ).float()
             valid = finite_maps(maps)
             maps = resize_maps(maps, size, self.upsample)
         valid &= finite_maps(maps)
         return normalize_maps(maps), valid
 
-    def localize(self, model: nn.Module, inputs: torch.Tensor,
-                 feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                 targets: torch.Tensor,
-                 out_size: Optional[Sequence[int]] = None) -> torch.Tensor:
+    def localize(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+        out_size: Optional[Sequence[int]] = None,
+    ) -> torch.Tensor:
         """Compute maps resized to ``out_size`` and normalised to [0, 1].
 
         The maps of :meth:`localize_with_validity` (invalid maps are all
@@ -116,5 +140,6 @@ class BaseLocalizer(BaseModule, metaclass=ABCMeta):
         Returns:
             torch.Tensor: Maps of shape ``(N, T, H, W)`` in ``[0, 1]``.
         """
-        return self.localize_with_validity(model, inputs, feats, logits,
-                                           targets, out_size)[0]
+        return self.localize_with_validity(
+            model, inputs, feats, logits, targets, out_size
+        )[0]

@@ -1,4 +1,5 @@
 """Base class of localizers built from a layer's activation and gradients."""
+
 from abc import abstractmethod
 from typing import Optional, Tuple
 
@@ -6,8 +7,7 @@ import torch
 import torch.nn as nn
 
 from .base import BaseLocalizer
-from .grad_capture import (SCORES, LayerGradCapture, model_logits,
-                           select_scores)
+from .grad_capture import SCORES, LayerGradCapture, model_logits, select_scores
 
 
 class BaseGradLocalizer(BaseLocalizer):
@@ -40,12 +40,14 @@ class BaseGradLocalizer(BaseLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 score: str = 'logit',
-                 guided_relu: bool = False,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        layer: str,
+        score: str = 'logit',
+        guided_relu: bool = False,
+        upsample: str = 'bilinear',
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
         if not isinstance(layer, str) or not layer:
             raise ValueError(f'layer must be a module name, got {layer!r}')
@@ -56,8 +58,9 @@ class BaseGradLocalizer(BaseLocalizer):
         self.guided_relu = guided_relu
 
     @abstractmethod
-    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
-                            scores: torch.Tensor) -> torch.Tensor:
+    def maps_from_gradients(
+        self, acts: torch.Tensor, grads: torch.Tensor, scores: torch.Tensor
+    ) -> torch.Tensor:
         """Compute raw maps from a layer's activation and gradients.
 
         Args:
@@ -69,9 +72,14 @@ class BaseGradLocalizer(BaseLocalizer):
             torch.Tensor: Raw maps ``(N, T, h, w)``.
         """
 
-    def forward(self, model: nn.Module, inputs: torch.Tensor,
-                feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                targets: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
         """Return raw maps ``(N, T, h, w)`` for the target classes.
 
         ``feats`` and ``logits`` are not used: the forward pass is re-run
@@ -83,24 +91,31 @@ class BaseGradLocalizer(BaseLocalizer):
             scores = select_scores(out, targets, self.score)
             acts = capture.activation.float()
             if acts.dim() != 4:
-                raise ValueError(f'layer {self.layer!r} gives a tensor of '
-                                 f'shape {tuple(acts.shape)}; a spatial '
-                                 '(N, C, h, w) map is needed')
+                raise ValueError(
+                    f'layer {self.layer!r} gives a tensor of '
+                    f'shape {tuple(acts.shape)}; a spatial '
+                    '(N, C, h, w) map is needed'
+                )
             maps = []
             for t in range(num):
-                grads = capture.gradients(scores[:, t],
-                                          retain_graph=t < num - 1).float()
+                grads = capture.gradients(
+                    scores[:, t], retain_graph=t < num - 1
+                ).float()
                 maps.append(
-                    self.maps_from_gradients(acts, grads[:, None],
-                                             scores[:, t:t + 1].detach()))
+                    self.maps_from_gradients(
+                        acts, grads[:, None], scores[:, t : t + 1].detach()
+                    )
+                )
         if not maps:
             return acts.new_zeros((acts.shape[0], 0, *acts.shape[-2:]))
         return torch.cat(maps, dim=1)
 
     def extra_repr(self) -> str:
-        return (f'layer={self.layer!r}, score={self.score!r}, '
-                f'guided_relu={self.guided_relu}, '
-                f'upsample={self.upsample!r}')
+        return (
+            f'layer={self.layer!r}, score={self.score!r}, '
+            f'guided_relu={self.guided_relu}, '
+            f'upsample={self.upsample!r}'
+        )
 
 
 class ReLUGradLocalizer(BaseGradLocalizer):
@@ -121,18 +136,22 @@ class ReLUGradLocalizer(BaseGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 relu: bool = True,
-                 score: str = 'logit',
-                 guided_relu: bool = False,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(layer=layer,
-                         score=score,
-                         guided_relu=guided_relu,
-                         upsample=upsample,
-                         init_cfg=init_cfg)
+    def __init__(
+        self,
+        layer: str,
+        relu: bool = True,
+        score: str = 'logit',
+        guided_relu: bool = False,
+        upsample: str = 'bilinear',
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            layer=layer,
+            score=score,
+            guided_relu=guided_relu,
+            upsample=upsample,
+            init_cfg=init_cfg,
+        )
         self.relu = relu
 
     def extra_repr(self) -> str:

@@ -1,18 +1,22 @@
 """Vanilla class activation maps (Zhou et al., CVPR 2016)."""
+
 from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from mmwsol.registry import MODELS
+
 from .base import BaseLocalizer
 
 
-def class_activation_maps(features: torch.Tensor,
-                          weights: torch.Tensor,
-                          targets: torch.Tensor,
-                          clamp_negative: bool = False,
-                          bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+def class_activation_maps(
+    features: torch.Tensor,
+    weights: torch.Tensor,
+    targets: torch.Tensor,
+    clamp_negative: bool = False,
+    bias: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
     """Compute ``sum_c w[k, c] * F_c (+ b_k)`` for the target classes.
 
     Args:
@@ -28,23 +32,27 @@ def class_activation_maps(features: torch.Tensor,
         torch.Tensor: Maps ``(N, T, h, w)``.
     """
     if features.shape[1] != weights.shape[1]:
-        raise ValueError(f'features have {features.shape[1]} channels but the '
-                         f'classifier expects {weights.shape[1]}')
+        raise ValueError(
+            f'features have {features.shape[1]} channels but the '
+            f'classifier expects {weights.shape[1]}'
+        )
     w = weights[targets]  # (N, T, C)
     if clamp_negative:
         w = w.clamp(min=0)
     maps = torch.einsum('ntc,nchw->nthw', w.to(features.dtype), features)
     if bias is not None:
         if bias.shape != weights.shape[:1]:
-            raise ValueError(f'bias must have shape ({weights.shape[0]},), '
-                             f'got {tuple(bias.shape)}')
+            raise ValueError(
+                f'bias must have shape ({weights.shape[0]},), '
+                f'got {tuple(bias.shape)}'
+            )
         maps = maps + bias.to(features.dtype)[targets][..., None, None]
     return maps
 
 
-def cam_style_head(model: nn.Module,
-                   method: str,
-                   with_bias: bool = False) -> nn.Module:
+def cam_style_head(
+    model: nn.Module, method: str, with_bias: bool = False
+) -> nn.Module:
     """The model's head, checked to give what CAM-style maps read.
 
     Args:
@@ -61,13 +69,17 @@ def cam_style_head(model: nn.Module,
     """
     head = model.head
     if not (hasattr(head, 'cam_features') and hasattr(head, 'class_weights')):
-        raise TypeError(f'{type(head).__name__} does not provide '
-                        f'`cam_features` and `class_weights`; {method} needs '
-                        'a CAM-style head such as CAMHead.')
+        raise TypeError(
+            f'{type(head).__name__} does not provide '
+            f'`cam_features` and `class_weights`; {method} needs '
+            'a CAM-style head such as CAMHead.'
+        )
     if with_bias and not hasattr(head, 'class_bias'):
-        raise TypeError(f'{type(head).__name__} does not provide '
-                        f'`class_bias`; {method}(with_bias=True) needs a head '
-                        'such as CAMHead or RAMHead.')
+        raise TypeError(
+            f'{type(head).__name__} does not provide '
+            f'`class_bias`; {method}(with_bias=True) needs a head '
+            'such as CAMHead or RAMHead.'
+        )
     return head
 
 
@@ -97,29 +109,42 @@ class CAM(BaseLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 clamp_negative_weights: bool = False,
-                 with_bias: bool = False,
-                 relu: bool = False,
-                 upsample: str = 'bicubic',
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        clamp_negative_weights: bool = False,
+        with_bias: bool = False,
+        relu: bool = False,
+        upsample: str = 'bicubic',
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
         self.clamp_negative_weights = clamp_negative_weights
         self.with_bias = with_bias
         self.relu = relu
 
-    def forward(self, model: nn.Module, inputs: torch.Tensor,
-                feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                targets: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
         """Return raw CAMs ``(N, T, h, w)`` for the target classes."""
         head = cam_style_head(model, 'CAM', self.with_bias)
         bias = head.class_bias() if self.with_bias else None
         maps = class_activation_maps(
-            head.cam_features(feats), head.class_weights(), targets,
-            self.clamp_negative_weights, bias)
+            head.cam_features(feats),
+            head.class_weights(),
+            targets,
+            self.clamp_negative_weights,
+            bias,
+        )
         return maps.clamp(min=0) if self.relu else maps
 
     def extra_repr(self) -> str:
-        return (f'clamp_negative_weights={self.clamp_negative_weights}, '
-                f'with_bias={self.with_bias}, relu={self.relu}, '
-                f'upsample={self.upsample!r}')
+        return (
+            f'clamp_negative_weights={self.clamp_negative_weights}, '
+            f'with_bias={self.with_bias}, relu={self.relu}, '
+            f'upsample={self.upsample!r}'
+        )

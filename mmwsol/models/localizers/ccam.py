@@ -1,18 +1,20 @@
 """Combinational class activation maps (Yang et al., WACV 2020)."""
+
 from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 
 from mmwsol.registry import MODELS, TASK_UTILS
+
 from .base import BaseLocalizer
 from .cam import cam_style_head
 from .combinations import BaseCombination
 
 
-def target_first_ranks(logits: torch.Tensor,
-                       targets: Optional[torch.Tensor] = None
-                       ) -> torch.Tensor:
+def target_first_ranks(
+    logits: torch.Tensor, targets: Optional[torch.Tensor] = None
+) -> torch.Tensor:
     """Rank of every class, by descending logit, for each target.
 
     Ties are broken by the class index (stable sort). With ``targets``, each
@@ -31,10 +33,12 @@ def target_first_ranks(logits: torch.Tensor,
     """
     n, num_classes = logits.shape
     order = torch.sort(
-        logits.detach(), dim=1, descending=True, stable=True).indices
+        logits.detach(), dim=1, descending=True, stable=True
+    ).indices
     arange = torch.arange(num_classes, device=logits.device)
-    ranks = torch.empty_like(order).scatter_(1, order,
-                                             arange.expand(n, -1).contiguous())
+    ranks = torch.empty_like(order).scatter_(
+        1, order, arange.expand(n, -1).contiguous()
+    )
     ranks = ranks[:, None, :]  # (N, 1, K)
     if targets is None:
         return ranks
@@ -45,14 +49,15 @@ def target_first_ranks(logits: torch.Tensor,
 
 
 def combinational_class_activation_maps(
-        features: torch.Tensor,
-        weights: torch.Tensor,
-        logits: torch.Tensor,
-        targets: torch.Tensor,
-        rank_weights: torch.Tensor,
-        clamp_negative: bool = False,
-        target_first: bool = True,
-        bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    features: torch.Tensor,
+    weights: torch.Tensor,
+    logits: torch.Tensor,
+    targets: torch.Tensor,
+    rank_weights: torch.Tensor,
+    clamp_negative: bool = False,
+    target_first: bool = True,
+    bias: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
     """Compute ``M = sum_k g(k) * M^{c_k}`` with a single map per target.
 
     Because a CAM is linear in the class weight vector,
@@ -81,15 +86,21 @@ def combinational_class_activation_maps(
     """
     num_classes, channels = weights.shape
     if features.shape[1] != channels:
-        raise ValueError(f'features have {features.shape[1]} channels but the '
-                         f'classifier expects {channels}')
+        raise ValueError(
+            f'features have {features.shape[1]} channels but the '
+            f'classifier expects {channels}'
+        )
     if logits.shape != (features.shape[0], num_classes):
-        raise ValueError(f'logits must have shape (N, K) = '
-                         f'{(features.shape[0], num_classes)}, got '
-                         f'{tuple(logits.shape)}')
-    if rank_weights.shape != (num_classes, ):
-        raise ValueError(f'rank_weights must have shape ({num_classes},), '
-                         f'got {tuple(rank_weights.shape)}')
+        raise ValueError(
+            f'logits must have shape (N, K) = '
+            f'{(features.shape[0], num_classes)}, got '
+            f'{tuple(logits.shape)}'
+        )
+    if rank_weights.shape != (num_classes,):
+        raise ValueError(
+            f'rank_weights must have shape ({num_classes},), '
+            f'got {tuple(rank_weights.shape)}'
+        )
     ranks = target_first_ranks(logits, targets if target_first else None)
     coeffs = rank_weights.to(features)[ranks]  # (N, T or 1, K)
     if not target_first:
@@ -98,9 +109,11 @@ def combinational_class_activation_maps(
     combined = torch.einsum('ntk,kc->ntc', coeffs, w.to(features.dtype))
     maps = torch.einsum('ntc,nchw->nthw', combined, features)
     if bias is not None:
-        if bias.shape != (num_classes, ):
-            raise ValueError(f'bias must have shape ({num_classes},), got '
-                             f'{tuple(bias.shape)}')
+        if bias.shape != (num_classes,):
+            raise ValueError(
+                f'bias must have shape ({num_classes},), got '
+                f'{tuple(bias.shape)}'
+            )
         shift = torch.einsum('ntk,k->nt', coeffs, bias.to(features.dtype))
         maps = maps + shift[..., None, None]
     return maps
@@ -154,42 +167,60 @@ class CCAM(BaseLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 combination: Union[dict, BaseCombination] = dict(
-                     type='Polynomial', degree=2),
-                 target_first: bool = True,
-                 clamp_negative_weights: bool = False,
-                 with_bias: bool = False,
-                 relu: bool = False,
-                 upsample: str = 'bicubic',
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        combination: Union[dict, BaseCombination] = dict(
+            type='Polynomial', degree=2
+        ),
+        target_first: bool = True,
+        clamp_negative_weights: bool = False,
+        with_bias: bool = False,
+        relu: bool = False,
+        upsample: str = 'bicubic',
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
         if not isinstance(combination, BaseCombination):
             combination = TASK_UTILS.build(combination)
         if not isinstance(combination, BaseCombination):
-            raise TypeError('combination must build a BaseCombination, got '
-                            f'{type(combination).__name__}')
+            raise TypeError(
+                'combination must build a BaseCombination, got '
+                f'{type(combination).__name__}'
+            )
         self.combination = combination
         self.target_first = target_first
         self.clamp_negative_weights = clamp_negative_weights
         self.with_bias = with_bias
         self.relu = relu
 
-    def forward(self, model: nn.Module, inputs: torch.Tensor,
-                feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                targets: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
         """Return raw CCAMs ``(N, T, h, w)`` for the target classes."""
         head = cam_style_head(model, 'CCAM', self.with_bias)
         weights = head.class_weights()
         rank_weights = self.combination.combination_weights(weights.shape[0])
         maps = combinational_class_activation_maps(
-            head.cam_features(feats), weights, logits, targets, rank_weights,
-            self.clamp_negative_weights, self.target_first,
-            head.class_bias() if self.with_bias else None)
+            head.cam_features(feats),
+            weights,
+            logits,
+            targets,
+            rank_weights,
+            self.clamp_negative_weights,
+            self.target_first,
+            head.class_bias() if self.with_bias else None,
+        )
         return maps.clamp(min=0) if self.relu else maps
 
     def extra_repr(self) -> str:
-        return (f'combination={self.combination!r}, target_first='
-                f'{self.target_first}, clamp_negative_weights='
-                f'{self.clamp_negative_weights}, with_bias={self.with_bias}, '
-                f'relu={self.relu}')
+        return (
+            f'combination={self.combination!r}, target_first='
+            f'{self.target_first}, clamp_negative_weights='
+            f'{self.clamp_negative_weights}, with_bias={self.with_bias}, '
+            f'relu={self.relu}'
+        )

@@ -14,6 +14,7 @@ TASK_UTILS`, so that a config selects it inside the localizer::
 and each class is backed by a pure torch function returning the ``(K, )``
 weight vector (:func:`top_bottom_weights`, :func:`polynomial_weights`).
 """
+
 from abc import ABCMeta, abstractmethod
 from typing import Optional, Sequence
 
@@ -22,8 +23,9 @@ import torch
 from mmwsol.registry import TASK_UTILS
 
 
-def top_bottom_weights(num_classes: int, top: int = 1,
-                       bottom: int = 0) -> torch.Tensor:
+def top_bottom_weights(
+    num_classes: int, top: int = 1, bottom: int = 0
+) -> torch.Tensor:
     """Weights of the top-i & bottom-j combination (paper eq. 6).
 
     ``g(k) = 1`` for the ``top`` most probable classes (``k <= i``),
@@ -51,18 +53,21 @@ def top_bottom_weights(num_classes: int, top: int = 1,
         raise ValueError(
             f'top-{top} & bottom-{bottom} needs at least {top + bottom} '
             f'classes, but there are only {num_classes}: the top and bottom '
-            'maps would overlap. Choose top + bottom <= num_classes.')
+            'maps would overlap. Choose top + bottom <= num_classes.'
+        )
     weights = torch.zeros(num_classes)
-    weights[:top] = 1.
+    weights[:top] = 1.0
     if bottom > 0:
-        weights[num_classes - bottom:] = -1.
+        weights[num_classes - bottom :] = -1.0
     return weights
 
 
-def polynomial_weights(num_classes: int,
-                       degree: int = 2,
-                       num_foreground: Optional[float] = None,
-                       variant: str = 'paper') -> torch.Tensor:
+def polynomial_weights(
+    num_classes: int,
+    degree: int = 2,
+    num_foreground: Optional[float] = None,
+    variant: str = 'paper',
+) -> torch.Tensor:
     """Weights of the polynomial combination of degree ``eta`` (paper eq. 5).
 
     ``variant='paper'`` is eq. 5 with ``p`` foreground maps::
@@ -108,8 +113,9 @@ def polynomial_weights(num_classes: int,
     if degree < 0:
         raise ValueError(f'degree={degree} must be >= 0')
     if variant not in ('paper', 'reference'):
-        raise ValueError(f"variant must be 'paper' or 'reference', got "
-                         f'{variant!r}')
+        raise ValueError(
+            f"variant must be 'paper' or 'reference', got {variant!r}"
+        )
     K = num_classes
     if K == 1:
         return torch.ones(1)
@@ -117,25 +123,35 @@ def polynomial_weights(num_classes: int,
     if variant == 'reference':
         n = K // 2 if num_foreground is None else num_foreground
         if int(n) != n or not 1 <= n <= K:
-            raise ValueError(f'num_foreground={num_foreground} must be an '
-                             f'integer in [1, {K}] for the reference variant')
+            raise ValueError(
+                f'num_foreground={num_foreground} must be an '
+                f'integer in [1, {K}] for the reference variant'
+            )
         n = int(n)
-        top = torch.linspace(1., 0., n, dtype=torch.float64) if n > 1 \
+        top = (
+            torch.linspace(1.0, 0.0, n, dtype=torch.float64)
+            if n > 1
             else torch.ones(1, dtype=torch.float64)
-        bottom = torch.linspace(0., 1., K - n, dtype=torch.float64) \
-            if K - n > 1 else torch.ones(K - n, dtype=torch.float64)
+        )
+        bottom = (
+            torch.linspace(0.0, 1.0, K - n, dtype=torch.float64)
+            if K - n > 1
+            else torch.ones(K - n, dtype=torch.float64)
+        )
         weights = torch.cat([top.pow(degree), -bottom.pow(degree)])
         return weights.float()
     p = (K + 1) / 2 if num_foreground is None else float(num_foreground)
     if not 1 <= p <= K:
-        raise ValueError(f'num_foreground={num_foreground} must be in '
-                         f'[1, {K}]')
+        raise ValueError(
+            f'num_foreground={num_foreground} must be in [1, {K}]'
+        )
     # The limits 1 at k = 1 (p = 1) and -1 at k = K (p = K) are kept where
     # eq. 5 divides by zero.
     x_top = (k - p) / (1 - p) if p > 1 else torch.ones_like(k)
     x_bottom = (k - p) / (p - K) if p < K else -torch.ones_like(k)
-    weights = torch.where(k <= p, x_top.pow(degree),
-                          (-1)**(degree + 1) * x_bottom.pow(degree))
+    weights = torch.where(
+        k <= p, x_top.pow(degree), (-1) ** (degree + 1) * x_bottom.pow(degree)
+    )
     return weights.float()
 
 
@@ -206,23 +222,27 @@ class Polynomial(BaseCombination):
             (the authors' code). See :func:`polynomial_weights`.
     """
 
-    def __init__(self,
-                 degree: int = 2,
-                 num_foreground: Optional[float] = None,
-                 variant: str = 'paper'):
+    def __init__(
+        self,
+        degree: int = 2,
+        num_foreground: Optional[float] = None,
+        variant: str = 'paper',
+    ):
         if degree < 0:
             raise ValueError(f'degree={degree} must be >= 0')
         if variant not in ('paper', 'reference'):
-            raise ValueError(f"variant must be 'paper' or 'reference', got "
-                             f'{variant!r}')
+            raise ValueError(
+                f"variant must be 'paper' or 'reference', got {variant!r}"
+            )
         self.degree = int(degree)
         self.num_foreground = num_foreground
         self.variant = variant
 
     def combination_weights(self, num_classes: int) -> torch.Tensor:
         """See :func:`polynomial_weights`."""
-        return polynomial_weights(num_classes, self.degree,
-                                  self.num_foreground, self.variant)
+        return polynomial_weights(
+            num_classes, self.degree, self.num_foreground, self.variant
+        )
 
 
 @TASK_UTILS.register_module()
@@ -243,6 +263,8 @@ class ExplicitWeights(BaseCombination):
     def combination_weights(self, num_classes: int) -> torch.Tensor:
         """Return the configured weights (checked against ``K``)."""
         if len(self.weights) != num_classes:
-            raise ValueError(f'ExplicitWeights has {len(self.weights)} '
-                             f'weights but there are {num_classes} classes')
+            raise ValueError(
+                f'ExplicitWeights has {len(self.weights)} '
+                f'weights but there are {num_classes} classes'
+            )
         return torch.tensor(self.weights, dtype=torch.float32)

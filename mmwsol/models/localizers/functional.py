@@ -1,4 +1,5 @@
 """Pure torch helpers shared by the localizers."""
+
 from contextlib import ExitStack
 from typing import Any, Sequence
 
@@ -84,9 +85,12 @@ def normalize_last_dim(x: torch.Tensor) -> torch.Tensor:
     lo = safe.amin(dim=-1, keepdim=True)
     span = safe.amax(dim=-1, keepdim=True) - lo
     valid = finite & (span > 0)
-    out = torch.where(valid, (safe - lo) / torch.where(valid, span, 1.),
-                      torch.zeros_like(safe))
-    return out.clamp_(0., 1.)
+    out = torch.where(
+        valid,
+        (safe - lo) / torch.where(valid, span, 1.0),
+        torch.zeros_like(safe),
+    )
+    return out.clamp_(0.0, 1.0)
 
 
 def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
@@ -105,9 +109,9 @@ def normalize_maps(maps: torch.Tensor) -> torch.Tensor:
     return normalize_last_dim(maps.flatten(-2)).view_as(maps)
 
 
-def resize_maps(maps: torch.Tensor,
-                size: Sequence[int],
-                mode: str = 'bicubic') -> torch.Tensor:
+def resize_maps(
+    maps: torch.Tensor, size: Sequence[int], mode: str = 'bicubic'
+) -> torch.Tensor:
     """Resize ``(N, T, h, w)`` maps to ``size`` (half-pixel centres).
 
     ``bicubic`` matches OpenCV's ``INTER_CUBIC`` used by the community

@@ -1,14 +1,16 @@
 """Grad-CAM (Selvaraju et al., ICCV 2017) on any layer."""
+
 import torch
 
 from mmwsol.registry import MODELS
+
 from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
-def grad_cam_maps(acts: torch.Tensor,
-                  grads: torch.Tensor,
-                  relu: bool = True) -> torch.Tensor:
+def grad_cam_maps(
+    acts: torch.Tensor, grads: torch.Tensor, relu: bool = True
+) -> torch.Tensor:
     """Grad-CAM: ``relu(sum_c mean_hw(dS/dZ_c) * Z_c)``.
 
     On the last layer of a GAP + linear classifier (``dS_k/dZ_{c,i} =
@@ -47,7 +49,8 @@ class GradCAM(ReLUGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
-                            scores: torch.Tensor) -> torch.Tensor:
+    def maps_from_gradients(
+        self, acts: torch.Tensor, grads: torch.Tensor, scores: torch.Tensor
+    ) -> torch.Tensor:
         """See :func:`grad_cam_maps`."""
         return grad_cam_maps(acts, grads, self.relu)

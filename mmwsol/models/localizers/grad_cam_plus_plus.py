@@ -1,25 +1,27 @@
 """Grad-CAM++ (Chattopadhay et al., WACV 2018) on any layer."""
+
 from typing import Optional
 
 import torch
 
 from mmwsol.registry import MODELS
+
 from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
-
 
 VARIANTS = ('paper', 'reference')
 
 #: ``eps`` of each variant when none is given: the authors' (BagCAMs code)
 #: ``1e-7`` for ``'reference'``, none for the paper's formula.
-DEFAULT_EPS = {'paper': 0., 'reference': 1e-7}
+DEFAULT_EPS = {'paper': 0.0, 'reference': 1e-7}
 
 
 def _check_variant_eps(variant: str, eps: Optional[float]) -> float:
     """Validate ``variant`` and return the ``eps`` to use."""
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be 'paper' or 'reference', got "
-                         f'{variant!r}')
+        raise ValueError(
+            f"variant must be 'paper' or 'reference', got {variant!r}"
+        )
     if eps is None:
         return DEFAULT_EPS[variant]
     eps = float(eps)
@@ -28,11 +30,13 @@ def _check_variant_eps(variant: str, eps: Optional[float]) -> float:
     return eps
 
 
-def grad_cam_plus_plus_maps(acts: torch.Tensor,
-                            grads: torch.Tensor,
-                            relu: bool = True,
-                            variant: str = 'paper',
-                            eps: Optional[float] = None) -> torch.Tensor:
+def grad_cam_plus_plus_maps(
+    acts: torch.Tensor,
+    grads: torch.Tensor,
+    relu: bool = True,
+    variant: str = 'paper',
+    eps: Optional[float] = None,
+) -> torch.Tensor:
     """Grad-CAM++ with the closed form for an exponential output.
 
     With ``g = dS/dZ`` and ``Y = exp(S)``, the pixel weights are
@@ -114,30 +118,37 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 layer: str,
-                 relu: bool = True,
-                 variant: str = 'paper',
-                 eps: Optional[float] = None,
-                 score: str = 'logit',
-                 guided_relu: bool = False,
-                 upsample: str = 'bilinear',
-                 init_cfg: Optional[dict] = None):
-        super().__init__(layer=layer,
-                         relu=relu,
-                         score=score,
-                         guided_relu=guided_relu,
-                         upsample=upsample,
-                         init_cfg=init_cfg)
+    def __init__(
+        self,
+        layer: str,
+        relu: bool = True,
+        variant: str = 'paper',
+        eps: Optional[float] = None,
+        score: str = 'logit',
+        guided_relu: bool = False,
+        upsample: str = 'bilinear',
+        init_cfg: Optional[dict] = None,
+    ):
+        super().__init__(
+            layer=layer,
+            relu=relu,
+            score=score,
+            guided_relu=guided_relu,
+            upsample=upsample,
+            init_cfg=init_cfg,
+        )
         self.eps = _check_variant_eps(variant, eps)
         self.variant = variant
 
-    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
-                            scores: torch.Tensor) -> torch.Tensor:
+    def maps_from_gradients(
+        self, acts: torch.Tensor, grads: torch.Tensor, scores: torch.Tensor
+    ) -> torch.Tensor:
         """See :func:`grad_cam_plus_plus_maps`."""
-        return grad_cam_plus_plus_maps(acts, grads, self.relu, self.variant,
-                                       self.eps)
+        return grad_cam_plus_plus_maps(
+            acts, grads, self.relu, self.variant, self.eps
+        )
 
     def extra_repr(self) -> str:
-        return (f'{super().extra_repr()}, variant={self.variant!r}, '
-                f'eps={self.eps}')
+        return (
+            f'{super().extra_repr()}, variant={self.variant!r}, eps={self.eps}'
+        )

@@ -39,6 +39,7 @@ Example:
     ...     acts = capture.activation                          # (N, C, h, w)
     ...     grads = capture.gradients(scores[:, 0])            # (N, C, h, w)
 """
+
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
@@ -50,9 +51,9 @@ from .functional import autocast_disabled
 SCORES = ('logit', 'log', 'softmax', 'log_softmax')
 
 
-def select_scores(logits: torch.Tensor,
-                  targets: torch.Tensor,
-                  score: str = 'logit') -> torch.Tensor:
+def select_scores(
+    logits: torch.Tensor, targets: torch.Tensor, score: str = 'logit'
+) -> torch.Tensor:
     """Pick the score of each target class that gradients are taken of.
 
     Args:
@@ -69,8 +70,10 @@ def select_scores(logits: torch.Tensor,
     if score not in SCORES:
         raise ValueError(f'score must be one of {SCORES}, got {score!r}')
     if targets.dim() != 2 or targets.shape[0] != logits.shape[0]:
-        raise ValueError('targets must have shape (N, T) with N = '
-                         f'{logits.shape[0]}, got {tuple(targets.shape)}')
+        raise ValueError(
+            'targets must have shape (N, T) with N = '
+            f'{logits.shape[0]}, got {tuple(targets.shape)}'
+        )
     logits = logits.float()
     if score == 'softmax':
         logits = F.softmax(logits, dim=1)
@@ -88,11 +91,16 @@ def check_gradient_shapes(acts: torch.Tensor, grads: torch.Tensor) -> None:
         acts (torch.Tensor): Activation.
         grads (torch.Tensor): Gradients, one per target.
     """
-    if acts.dim() != 4 or grads.dim() != 5 or \
-            grads.shape[:1] + grads.shape[2:] != acts.shape:
-        raise ValueError('expected acts (N, C, h, w) and grads '
-                         f'(N, T, C, h, w), got {tuple(acts.shape)} and '
-                         f'{tuple(grads.shape)}')
+    if (
+        acts.dim() != 4
+        or grads.dim() != 5
+        or grads.shape[:1] + grads.shape[2:] != acts.shape
+    ):
+        raise ValueError(
+            'expected acts (N, C, h, w) and grads '
+            f'(N, T, C, h, w), got {tuple(acts.shape)} and '
+            f'{tuple(grads.shape)}'
+        )
 
 
 def get_layer(model: nn.Module, layer: str) -> nn.Module:
@@ -111,10 +119,14 @@ def get_layer(model: nn.Module, layer: str) -> nn.Module:
     except AttributeError:
         names = [n for n, _ in model.named_modules() if n]
         parent = layer.rsplit('.', 1)[0] if '.' in layer else ''
-        near = [n for n in names if n.startswith(parent)][:12] if parent \
+        near = (
+            [n for n in names if n.startswith(parent)][:12]
+            if parent
             else [n for n in names if '.' not in n]
-        raise ValueError(f'{type(model).__name__} has no layer {layer!r}; '
-                         f'e.g. {near}') from None
+        )
+        raise ValueError(
+            f'{type(model).__name__} has no layer {layer!r}; e.g. {near}'
+        ) from None
 
 
 def _split_output(output: Any) -> Tuple[torch.Tensor, Callable]:
@@ -122,15 +134,21 @@ def _split_output(output: Any) -> Tuple[torch.Tensor, Callable]:
     that puts a replacement back (tuples/lists: their last item)."""
     if isinstance(output, torch.Tensor):
         return output, lambda t: t
-    if isinstance(output, (tuple, list)) and output and isinstance(
-            output[-1], torch.Tensor):
+    if (
+        isinstance(output, (tuple, list))
+        and output
+        and isinstance(output[-1], torch.Tensor)
+    ):
         return output[-1], lambda t: type(output)([*output[:-1], t])
-    raise TypeError('the captured layer must return a tensor (or a '
-                    f'tuple/list ending with one), got {type(output)}')
+    raise TypeError(
+        'the captured layer must return a tensor (or a '
+        f'tuple/list ending with one), got {type(output)}'
+    )
 
 
-def _guide_relu_hook(module: nn.Module, args: Any,
-                     output: torch.Tensor) -> None:
+def _guide_relu_hook(
+    module: nn.Module, args: Any, output: torch.Tensor
+) -> None:
     """Forward hook on a ReLU: only positive gradients flow back."""
     if isinstance(output, torch.Tensor) and output.requires_grad:
         output.register_hook(lambda grad: grad.clamp(min=0))
@@ -152,10 +170,9 @@ class LayerGradCapture:
             ``nn.ReLU`` module (guided backpropagation). Defaults to False.
     """
 
-    def __init__(self,
-                 model: nn.Module,
-                 layer: str,
-                 guided_relu: bool = False):
+    def __init__(
+        self, model: nn.Module, layer: str, guided_relu: bool = False
+    ):
         self.model = model
         self.layer = layer
         self.guided_relu = guided_relu
@@ -177,12 +194,14 @@ class LayerGradCapture:
         try:
             self.model.eval()
             self._handles.append(
-                self.module.register_forward_hook(self._capture_hook))
+                self.module.register_forward_hook(self._capture_hook)
+            )
             if self.guided_relu:
                 for m in self.model.modules():
                     if isinstance(m, nn.ReLU):
                         self._handles.append(
-                            m.register_forward_hook(_guide_relu_hook))
+                            m.register_forward_hook(_guide_relu_hook)
+                        )
         except BaseException:
             self._restore()
             raise
@@ -214,7 +233,8 @@ class LayerGradCapture:
         if self._calls > 1:
             raise RuntimeError(
                 f'layer {self.layer!r} ran more than once in one forward '
-                'pass (a shared module?); capture a module that runs once')
+                'pass (a shared module?); capture a module that runs once'
+            )
         tensor, rebuild = _split_output(output)
         leaf = tensor.detach().requires_grad_(True)
         self._activation = leaf
@@ -248,11 +268,14 @@ class LayerGradCapture:
             logits = forward()
         torch.set_grad_enabled(True)
         if self._activation is None:
-            raise RuntimeError(f'layer {self.layer!r} did not run in the '
-                               'forward pass')
+            raise RuntimeError(
+                f'layer {self.layer!r} did not run in the forward pass'
+            )
         if not (isinstance(logits, torch.Tensor) and logits.requires_grad):
-            raise RuntimeError(f'the output does not depend on layer '
-                               f'{self.layer!r} through differentiable ops')
+            raise RuntimeError(
+                f'the output does not depend on layer '
+                f'{self.layer!r} through differentiable ops'
+            )
         return logits
 
     @property
@@ -262,9 +285,9 @@ class LayerGradCapture:
             raise RuntimeError('call run() first')
         return self._activation.detach()
 
-    def gradients(self,
-                  scores: torch.Tensor,
-                  retain_graph: bool = True) -> torch.Tensor:
+    def gradients(
+        self, scores: torch.Tensor, retain_graph: bool = True
+    ) -> torch.Tensor:
         """Gradient of ``scores.sum()`` w.r.t. the activation.
 
         With one score per sample (``scores`` of shape ``(N, )``) and samples
@@ -282,14 +305,18 @@ class LayerGradCapture:
         if self._activation is None:
             raise RuntimeError('call run() first')
         if scores.dim() != 1 or scores.shape[0] != self._activation.shape[0]:
-            raise ValueError('scores must have shape (N, ) with N = '
-                             f'{self._activation.shape[0]}, got '
-                             f'{tuple(scores.shape)}')
+            raise ValueError(
+                'scores must have shape (N, ) with N = '
+                f'{self._activation.shape[0]}, got '
+                f'{tuple(scores.shape)}'
+            )
         with autocast_disabled():
-            grad, = torch.autograd.grad(scores.sum(),
-                                        self._activation,
-                                        retain_graph=retain_graph,
-                                        allow_unused=True)
+            (grad,) = torch.autograd.grad(
+                scores.sum(),
+                self._activation,
+                retain_graph=retain_graph,
+                allow_unused=True,
+            )
         if grad is None:
             grad = torch.zeros_like(self._activation)
         return grad.detach()
@@ -298,8 +325,10 @@ class LayerGradCapture:
 def model_logits(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     """Logits of a classifier: ``head(extract_feat(inputs))`` when the model
     has both (mmpretrain classifiers), else ``model(inputs)``."""
-    if hasattr(model, 'extract_feat') and getattr(model, 'head',
-                                                  None) is not None:
+    if (
+        hasattr(model, 'extract_feat')
+        and getattr(model, 'head', None) is not None
+    ):
         return model.head(model.extract_feat(inputs))
     return model(inputs)
 
@@ -310,7 +339,7 @@ def capture_layer_gradients(
     layer: str,
     targets: torch.Tensor,
     score: str = 'logit',
-    guided_relu: bool = False
+    guided_relu: bool = False,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Activation of ``layer`` and gradients of every target's score.
 

@@ -1,14 +1,16 @@
 """Pixel-level class selection (PCS, Tan et al., ACM MM 2020) on any layer."""
+
 import torch
 
 from mmwsol.registry import MODELS
+
 from .base_grad import ReLUGradLocalizer
 from .grad_capture import check_gradient_shapes
 
 
-def pcs_maps(acts: torch.Tensor,
-             grads: torch.Tensor,
-             relu: bool = True) -> torch.Tensor:
+def pcs_maps(
+    acts: torch.Tensor, grads: torch.Tensor, relu: bool = True
+) -> torch.Tensor:
     """PCS: ``sum_c dS/dZ_{c,i} * Z_{c,i}`` (each position uses its own
     gradient, no spatial averaging).
 
@@ -47,7 +49,8 @@ class PCS(ReLUGradLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def maps_from_gradients(self, acts: torch.Tensor, grads: torch.Tensor,
-                            scores: torch.Tensor) -> torch.Tensor:
+    def maps_from_gradients(
+        self, acts: torch.Tensor, grads: torch.Tensor, scores: torch.Tensor
+    ) -> torch.Tensor:
         """See :func:`pcs_maps`."""
         return pcs_maps(acts, grads, self.relu)

@@ -1,19 +1,29 @@
 """Self-correlation map generation (SCG) of SPA (Pan et al., CVPR 2021)."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 
 from mmwsol.registry import MODELS
+
 from .base import BaseLocalizer
 from .functional import finite_maps
-from .self_correlation import (COMBINATIONS, combine_self_correlation,
-                               common_size, seed_correlation_maps,
-                               self_correlation, spa_self_correlation_maps)
+from .self_correlation import (
+    COMBINATIONS,
+    combine_self_correlation,
+    common_size,
+    seed_correlation_maps,
+    self_correlation,
+    spa_self_correlation_maps,
+)
 
 __all__ = [
-    'SCG', 'self_correlation', 'combine_self_correlation',
-    'seed_correlation_maps', 'spa_self_correlation_maps'
+    'SCG',
+    'self_correlation',
+    'combine_self_correlation',
+    'seed_correlation_maps',
+    'spa_self_correlation_maps',
 ]
 
 
@@ -83,33 +93,38 @@ class SCG(BaseLocalizer):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 coarse: Union[dict, BaseLocalizer] = dict(type='CAM'),
-                 feat_indices: Sequence[int] = (-2, -1),
-                 order: int = 2,
-                 fo_th: float = 0.1,
-                 so_th: float = 0.5,
-                 so_weight: float = 2.0,
-                 combination: str = 'max',
-                 obj_th: float = 0.1,
-                 bg_th: float = 0.05,
-                 size: Union[str, Sequence[int]] = 'max',
-                 resize_mode: str = 'bilinear',
-                 coarse_via_input: bool = False,
-                 max_batch: Optional[int] = None,
-                 upsample: str = 'bicubic',
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        coarse: Union[dict, BaseLocalizer] = dict(type='CAM'),
+        feat_indices: Sequence[int] = (-2, -1),
+        order: int = 2,
+        fo_th: float = 0.1,
+        so_th: float = 0.5,
+        so_weight: float = 2.0,
+        combination: str = 'max',
+        obj_th: float = 0.1,
+        bg_th: float = 0.05,
+        size: Union[str, Sequence[int]] = 'max',
+        resize_mode: str = 'bilinear',
+        coarse_via_input: bool = False,
+        max_batch: Optional[int] = None,
+        upsample: str = 'bicubic',
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
         if max_batch is not None and max_batch < 1:
             raise ValueError(f'max_batch={max_batch} must be >= 1 or None')
         if not isinstance(coarse, nn.Module):
             coarse = MODELS.build(coarse)
         if not isinstance(coarse, BaseLocalizer):
-            raise TypeError('coarse must build a localizer, got '
-                            f'{type(coarse).__name__}')
+            raise TypeError(
+                f'coarse must build a localizer, got {type(coarse).__name__}'
+            )
         if combination not in COMBINATIONS:
-            raise ValueError(f'combination must be one of {COMBINATIONS}, '
-                             f'got {combination!r}')
+            raise ValueError(
+                f'combination must be one of {COMBINATIONS}, '
+                f'got {combination!r}'
+            )
         if order < 1:
             raise ValueError(f'order={order} must be >= 1')
         if len(feat_indices) == 0:
@@ -130,19 +145,24 @@ class SCG(BaseLocalizer):
         self.coarse_via_input = bool(coarse_via_input)
         self.max_batch = max_batch
 
-    def forward(self, model: nn.Module, inputs: torch.Tensor,
-                feats: Tuple[torch.Tensor], logits: torch.Tensor,
-                targets: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor,
+        feats: Tuple[torch.Tensor],
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
         """Return SCG maps ``(N, T, h, w)`` in ``[0, 1]``."""
-        feats = tuple(feats) if isinstance(feats, (tuple, list)) \
-            else (feats, )
+        feats = tuple(feats) if isinstance(feats, (tuple, list)) else (feats,)
         try:
             layers = [feats[i] for i in self.feat_indices]
         except IndexError:
             raise IndexError(
                 f'SCG feat_indices={self.feat_indices} but the model gives '
                 f'{len(feats)} feature maps; set the backbone out_indices '
-                'to return the SCG layers') from None
+                'to return the SCG layers'
+            ) from None
         coarse = self.coarse(model, inputs, feats, logits, targets).detach()
         layers = [f.detach() for f in layers]
         via = tuple(inputs.shape[-2:]) if self.coarse_via_input else None
@@ -150,10 +170,20 @@ class SCG(BaseLocalizer):
         step = n if self.max_batch is None else self.max_batch
         maps = [
             spa_self_correlation_maps(
-                [f[i:i + step] for f in layers], coarse[i:i + step],
-                self.order, self.fo_th, self.so_th, self.so_weight,
-                self.combination, self.obj_th, self.bg_th, self.size,
-                self.resize_mode, via) for i in range(0, n, step)
+                [f[i : i + step] for f in layers],
+                coarse[i : i + step],
+                self.order,
+                self.fo_th,
+                self.so_th,
+                self.so_weight,
+                self.combination,
+                self.obj_th,
+                self.bg_th,
+                self.size,
+                self.resize_mode,
+                via,
+            )
+            for i in range(0, n, step)
         ]
         maps = maps[0] if len(maps) == 1 else torch.cat(maps)
         valid = finite_maps(coarse)  # (N, T)
@@ -162,9 +192,11 @@ class SCG(BaseLocalizer):
         return maps.masked_fill(~valid[..., None, None], float('nan'))
 
     def extra_repr(self) -> str:
-        return (f'feat_indices={self.feat_indices}, order={self.order}, '
-                f'fo_th={self.fo_th}, so_th={self.so_th}, '
-                f'so_weight={self.so_weight}, combination='
-                f'{self.combination!r}, obj_th={self.obj_th}, bg_th='
-                f'{self.bg_th}, size={self.size!r}, coarse_via_input='
-                f'{self.coarse_via_input}, max_batch={self.max_batch}')
+        return (
+            f'feat_indices={self.feat_indices}, order={self.order}, '
+            f'fo_th={self.fo_th}, so_th={self.so_th}, '
+            f'so_weight={self.so_weight}, combination='
+            f'{self.combination!r}, obj_th={self.obj_th}, bg_th='
+            f'{self.bg_th}, size={self.size!r}, coarse_via_input='
+            f'{self.coarse_via_input}, max_batch={self.max_batch}'
+        )

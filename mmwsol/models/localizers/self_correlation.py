@@ -1,5 +1,6 @@
 """Pure functions of SPA's self-correlation map generation (SCG; Pan et al.,
 CVPR 2021): self-correlation, its combination, seeding; batched in torch."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -15,12 +16,13 @@ def _column_normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
     return x / (x.sum(dim=1, keepdim=True) + eps)
 
 
-def self_correlation(features: torch.Tensor,
-                     order: int = 2,
-                     fo_th: float = 0.1,
-                     so_th: float = 0.5,
-                     with_high_order: bool = True
-                     ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+def self_correlation(
+    features: torch.Tensor,
+    order: int = 2,
+    fo_th: float = 0.1,
+    so_th: float = 0.5,
+    with_high_order: bool = True,
+) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """First- and high-order self-correlation of one feature layer (batched).
 
     With ``P = H * W`` positions and ``f_i`` the L2-normalised feature
@@ -54,8 +56,10 @@ def self_correlation(features: torch.Tensor,
         is the correlation of every position with position ``j``.
     """
     if features.dim() != 4:
-        raise ValueError('features must have shape (N, C, H, W), got '
-                         f'{tuple(features.shape)}')
+        raise ValueError(
+            'features must have shape (N, C, H, W), got '
+            f'{tuple(features.shape)}'
+        )
     if order < 1:
         raise ValueError(f'order={order} must be >= 1')
     h, w = features.shape[-2:]
@@ -66,7 +70,7 @@ def self_correlation(features: torch.Tensor,
     f = (f / (f.norm(dim=1, keepdim=True) + 1e-10)).transpose(1, 2)
     # every step below works in place on matrices this function owns
     sim = torch.bmm(f, f.transpose(1, 2)).clamp_(min=0)
-    sim.masked_fill_(sim < fo_th, 0.)
+    sim.masked_fill_(sim < fo_th, 0.0)
     first = _column_normalize(sim, 1e-5)
     if not with_high_order:
         return first, None
@@ -76,15 +80,17 @@ def self_correlation(features: torch.Tensor,
     for _ in range(order - 1):
         high = torch.bmm(high, base)
         high.div_(high.sum(dim=1, keepdim=True).add_(1e-10))
-    high.masked_fill_(high < so_th / p, 0.)
+    high.masked_fill_(high < so_th / p, 0.0)
     return first, high
 
 
-def combine_self_correlation(first: torch.Tensor,
-                             high: Optional[torch.Tensor],
-                             combination: str = 'max',
-                             so_weight: float = 2.0,
-                             inplace: bool = False) -> torch.Tensor:
+def combine_self_correlation(
+    first: torch.Tensor,
+    high: Optional[torch.Tensor],
+    combination: str = 'max',
+    so_weight: float = 2.0,
+    inplace: bool = False,
+) -> torch.Tensor:
     """Combine first- and high-order correlations into ``HSC`` (eq. 11).
 
     ``'max'``: ``max(SC1, so_weight * SC_o)``, column-normalised (the
@@ -104,8 +110,9 @@ def combine_self_correlation(first: torch.Tensor,
         torch.Tensor: ``(N, P, P)``.
     """
     if combination not in COMBINATIONS:
-        raise ValueError(f'combination must be one of {COMBINATIONS}, got '
-                         f'{combination!r}')
+        raise ValueError(
+            f'combination must be one of {COMBINATIONS}, got {combination!r}'
+        )
     if combination == 'first':
         return first
     if high is None:
@@ -118,11 +125,13 @@ def combine_self_correlation(first: torch.Tensor,
     return _column_normalize(torch.maximum(first, so_weight * high), 1e-10)
 
 
-def seed_correlation_maps(hsc: torch.Tensor,
-                          coarse: torch.Tensor,
-                          obj_th: float = 0.1,
-                          bg_th: float = 0.05,
-                          inplace: bool = False) -> torch.Tensor:
+def seed_correlation_maps(
+    hsc: torch.Tensor,
+    coarse: torch.Tensor,
+    obj_th: float = 0.1,
+    bg_th: float = 0.05,
+    inplace: bool = False,
+) -> torch.Tensor:
     """SCG maps from ``HSC`` and normalised coarse maps (Algorithm 1).
 
     For each target map: object seeds are the positions with
@@ -152,13 +161,16 @@ def seed_correlation_maps(hsc: torch.Tensor,
     """
     n, p, _ = hsc.shape
     if coarse.dim() != 3 or coarse.shape[0] != n or coarse.shape[2] != p:
-        raise ValueError(f'coarse must have shape (N, T, P) = ({n}, T, {p}),'
-                         f' got {tuple(coarse.shape)}')
+        raise ValueError(
+            f'coarse must have shape (N, T, P) = ({n}, T, {p}),'
+            f' got {tuple(coarse.shape)}'
+        )
     lo = hsc.amin(dim=1, keepdim=True)
     # a constant column is 0 after the subtraction: any positive span
     # divides it to zeros
     span = (hsc.amax(dim=1, keepdim=True) - lo).clamp_(
-        min=torch.finfo(hsc.dtype).tiny)
+        min=torch.finfo(hsc.dtype).tiny
+    )
     cols = hsc.sub_(lo) if inplace else hsc - lo
     cols.div_(span)
     coarse = coarse.to(cols.dtype)
@@ -172,8 +184,9 @@ def seed_correlation_maps(hsc: torch.Tensor,
     return normalize_last_dim(maps)
 
 
-def common_size(sizes: Sequence[Tuple[int, int]],
-                size: Union[str, Sequence[int]]) -> Tuple[int, int]:
+def common_size(
+    sizes: Sequence[Tuple[int, int]], size: Union[str, Sequence[int]]
+) -> Tuple[int, int]:
     """The common size of layers of ``sizes``.
 
     Args:
@@ -192,24 +205,26 @@ def common_size(sizes: Sequence[Tuple[int, int]],
             return tuple(sizes[areas.index(min(areas))])
         if size == 'last':
             return tuple(sizes[-1])
-        raise ValueError(f"size must be 'max', 'min', 'last' or (h, w), got "
-                         f'{size!r}')
+        raise ValueError(
+            f"size must be 'max', 'min', 'last' or (h, w), got {size!r}"
+        )
     return (int(size[0]), int(size[1]))
 
 
-def spa_self_correlation_maps(features: Sequence[torch.Tensor],
-                              coarse: torch.Tensor,
-                              order: int = 2,
-                              fo_th: float = 0.1,
-                              so_th: float = 0.5,
-                              so_weight: float = 2.0,
-                              combination: str = 'max',
-                              obj_th: float = 0.1,
-                              bg_th: float = 0.05,
-                              size: Union[str, Sequence[int]] = 'max',
-                              resize_mode: str = 'bilinear',
-                              coarse_via: Optional[Sequence[int]] = None
-                              ) -> torch.Tensor:
+def spa_self_correlation_maps(
+    features: Sequence[torch.Tensor],
+    coarse: torch.Tensor,
+    order: int = 2,
+    fo_th: float = 0.1,
+    so_th: float = 0.5,
+    so_weight: float = 2.0,
+    combination: str = 'max',
+    obj_th: float = 0.1,
+    bg_th: float = 0.05,
+    size: Union[str, Sequence[int]] = 'max',
+    resize_mode: str = 'bilinear',
+    coarse_via: Optional[Sequence[int]] = None,
+) -> torch.Tensor:
     """The whole SCG, batched: features + coarse maps -> SCG maps.
 
     Every layer gets its ``HSC`` (:func:`self_correlation`,
@@ -251,11 +266,16 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
         if tuple(feat.shape[-2:]) != out_size:
             feat = F.interpolate(
                 feat.to(torch.promote_types(feat.dtype, torch.float32)),
-                size=out_size, mode=resize_mode, **kwargs)
+                size=out_size,
+                mode=resize_mode,
+                **kwargs,
+            )
         first, high = self_correlation(
-            feat, order, fo_th, so_th, with_high_order=combination != 'first')
+            feat, order, fo_th, so_th, with_high_order=combination != 'first'
+        )
         layer = combine_self_correlation(
-            first, high, combination, so_weight, inplace=True)
+            first, high, combination, so_weight, inplace=True
+        )
         hsc = layer if hsc is None else hsc.add_(layer)
         del first, high, layer
     coarse = coarse.to(hsc.dtype)
@@ -264,12 +284,14 @@ def spa_self_correlation_maps(features: Sequence[torch.Tensor],
         for step in (tuple(int(s) for s in coarse_via), out_size):
             if tuple(coarse.shape[-2:]) != step:
                 coarse = F.interpolate(
-                    coarse, size=step, mode='bilinear', align_corners=False)
+                    coarse, size=step, mode='bilinear', align_corners=False
+                )
         coarse = coarse.flatten(2)
     else:
         if tuple(coarse.shape[-2:]) != out_size:
             coarse = F.interpolate(
-                coarse, size=out_size, mode='bilinear', align_corners=False)
+                coarse, size=out_size, mode='bilinear', align_corners=False
+            )
         coarse = normalize_last_dim(coarse.flatten(2))
     maps = seed_correlation_maps(hsc, coarse, obj_th, bg_th, inplace=True)
     return maps.view(*maps.shape[:2], *out_size)

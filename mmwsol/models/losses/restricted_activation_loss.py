@@ -1,4 +1,5 @@
 """Restricted activation loss of SPA's RAM (Pan et al., CVPR 2021)."""
+
 from typing import Tuple
 
 import torch
@@ -16,14 +17,15 @@ def _min_max_per_image(x: torch.Tensor) -> torch.Tensor:
     flat = x.flatten(1)
     lo = flat.amin(dim=1, keepdim=True)
     span = flat.amax(dim=1, keepdim=True) - lo
-    out = torch.where(span > 0, (flat - lo) / span.clamp_min(1e-30),
-                      torch.zeros_like(flat))
+    out = torch.where(
+        span > 0, (flat - lo) / span.clamp_min(1e-30), torch.zeros_like(flat)
+    )
     return out.view_as(x)
 
 
 def restricted_activation_masks(
-        class_maps: torch.Tensor, tau: float,
-        sigma: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    class_maps: torch.Tensor, tau: float, sigma: float
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Coarse background / object pseudo-masks of RAM (paper eqs. 3, 4).
 
     Per pixel, the class maps are turned into probabilities (softmax over
@@ -51,8 +53,10 @@ def restricted_activation_masks(
         ``(N, H, W)`` tensors of 0 / 1.
     """
     if class_maps.dim() != 4:
-        raise ValueError('class_maps must have shape (N, K, H, W), got '
-                         f'{tuple(class_maps.shape)}')
+        raise ValueError(
+            'class_maps must have shape (N, K, H, W), got '
+            f'{tuple(class_maps.shape)}'
+        )
     with torch.no_grad():
         probs = class_maps.detach().float().softmax(dim=1)
         var = probs.var(dim=1, unbiased=False)
@@ -62,8 +66,9 @@ def restricted_activation_masks(
     return bg, obj
 
 
-def restricted_activation_loss(class_maps: torch.Tensor, labels: torch.Tensor,
-                               tau: float, sigma: float) -> torch.Tensor:
+def restricted_activation_loss(
+    class_maps: torch.Tensor, labels: torch.Tensor, tau: float, sigma: float
+) -> torch.Tensor:
     """Restricted activation loss ``L_RA`` (paper eq. 5), unweighted.
 
     ``s = sigmoid(F_t)`` is the GT class map squashed to (0, 1) (eq. 2);
@@ -86,8 +91,9 @@ def restricted_activation_loss(class_maps: torch.Tensor, labels: torch.Tensor,
     if labels.numel() != n:
         raise ValueError(f'{labels.numel()} labels for {n} class maps')
     bg, obj = restricted_activation_masks(class_maps, tau, sigma)
-    s = torch.sigmoid(class_maps[torch.arange(n, device=labels.device),
-                                 labels])
+    s = torch.sigmoid(
+        class_maps[torch.arange(n, device=labels.device), labels]
+    )
     return (s * bg + (1 - s) * obj).mean()
 
 
@@ -107,20 +113,22 @@ class RestrictedActivationLoss(nn.Module):
         loss_weight (float): ``alpha``. Defaults to 0.5.
     """
 
-    def __init__(self,
-                 tau: float = 0.1,
-                 sigma: float = 0.2,
-                 loss_weight: float = 0.5):
+    def __init__(
+        self, tau: float = 0.1, sigma: float = 0.2, loss_weight: float = 0.5
+    ):
         super().__init__()
         if not 0 <= tau <= 1 or sigma < 0:
-            raise ValueError(f'need 0 <= tau <= 1 and sigma >= 0, got '
-                             f'tau={tau}, sigma={sigma}')
+            raise ValueError(
+                f'need 0 <= tau <= 1 and sigma >= 0, got '
+                f'tau={tau}, sigma={sigma}'
+            )
         self.tau = float(tau)
         self.sigma = float(sigma)
         self.loss_weight = float(loss_weight)
 
-    def forward(self, class_maps: torch.Tensor,
-                labels: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, class_maps: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
         """Return ``loss_weight * L_RA``.
 
         Args:
@@ -131,8 +139,11 @@ class RestrictedActivationLoss(nn.Module):
             torch.Tensor: The weighted scalar loss.
         """
         return self.loss_weight * restricted_activation_loss(
-            class_maps, labels, self.tau, self.sigma)
+            class_maps, labels, self.tau, self.sigma
+        )
 
     def extra_repr(self) -> str:
-        return (f'tau={self.tau}, sigma={self.sigma}, '
-                f'loss_weight={self.loss_weight}')
+        return (
+            f'tau={self.tau}, sigma={self.sigma}, '
+            f'loss_weight={self.loss_weight}'
+        )

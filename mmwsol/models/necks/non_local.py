@@ -1,4 +1,5 @@
 """The non-local block of NL-CCAM (Yang et al., WACV 2020, section 3.3)."""
+
 from typing import Optional
 
 import torch
@@ -9,10 +10,12 @@ from mmengine.model import BaseModule
 from mmwsol.registry import MODELS
 
 
-def non_local_attention(query: torch.Tensor,
-                        key: torch.Tensor,
-                        value: torch.Tensor,
-                        scale: Optional[float] = None) -> torch.Tensor:
+def non_local_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    scale: Optional[float] = None,
+) -> torch.Tensor:
     """Embedded-Gaussian non-local operation on flattened feature maps.
 
     ``alpha = softmax_j(sum_c query[c, i] * key[c, j] * scale)`` and
@@ -74,18 +77,21 @@ class NonLocalBlock2d(BaseModule):
         True
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 reduction: int = 8,
-                 value_reduction: int = 1,
-                 use_scale: bool = False,
-                 norm_cfg: Optional[dict] = dict(type='BN'),
-                 zero_init: bool = True,
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        reduction: int = 8,
+        value_reduction: int = 1,
+        use_scale: bool = False,
+        norm_cfg: Optional[dict] = dict(type='BN'),
+        zero_init: bool = True,
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1 or reduction < 1 or value_reduction < 1:
-            raise ValueError('in_channels, reduction and value_reduction must '
-                             'be positive')
+            raise ValueError(
+                'in_channels, reduction and value_reduction must be positive'
+            )
         self.in_channels = in_channels
         self.reduction = reduction
         self.value_reduction = value_reduction
@@ -129,8 +135,11 @@ class NonLocalBlock2d(BaseModule):
         n, _, h, w = x.shape
         scale = self.inter_channels**-0.5 if self.use_scale else None
         y = non_local_attention(
-            self.theta(x).flatten(2), self.phi(x).flatten(2),
-            self.g(x).flatten(2), scale)
+            self.theta(x).flatten(2),
+            self.phi(x).flatten(2),
+            self.g(x).flatten(2),
+            scale,
+        )
         y = self.conv_out(y.view(n, self.value_channels, h, w))
         if self.norm is not None:
             y = self.norm(y)

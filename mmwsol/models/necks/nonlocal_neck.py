@@ -1,4 +1,5 @@
 """A spatial neck of non-local blocks on the last feature map."""
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,8 +9,9 @@ from mmengine.model import BaseModule
 from mmwsol.registry import MODELS
 
 
-def apply_to_last(feats: Union[torch.Tensor, Sequence[torch.Tensor]],
-                  module: nn.Module) -> Tuple[torch.Tensor, ...]:
+def apply_to_last(
+    feats: Union[torch.Tensor, Sequence[torch.Tensor]], module: nn.Module
+) -> Tuple[torch.Tensor, ...]:
     """Apply ``module`` to the last feature map and keep the others.
 
     Args:
@@ -22,9 +24,9 @@ def apply_to_last(feats: Union[torch.Tensor, Sequence[torch.Tensor]],
         ``module(feats[-1])``.
     """
     if isinstance(feats, torch.Tensor):
-        feats = (feats, )
+        feats = (feats,)
     feats = tuple(feats)
-    return feats[:-1] + (module(feats[-1]), )
+    return feats[:-1] + (module(feats[-1]),)
 
 
 @MODELS.register_module()
@@ -52,19 +54,23 @@ class NonLocalNeck(BaseModule):
         [(2, 128, 16, 16), (2, 256, 16, 16)]
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_blocks: int = 1,
-                 block: dict = dict(type='NonLocalBlock2d'),
-                 init_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        num_blocks: int = 1,
+        block: dict = dict(type='NonLocalBlock2d'),
+        init_cfg: Optional[dict] = None,
+    ):
         super().__init__(init_cfg=init_cfg)
         if num_blocks < 1:
             raise ValueError(f'num_blocks={num_blocks} must be >= 1')
         self.in_channels = in_channels
-        self.blocks = nn.Sequential(*[
-            MODELS.build(dict(block, in_channels=in_channels))
-            for _ in range(num_blocks)
-        ])
+        self.blocks = nn.Sequential(
+            *[
+                MODELS.build(dict(block, in_channels=in_channels))
+                for _ in range(num_blocks)
+            ]
+        )
 
     def forward(
         self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]

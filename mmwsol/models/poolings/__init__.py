@@ -2,5 +2,8 @@ from .gap import GAP, global_avg_pool
 from .tap import ThresholdedAvgPool, thresholded_avg_pool
 
 __all__ = [
-    'GAP', 'global_avg_pool', 'ThresholdedAvgPool', 'thresholded_avg_pool'
+    'GAP',
+    'global_avg_pool',
+    'ThresholdedAvgPool',
+    'thresholded_avg_pool',
 ]

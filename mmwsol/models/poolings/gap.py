@@ -1,4 +1,5 @@
 """Global average pooling over the spatial dimensions."""
+
 import torch
 import torch.nn as nn
 
@@ -15,8 +16,10 @@ def global_avg_pool(x: torch.Tensor) -> torch.Tensor:
         torch.Tensor: Pooled features of shape ``(N, C)``.
     """
     if x.dim() < 3:
-        raise ValueError('global_avg_pool expects (N, C, *spatial) features, '
-                         f'got shape {tuple(x.shape)}')
+        raise ValueError(
+            'global_avg_pool expects (N, C, *spatial) features, '
+            f'got shape {tuple(x.shape)}'
+        )
     return x.flatten(2).mean(dim=2)
 
 

@@ -1,4 +1,5 @@
 """Thresholded average pooling (TAP, Rethinking CAM, ECCV 2020)."""
+
 import torch
 import torch.nn as nn
 
@@ -37,8 +38,10 @@ def thresholded_avg_pool(x: torch.Tensor, threshold: float) -> torch.Tensor:
         torch.Tensor: Pooled features of shape ``(N, C)``, dtype of ``x``.
     """
     if x.dim() < 3:
-        raise ValueError('thresholded_avg_pool expects (N, C, *spatial) '
-                         f'features, got shape {tuple(x.shape)}')
+        raise ValueError(
+            'thresholded_avg_pool expects (N, C, *spatial) '
+            f'features, got shape {tuple(x.shape)}'
+        )
     if not 0 <= threshold < 1:
         raise ValueError(f'threshold must be in [0, 1), got {threshold}')
     flat = x.flatten(2)
@@ -72,7 +75,7 @@ class ThresholdedAvgPool(nn.Module):
         threshold (float): ``theta_tap`` in ``[0, 1)``. Defaults to 0.
     """
 
-    def __init__(self, threshold: float = 0.) -> None:
+    def __init__(self, threshold: float = 0.0) -> None:
         super().__init__()
         if not 0 <= threshold < 1:
             raise ValueError(f'threshold must be in [0, 1), got {threshold}')

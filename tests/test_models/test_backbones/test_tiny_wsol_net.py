@@ -35,13 +35,14 @@ def test_config_options():
         stage_channels=(8, 16, 24),
         stage_blocks=(1, 2, 1),
         pool_strides=(2, 1, 1),
-        out_indices=(-1, ))
-    assert model.out_indices == (2, )
+        out_indices=(-1,),
+    )
+    assert model.out_indices == (2,)
     assert len(model.stages[1]) == 2  # two convs, no pooling
     out = model(torch.rand(1, 3, 32, 32))[-1]
     assert out.shape == (1, 24, 16, 16)
     with pytest.raises(AssertionError):
-        TinyWSOLNet(out_indices=(4, ))
+        TinyWSOLNet(out_indices=(4,))
     with pytest.raises(AssertionError):
         TinyWSOLNet(stage_blocks=(1, 1, 1))
 

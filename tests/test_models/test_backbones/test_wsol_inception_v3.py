@@ -9,8 +9,10 @@ from mmwsol.models.backbones import WSOLInceptionV3
 from mmwsol.registry import MODELS
 
 SPG_KEYS = {
-    'spg.conv1.weight', 'spg.conv1.bias', 'spg.conv2.weight',
-    'spg.conv2.bias'
+    'spg.conv1.weight',
+    'spg.conv1.bias',
+    'spg.conv2.weight',
+    'spg.conv2.bias',
 }
 
 
@@ -31,17 +33,21 @@ def test_output_sizes_224(large, size):
         dict(
             type='WSOLInceptionV3',
             large_feature_map=large,
-            out_indices=(0, 1, 2, 3, 4, 5, 6))).eval()
+            out_indices=(0, 1, 2, 3, 4, 5, 6),
+        )
+    ).eval()
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 224, 224))
     channels = [288, 768, 768, 768, 768, 768, 1024]
-    assert [tuple(o.shape) for o in outs] == [(1, c, size, size)
-                                             for c in channels]
+    assert [tuple(o.shape) for o in outs] == [
+        (1, c, size, size) for c in channels
+    ]
 
 
-@pytest.mark.parametrize('input_size, large, size', [(299, False, 18),
-                                                     (112, False, 7),
-                                                     (112, True, 14)])
+@pytest.mark.parametrize(
+    'input_size, large, size',
+    [(299, False, 18), (112, False, 7), (112, True, 14)],
+)
 def test_default_output_other_sizes(input_size, large, size):
     model = WSOLInceptionV3(large_feature_map=large).eval()
     with torch.no_grad():
@@ -56,11 +62,16 @@ def test_architecture():
     assert model.Conv2d_1a_3x3.conv.padding == (1, 1)
     assert model.Conv2d_1a_3x3.conv.stride == (2, 2)
     for pool in (model.maxpool1, model.maxpool2):
-        assert (pool.kernel_size, pool.stride, pool.padding,
-                pool.ceil_mode) == (3, 2, 1, True)
+        assert (
+            pool.kernel_size,
+            pool.stride,
+            pool.padding,
+            pool.ceil_mode,
+        ) == (3, 2, 1, True)
     assert isinstance(model.maxpool3, nn.MaxPool2d)
     assert isinstance(
-        WSOLInceptionV3(large_feature_map=True).maxpool3, nn.Identity)
+        WSOLInceptionV3(large_feature_map=True).maxpool3, nn.Identity
+    )
     mixed_6a = model.Mixed_6a
     assert mixed_6a.branch3x3.conv.stride == (1, 1)
     assert mixed_6a.branch3x3.conv.padding == (1, 1)
@@ -70,7 +81,8 @@ def test_architecture():
         assert name not in model._modules or model._modules[name] is None
     assert not any(
         k.startswith(('Mixed_7', 'fc.', 'AuxLogits'))
-        for k in model.state_dict())
+        for k in model.state_dict()
+    )
     conv1, conv2 = model.spg.conv1, model.spg.conv2
     assert (conv1.in_channels, conv1.out_channels) == (768, 1024)
     assert (conv2.in_channels, conv2.out_channels) == (1024, 1024)
@@ -86,20 +98,20 @@ def test_relu_output_and_out_indices():
     assert mixed_6e.shape[1] == 768 and out.shape[1] == 1024
     assert (out >= 0).all() and (out > 0).any()
     with pytest.raises(AssertionError):
-        WSOLInceptionV3(out_indices=(7, ))
+        WSOLInceptionV3(out_indices=(7,))
 
 
 def test_without_head(mmpretrain_state_dict):
     model = WSOLInceptionV3(with_head=False).eval()
     assert not hasattr(model, 'spg')
-    assert model.out_indices == (5, )
+    assert model.out_indices == (5,)
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 64, 64))
     assert len(outs) == 1 and outs[0].shape == (1, 768, 4, 4)
     result = model.load_state_dict(mmpretrain_state_dict, strict=False)
     assert result.missing_keys == [] and result.unexpected_keys == []
     with pytest.raises(AssertionError):
-        WSOLInceptionV3(with_head=False, out_indices=(6, ))
+        WSOLInceptionV3(with_head=False, out_indices=(6,))
 
 
 @torch.no_grad()
@@ -110,7 +122,7 @@ def test_dropout_only_in_training():
     assert not torch.equal(model(x)[-1], model(x)[-1])
     model.eval()
     assert torch.equal(model(x)[-1], model(x)[-1])
-    model = WSOLInceptionV3(dropout=0.).train()
+    model = WSOLInceptionV3(dropout=0.0).train()
     assert torch.equal(model(x)[-1], model(x)[-1])
 
 
@@ -150,7 +162,10 @@ def test_pretrained_init_cfg(tmp_path, mmpretrain_state_dict):
             init_cfg=dict(
                 type='Pretrained',
                 checkpoint=str(checkpoint),
-                prefix='backbone.')))
+                prefix='backbone.',
+            ),
+        )
+    )
     model.init_weights()
     for key, value in model.state_dict().items():
         if key not in SPG_KEYS:
@@ -158,7 +173,7 @@ def test_pretrained_init_cfg(tmp_path, mmpretrain_state_dict):
     # The new head gets the reference's Xavier init with zero bias.
     for conv in (model.spg.conv1, model.spg.conv2):
         assert torch.all(conv.bias == 0)
-        bound = (6 / (conv.in_channels * 9 + conv.out_channels * 9))**0.5
+        bound = (6 / (conv.in_channels * 9 + conv.out_channels * 9)) ** 0.5
         assert conv.weight.abs().max() <= bound
         assert conv.weight.std() > bound / 4
 
@@ -167,7 +182,6 @@ def test_spg_head_lr_mult():
     """The head is reachable by ``paramwise_cfg.custom_keys``."""
 
     class Wrapper(nn.Module):
-
         def __init__(self):
             super().__init__()
             self.backbone = WSOLInceptionV3()
@@ -177,8 +191,9 @@ def test_spg_head_lr_mult():
         wrapper,
         dict(
             optimizer=dict(type='SGD', lr=0.01, momentum=0.9),
-            paramwise_cfg=dict(
-                custom_keys={'backbone.spg': dict(lr_mult=10)})))
+            paramwise_cfg=dict(custom_keys={'backbone.spg': dict(lr_mult=10)}),
+        ),
+    )
     lr_of = {
         id(p): group['lr']
         for group in optim_wrapper.optimizer.param_groups

@@ -1,5 +1,6 @@
 """The WSOL ResNet50 is mmpretrain's ResNet with other strides; these tests
 check the strides the configs use."""
+
 import pytest
 import torch
 from mmpretrain.models.backbones import ResNet
@@ -7,13 +8,14 @@ from mmpretrain.models.backbones import ResNet
 from mmwsol.registry import MODELS
 
 
-@pytest.mark.parametrize('strides, size', [((1, 2, 2, 1), 14),
-                                           ((1, 2, 1, 1), 28)])
+@pytest.mark.parametrize(
+    'strides, size', [((1, 2, 2, 1), 14), ((1, 2, 1, 1), 28)]
+)
 @torch.no_grad()
 def test_resnet50_wsol_strides(strides, size):
     model = MODELS.build(
-        dict(
-            type='ResNet', depth=50, strides=strides, out_indices=(2, 3)))
+        dict(type='ResNet', depth=50, strides=strides, out_indices=(2, 3))
+    )
     assert isinstance(model, ResNet)
     model.eval()
     layer3, layer4 = model(torch.rand(1, 3, 224, 224))

@@ -37,10 +37,17 @@ def test_all_outputs_small_input(large):
     with torch.no_grad():
         outs = model(torch.rand(2, 3, 64, 64))
     final = 8 if large else 4
-    expected = [(64, 32), (128, 16), (256, 8), (512, final), (512, final),
-                (1024, final)]
-    assert [tuple(o.shape) for o in outs] == [(2, c, s, s)
-                                             for c, s in expected]
+    expected = [
+        (64, 32),
+        (128, 16),
+        (256, 8),
+        (512, final),
+        (512, final),
+        (1024, final),
+    ]
+    assert [tuple(o.shape) for o in outs] == [
+        (2, c, s, s) for c, s in expected
+    ]
 
 
 def test_pools_replaced_by_identity_and_indices_kept():
@@ -51,7 +58,8 @@ def test_pools_replaced_by_identity_and_indices_kept():
         model = WSOLVGG(large_feature_map=large)
         assert len(model.features) == len(reference.features) == 18
         for idx, (ours, theirs) in enumerate(
-                zip(model.features, reference.features)):
+            zip(model.features, reference.features)
+        ):
             if idx in removed:
                 assert isinstance(theirs, nn.MaxPool2d)
                 assert isinstance(ours, nn.Identity)
@@ -81,9 +89,9 @@ def test_out_indices():
     outs = model(torch.rand(1, 3, 32, 32))
     assert [o.shape[1] for o in outs] == [512, 1024]
     with pytest.raises(AssertionError):
-        WSOLVGG(out_indices=(6, ))
+        WSOLVGG(out_indices=(6,))
     with pytest.raises(AssertionError):
-        WSOLVGG(out_indices=(-7, ))
+        WSOLVGG(out_indices=(-7,))
 
 
 def test_without_conv6():
@@ -95,7 +103,7 @@ def test_without_conv6():
     result = model.load_state_dict(VGG(depth=16).state_dict(), strict=False)
     assert result.missing_keys == [] and result.unexpected_keys == []
     with pytest.raises(AssertionError):
-        WSOLVGG(with_conv6=False, out_indices=(5, ))
+        WSOLVGG(with_conv6=False, out_indices=(5,))
 
 
 def test_features_equal_mmpretrain_vgg():
@@ -130,10 +138,9 @@ def test_pretrained_init_cfg(tmp_path):
     source = VGG(depth=16)
     source.init_weights()
     state_dict = {f'backbone.{k}': v for k, v in source.state_dict().items()}
-    state_dict.update({
-        f'backbone.{k}': v
-        for k, v in _fake_classifier_entries().items()
-    })
+    state_dict.update(
+        {f'backbone.{k}': v for k, v in _fake_classifier_entries().items()}
+    )
     state_dict['head.fc.weight'] = torch.zeros(3, 1024)
     checkpoint = tmp_path / 'vgg16_mmpretrain.pth'
     torch.save({'meta': {}, 'state_dict': state_dict}, checkpoint)
@@ -144,7 +151,10 @@ def test_pretrained_init_cfg(tmp_path):
             init_cfg=dict(
                 type='Pretrained',
                 checkpoint=str(checkpoint),
-                prefix='backbone.')))
+                prefix='backbone.',
+            ),
+        )
+    )
     model.init_weights()
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value), key
@@ -186,6 +196,7 @@ def _nl_ccam_backbone(name):
     import os.path as osp
 
     from mmengine import Config
+
     root = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
     cfg = Config.fromfile(osp.join(root, 'nl_ccam', name))
     return MODELS.build(cfg.model.backbone)
@@ -205,8 +216,10 @@ def test_nl_ccam_leaky_relu_variant():
     there (and after conv6), the main configs keep ReLU; checkpoint keys do
     not change."""
     relu = _nl_ccam_backbone('nl-ccam_vgg16_1xb32_cub.py')
-    for name in ('nl-ccam-leaky_vgg16_1xb32_cub.py',
-                 'nl-ccam-leaky_vgg16_1xb32_imagenet.py'):
+    for name in (
+        'nl-ccam-leaky_vgg16_1xb32_cub.py',
+        'nl-ccam-leaky_vgg16_1xb32_imagenet.py',
+    ):
         leaky = _nl_ccam_backbone(name)
         acts = _activations(leaky.backbone)
         assert len(acts) == 14  # 13 VGG16 convs + conv6
@@ -214,8 +227,9 @@ def test_nl_ccam_leaky_relu_variant():
             assert type(act) is nn.LeakyReLU and act.negative_slope == 0.2
         assert not any(isinstance(m, nn.ReLU) for m in leaky.modules())
         # the same parameters and buffers under the same names
-        assert {k: v.shape for k, v in leaky.state_dict().items()} == \
-            {k: v.shape for k, v in relu.state_dict().items()}
+        assert {k: v.shape for k, v in leaky.state_dict().items()} == {
+            k: v.shape for k, v in relu.state_dict().items()
+        }
     acts = _activations(relu.backbone)
     assert len(acts) == 14 and all(type(a) is nn.ReLU for a in acts)
     # mmpretrain's VGG16 (ImageNet checkpoint) keys all match
@@ -223,7 +237,9 @@ def test_nl_ccam_leaky_relu_variant():
     keys = set(leaky_vgg.state_dict())
     assert set(VGG(depth=16).state_dict()) <= keys
     assert keys - set(VGG(depth=16).state_dict()) == {
-        'conv6.conv.weight', 'conv6.conv.bias'}
+        'conv6.conv.weight',
+        'conv6.conv.bias',
+    }
     # and the activation does what LeakyReLU(0.2) does
     conv = leaky_vgg.features[0]
     x = torch.randn(1, 3, 8, 8)

@@ -11,7 +11,8 @@ def _model(topk_maps=2, num_classes=6):
         backbone=dict(type='ResNet', depth=18, strides=(1, 2, 2, 1)),
         head=dict(type='CAMHead', num_classes=num_classes, in_channels=512),
         localizer=dict(type='CAM'),
-        topk_maps=topk_maps)
+        topk_maps=topk_maps,
+    )
     model = MODELS.build(cfg)
     model.init_weights()
     return model.eval()
@@ -34,8 +35,9 @@ def test_predict_contract():
         top = logits[i].topk(2).indices
         assert torch.equal(s.pred_cam_labels, top)
         # the map of the top-1 class equals gt_cam when GT = top-1
-        alone = model.predict(inputs[i:i + 1],
-                              [DataSample().set_gt_label(int(top[0]))])[0]
+        alone = model.predict(
+            inputs[i : i + 1], [DataSample().set_gt_label(int(top[0]))]
+        )[0]
         assert torch.allclose(alone.gt_cam, s.pred_cams[0], atol=1e-5)
 
 
@@ -57,7 +59,9 @@ def test_sample_maps_do_not_depend_on_batch():
     x = torch.randn(4, 3, 32, 32)
     labels = [1, 3, 0, 2]
     with torch.no_grad():
-        batch = model.predict(x, [DataSample().set_gt_label(i) for i in labels])
+        batch = model.predict(
+            x, [DataSample().set_gt_label(i) for i in labels]
+        )
         single = model.predict(x[2:3], [DataSample().set_gt_label(0)])
     assert torch.allclose(batch[2].gt_cam, single[0].gt_cam, atol=1e-5)
 
@@ -94,12 +98,14 @@ def test_predict_flags_invalid_maps():
     assert all(isinstance(s.gt_cam_valid, bool) for s in out)
     assert torch.equal(out[1].gt_cam, torch.zeros(32, 32))
     for i in (0, 2):  # the others are real maps
-        assert float(out[i].gt_cam.max()) == 1.
-    assert [s.pred_cams_valid.tolist() for s in out] == [[True, True],
-                                                          [True, True],
-                                                          [True, False]]
+        assert float(out[i].gt_cam.max()) == 1.0
+    assert [s.pred_cams_valid.tolist() for s in out] == [
+        [True, True],
+        [True, True],
+        [True, False],
+    ]
     assert torch.equal(out[2].pred_cams[1], torch.zeros(32, 32))
-    assert float(out[2].pred_cams[0].max()) == 1.
+    assert float(out[2].pred_cams[0].max()) == 1.0
     # without GT: the flags of the predicted-class maps only
     with torch.no_grad():
         out = model.predict(torch.randn(3, 3, 32, 32))
@@ -116,12 +122,14 @@ def test_localize_with_validity_checks_raw_and_resized_maps():
     with torch.no_grad():
         feats = model.extract_feat(x)
         logits = model.head(feats)
-        maps, valid = loc.localize_with_validity(model, x, feats, logits,
-                                                 targets)
+        maps, valid = loc.localize_with_validity(
+            model, x, feats, logits, targets
+        )
         alone = loc.localize(model, x, feats, logits, targets)
         # nearest 2x2 -> 1x1 keeps pixel (0, 0) only: still invalid
         small, small_valid = loc.localize_with_validity(
-            model, x, feats, logits, targets, out_size=(1, 1))
+            model, x, feats, logits, targets, out_size=(1, 1)
+        )
     expected = torch.ones(3, 3, dtype=torch.bool)
     expected[1, 0] = expected[2, 2] = False
     assert torch.equal(valid, expected)

@@ -1,4 +1,5 @@
 """A stand-in model for localizer tests: features in, fixed class weights."""
+
 import torch
 
 

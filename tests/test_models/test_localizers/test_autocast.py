@@ -1,6 +1,7 @@
 """Every registered localizer computes its maps in float32 whatever the
 autocast state: under CPU autocast (bfloat16, and float16 where the CPU
 supports it) its maps equal the float32 maps, given the same features."""
+
 import pytest
 import torch
 from mmpretrain.structures import DataSample
@@ -36,25 +37,34 @@ def _model(head='CAMHead', seed=0):
     """TinyWSOLNet (3 small stages, 8x8 maps at 32x32) + a CAM or RAM head,
     random weights, returning stages 1 and 2 (same size, for SCG)."""
     torch.manual_seed(seed)
-    head_cfg = dict(type='CAMHead', num_classes=5, in_channels=16) \
-        if head == 'CAMHead' else dict(
-            type='RAMHead', num_classes=5, in_channels=16, mid_channels=12)
+    head_cfg = (
+        dict(type='CAMHead', num_classes=5, in_channels=16)
+        if head == 'CAMHead'
+        else dict(
+            type='RAMHead', num_classes=5, in_channels=16, mid_channels=12
+        )
+    )
     model = MODELS.build(
-        dict(type='WSOLClassifier',
-             backbone=dict(type='TinyWSOLNet',
-                           stage_channels=(8, 12, 16),
-                           stage_blocks=(1, 1, 1),
-                           pool_strides=(2, 2, 1),
-                           out_indices=(1, 2)),
-             head=head_cfg,
-             localizer=dict(type='CAM'),
-             topk_maps=2))
+        dict(
+            type='WSOLClassifier',
+            backbone=dict(
+                type='TinyWSOLNet',
+                stage_channels=(8, 12, 16),
+                stage_blocks=(1, 1, 1),
+                pool_strides=(2, 2, 1),
+                out_indices=(1, 2),
+            ),
+            head=head_cfg,
+            localizer=dict(type='CAM'),
+            topk_maps=2,
+        )
+    )
     model.init_weights()
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-.5, .5)
-                m.running_var.uniform_(.5, 2.)
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
         for p in model.head.parameters():
             p.normal_(0, 0.5)
     return model.eval()
@@ -98,14 +108,13 @@ def test_maps_under_autocast_equal_float32(name, dtype):
 
 @pytest.mark.parametrize('dtype', _autocast_dtypes())
 @pytest.mark.parametrize(
-    'coarse', [dict(type='CAM'),
-               dict(type='CAM', with_bias=True, relu=True)])
+    'coarse', [dict(type='CAM'), dict(type='CAM', with_bias=True, relu=True)]
+)
 def test_scg_on_the_ram_head_under_autocast(coarse, dtype):
     """SPA's head runs its 3x3 convolutions inside the localizer (for its
     CAM features), also in float32; the authors' coarse map alike."""
     model, x, feats, logits, targets = _setup('RAMHead')
-    loc = MODELS.build(
-        dict(type='SCG', coarse=coarse, feat_indices=(0, 1)))
+    loc = MODELS.build(dict(type='SCG', coarse=coarse, feat_indices=(0, 1)))
     with torch.no_grad():
         ref = loc.localize(model, x, feats, logits, targets)
         with torch.autocast('cpu', dtype=dtype):
@@ -121,10 +130,14 @@ def test_half_precision_features_are_computed_in_float32(name):
     loc = MODELS.build(CONFIGS[name])
     half = tuple(f.to(torch.bfloat16) for f in feats)
     with torch.no_grad():
-        ref = loc.localize(model, x, tuple(f.float() for f in half),
-                           logits.to(torch.bfloat16).float(), targets)
-        out = loc.localize(model, x, half, logits.to(torch.bfloat16),
-                           targets)
+        ref = loc.localize(
+            model,
+            x,
+            tuple(f.float() for f in half),
+            logits.to(torch.bfloat16).float(),
+            targets,
+        )
+        out = loc.localize(model, x, half, logits.to(torch.bfloat16), targets)
     assert (out - ref).abs().max() <= 1e-5
 
 

@@ -3,8 +3,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from mmwsol.models.localizers import (LayerGradCapture,
-                                      capture_layer_gradients, select_scores)
+from mmwsol.models.localizers import (
+    LayerGradCapture,
+    capture_layer_gradients,
+    select_scores,
+)
 
 
 class _GapNet(nn.Module):
@@ -34,8 +37,8 @@ def _net(**kwargs):
     torch.manual_seed(0)
     net = _GapNet(**kwargs)
     with torch.no_grad():
-        net.bn.running_mean.uniform_(-.5, .5)
-        net.bn.running_var.uniform_(.5, 2.)
+        net.bn.running_mean.uniform_(-0.5, 0.5)
+        net.bn.running_var.uniform_(0.5, 2.0)
     return net.eval()
 
 
@@ -47,10 +50,11 @@ def _no_hooks(model):
 
 
 def test_select_scores():
-    logits = torch.tensor([[1., -2., 3.], [0.5, 2., -1.]])
+    logits = torch.tensor([[1.0, -2.0, 3.0], [0.5, 2.0, -1.0]])
     targets = torch.tensor([[2, 1], [1, 0]])
-    assert torch.equal(select_scores(logits, targets),
-                       torch.tensor([[3., -2.], [2., .5]]))
+    assert torch.equal(
+        select_scores(logits, targets), torch.tensor([[3.0, -2.0], [2.0, 0.5]])
+    )
     sm = select_scores(logits, targets, 'softmax')
     assert torch.allclose(sm, logits.softmax(1).gather(1, targets))
     lsm = select_scores(logits, targets, 'log_softmax')
@@ -73,7 +77,7 @@ def test_activation_and_analytic_gradient_gap_linear():
     assert torch.allclose(scores, logits.gather(1, targets))
     # GAP + linear: d s_k / d Z_{c,i} = W[k, c] / hw at every position
     w = net.fc.weight[targets]  # (N, T, C)
-    expected = (w / 30.)[..., None, None].expand_as(grads)
+    expected = (w / 30.0)[..., None, None].expand_as(grads)
     assert torch.allclose(grads, expected, atol=1e-7)
     # log of the logit: the gradient is divided by the logit (any sign)
     _, glog, _ = capture_layer_gradients(net, x, 'relu', targets, 'log')
@@ -95,7 +99,7 @@ def test_guided_relu_and_inplace_relu_after_layer():
     assert (acts < 0).any() and torch.allclose(acts, pre)
     # plain gradient, by hand: Z -relu-> mix (A) -relu-> GAP -> W
     a = net.mix.weight[:, :, 0, 0]  # (O, C)
-    w = net.fc.weight[targets[:, 0]] / 16.  # (N, O)
+    w = net.fc.weight[targets[:, 0]] / 16.0  # (N, O)
 
     def by_hand(w):
         g_mixed = w[:, :, None, None] * (mixed > 0)  # (N, O, h, w)
@@ -104,11 +108,9 @@ def test_guided_relu_and_inplace_relu_after_layer():
 
     assert torch.allclose(grads[:, 0], by_hand(w), atol=1e-6)
     # guided: negative gradients stop at every ReLU on the way back
-    _, guided, _ = capture_layer_gradients(net,
-                                           x,
-                                           'bn',
-                                           targets,
-                                           guided_relu=True)
+    _, guided, _ = capture_layer_gradients(
+        net, x, 'bn', targets, guided_relu=True
+    )
     g_mixed = w.clamp(min=0)[:, :, None, None] * (mixed > 0)
     g_relu = torch.einsum('oc,nohw->nchw', a, g_mixed).clamp(min=0)
     assert torch.allclose(guided[:, 0], g_relu * (pre > 0), atol=1e-6)
@@ -116,11 +118,9 @@ def test_guided_relu_and_inplace_relu_after_layer():
     _no_hooks(net)
     # same numbers without in-place ReLUs
     net2 = _net(mix=True, inplace=False)
-    _, guided2, _ = capture_layer_gradients(net2,
-                                            x,
-                                            'bn',
-                                            targets,
-                                            guided_relu=True)
+    _, guided2, _ = capture_layer_gradients(
+        net2, x, 'bn', targets, guided_relu=True
+    )
     assert torch.allclose(guided, guided2, atol=1e-6)
 
 
@@ -173,10 +173,12 @@ def test_samples_are_independent_with_batchnorm_in_train_mode():
     net = _net(mix=True).train()
     x = torch.randn(4, 3, 4, 4)
     targets = torch.tensor([[0, 1], [1, 2], [2, 0], [0, 0]])
-    acts, grads, _ = capture_layer_gradients(net, x, 'bn', targets, 'log',
-                                             True)
-    acts1, grads1, _ = capture_layer_gradients(net, x[2:3], 'bn', targets[2:3],
-                                               'log', True)
+    acts, grads, _ = capture_layer_gradients(
+        net, x, 'bn', targets, 'log', True
+    )
+    acts1, grads1, _ = capture_layer_gradients(
+        net, x[2:3], 'bn', targets[2:3], 'log', True
+    )
     assert torch.allclose(acts[2:3], acts1, atol=1e-6)
     assert torch.allclose(grads[2:3], grads1, atol=1e-6)
     assert net.training and net.bn.training

@@ -2,10 +2,17 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from mmwsol.models.localizers import (CAM, PCS, BagCAMs, GradCAM,
-                                      GradCAMPlusPlus, bagcams_maps,
-                                      class_activation_maps,
-                                      grad_cam_plus_plus_maps, normalize_maps)
+from mmwsol.models.localizers import (
+    CAM,
+    PCS,
+    BagCAMs,
+    GradCAM,
+    GradCAMPlusPlus,
+    bagcams_maps,
+    class_activation_maps,
+    grad_cam_plus_plus_maps,
+    normalize_maps,
+)
 from mmwsol.registry import MODELS
 
 LOCALIZERS = ('GradCAM', 'GradCAMPlusPlus', 'PCS', 'BagCAMs')
@@ -16,21 +23,26 @@ def _model(topk_maps=2, num_classes=5, seed=0):
     layer, stage 0 an intermediate one."""
     torch.manual_seed(seed)
     model = MODELS.build(
-        dict(type='WSOLClassifier',
-             backbone=dict(type='TinyWSOLNet',
-                           stage_channels=(4, 6),
-                           stage_blocks=(1, 1),
-                           pool_strides=(2, 1),
-                           out_indices=(1, )),
-             head=dict(type='CAMHead', num_classes=num_classes, in_channels=6),
-             localizer=dict(type='CAM'),
-             topk_maps=topk_maps))
+        dict(
+            type='WSOLClassifier',
+            backbone=dict(
+                type='TinyWSOLNet',
+                stage_channels=(4, 6),
+                stage_blocks=(1, 1),
+                pool_strides=(2, 1),
+                out_indices=(1,),
+            ),
+            head=dict(type='CAMHead', num_classes=num_classes, in_channels=6),
+            localizer=dict(type='CAM'),
+            topk_maps=topk_maps,
+        )
+    )
     model.init_weights()
     with torch.no_grad():  # non-trivial BN statistics and classifier
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-.5, .5)
-                m.running_var.uniform_(.5, 2.)
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
         model.head.fc.weight.normal_()
         model.head.fc.bias.normal_()
     return model.eval()
@@ -63,9 +75,10 @@ def test_gradcam_and_pcs_on_gap_linear_last_layer_are_cam():
         raw = _raw(cls(layer), model, x, targets)
         assert torch.allclose(raw, cam.clamp(min=0) / hw, atol=1e-6)
     # hence the same normalised map as CAM, up to the upsampling
-    pcs = PCS(layer, relu=False,
-              upsample='bicubic').localize(model, x, None, logits, targets)
-    ref = CAM().localize(model, x, (feats, ), logits, targets)
+    pcs = PCS(layer, relu=False, upsample='bicubic').localize(
+        model, x, None, logits, targets
+    )
+    ref = CAM().localize(model, x, (feats,), logits, targets)
     assert torch.allclose(pcs, ref, atol=1e-5)
 
 
@@ -77,8 +90,12 @@ def test_gradcam_plus_plus_on_gap_linear_last_layer():
     coef = w.clamp(min=0) / (2 + w * z[:, None])
     expected = torch.einsum('ntc,nchw->nthw', coef, feats).clamp(min=0)
     for variant in ('paper', 'reference'):
-        raw = _raw(GradCAMPlusPlus('backbone.stages.1', variant=variant,
-                                   eps=0), model, x, targets)
+        raw = _raw(
+            GradCAMPlusPlus('backbone.stages.1', variant=variant, eps=0),
+            model,
+            x,
+            targets,
+        )
         assert torch.allclose(raw, expected, atol=1e-5)
 
 
@@ -92,8 +109,12 @@ def test_gradcam_plus_plus_variants_differ_on_varying_gradients():
     g, z = grads[0, 0, 1], acts[0, 1]
     alpha = g**2 / (2 * g**2 + g**3 * z.sum())
     w1 = (alpha * g.clamp(min=0)).sum()
-    weights = [(g2**2 / (2 * g2**2 + g2**3 * acts[0, c].sum()) *
-                g2.clamp(min=0)).sum() for c, g2 in enumerate(grads[0, 0])]
+    weights = [
+        (
+            g2**2 / (2 * g2**2 + g2**3 * acts[0, c].sum()) * g2.clamp(min=0)
+        ).sum()
+        for c, g2 in enumerate(grads[0, 0])
+    ]
     assert torch.allclose(weights[1], w1)
     expected = sum(wc * acts[0, c] for c, wc in enumerate(weights))
     assert torch.allclose(a[0, 0], expected, atol=1e-5)
@@ -106,17 +127,17 @@ def _eq12_loops(acts, grads, score, pair_channels, channel_relu):
     c_num, h, w = acts.shape
     pos = [(y, x) for y in range(h) for x in range(w)]
     out = torch.zeros(h, w, dtype=torch.float64)
-    for (iy, ix) in pos:
-        total = 0.
+    for iy, ix in pos:
+        total = 0.0
         for c2 in range(c_num):
-            term = 0.
-            for (my, mx) in pos:
+            term = 0.0
+            for my, mx in pos:
                 for c1 in range(c_num):
                     if pair_channels and c1 != c2:
                         continue
                     term += score * (1 + grads[c1, my, mx] * acts[c1, my, mx])
             term = term * grads[c2, iy, ix] * acts[c2, iy, ix]
-            total += max(term, 0.) if channel_relu else term
+            total += max(term, 0.0) if channel_relu else term
         out[iy, ix] = total
     return out
 
@@ -127,13 +148,14 @@ def test_bagcams_equals_explicit_double_sum(pair_channels, channel_relu):
     torch.manual_seed(0)
     acts = torch.randn(2, 3, 3, 2, dtype=torch.float64)
     grads = torch.randn(2, 2, 3, 3, 2, dtype=torch.float64) * 0.5
-    scores = torch.tensor([[2., 0.5], [1.5, 3.]], dtype=torch.float64)
+    scores = torch.tensor([[2.0, 0.5], [1.5, 3.0]], dtype=torch.float64)
     maps = bagcams_maps(acts, grads, pair_channels, channel_relu)
     for n in range(2):
         for t in range(2):
             s = float(scores[n, t])
-            ref = _eq12_loops(acts[n], grads[n, t], s, pair_channels,
-                              channel_relu)
+            ref = _eq12_loops(
+                acts[n], grads[n, t], s, pair_channels, channel_relu
+            )
             # eq. 12's leading s_k (> 0 here) is a constant factor
             assert torch.allclose(s * maps[n, t], ref, atol=1e-10)
 
@@ -145,9 +167,11 @@ def test_bagcams_paired_matches_the_authors_gap_form():
     gz = grads * acts[:, None]
     code = ((gz.mean(dim=(-2, -1), keepdim=True) + 1) * gz).clamp(min=0).sum(2)
     assert torch.allclose(bagcams_maps(acts, grads), 15 * code, atol=1e-5)
-    assert torch.allclose(normalize_maps(bagcams_maps(acts, grads)),
-                          normalize_maps(code),
-                          atol=1e-6)
+    assert torch.allclose(
+        normalize_maps(bagcams_maps(acts, grads)),
+        normalize_maps(code),
+        atol=1e-6,
+    )
     # eq. 12 as printed (no channel ReLU) is PCS of log s up to a constant
     unpaired = bagcams_maps(acts, grads, False, False)
     pcs = gz.sum(2)
@@ -161,8 +185,9 @@ def test_bagcams_on_gap_linear_last_layer():
     s = logits.gather(1, targets)  # (N, T)
     g = weights[targets] / hw / s[..., None]  # d log s / dZ, (N, T, C)
     gz = g[..., None, None] * feats[:, None]
-    expected = ((hw + gz.sum(dim=(-2, -1), keepdim=True)) *
-                gz).clamp(min=0).sum(2)
+    expected = (
+        ((hw + gz.sum(dim=(-2, -1), keepdim=True)) * gz).clamp(min=0).sum(2)
+    )
     raw = _raw(BagCAMs('backbone.stages.1'), model, x, targets)
     assert torch.allclose(raw, expected, atol=1e-5)
 
@@ -175,9 +200,10 @@ def test_maps_do_not_depend_on_the_batch(name):
     loc = MODELS.build(dict(type=name, layer='backbone.stages.0'))
     batch = loc.localize(model, x, None, torch.zeros(4, 5), targets)
     for i in (0, 2):
-        alone = loc.localize(model, x[i:i + 1], None, torch.zeros(1, 5),
-                             targets[i:i + 1])
-        assert torch.allclose(batch[i:i + 1], alone, atol=1e-5)
+        alone = loc.localize(
+            model, x[i : i + 1], None, torch.zeros(1, 5), targets[i : i + 1]
+        )
+        assert torch.allclose(batch[i : i + 1], alone, atol=1e-5)
     assert model.training
     assert all(p.grad is None for p in model.parameters())
 
@@ -210,8 +236,11 @@ def test_predict_with_gt_and_topk_maps_under_no_grad(name):
 
 def test_build_repr_and_errors():
     loc = MODELS.build(dict(type='BagCAMs', layer='backbone.layer3'))
-    assert (loc.score, loc.guided_relu, loc.upsample) == ('log', True,
-                                                          'bilinear')
+    assert (loc.score, loc.guided_relu, loc.upsample) == (
+        'log',
+        True,
+        'bilinear',
+    )
     assert loc.pair_channels and loc.channel_relu
     assert "layer='backbone.layer3'" in repr(loc)
     for name in ('GradCAM', 'GradCAMPlusPlus', 'PCS'):
@@ -223,11 +252,19 @@ def test_build_repr_and_errors():
         PCS('')
     model = _model()
     with pytest.raises(ValueError, match='no layer'):
-        _raw(GradCAM('backbone.stages.7'), model, torch.randn(1, 3, 8, 8),
-             torch.tensor([[0]]))
+        _raw(
+            GradCAM('backbone.stages.7'),
+            model,
+            torch.randn(1, 3, 8, 8),
+            torch.tensor([[0]]),
+        )
     with pytest.raises(ValueError, match='spatial'):
-        _raw(GradCAM('head.pool'), model, torch.randn(1, 3, 8, 8),
-             torch.tensor([[0]]))
+        _raw(
+            GradCAM('head.pool'),
+            model,
+            torch.randn(1, 3, 8, 8),
+            torch.tensor([[0]]),
+        )
     assert all(not m._forward_hooks for m in model.modules())
 
 
@@ -255,9 +292,9 @@ def _gradcampp_by_hand(z, g, reference, eps):
         zg3 = sum(zm * gm**3 for zm, gm in zip(zc, gc))
         spatial = [zg3 if reference else gj**3 * sum(zc) for gj in gc]
         alpha = [gj**2 / (2 * gj**2 + sj + eps) for gj, sj in zip(gc, spatial)]
-        weights.append(sum(a * max(gj, 0.) for a, gj in zip(alpha, gc)))
+        weights.append(sum(a * max(gj, 0.0) for a, gj in zip(alpha, gc)))
     return [
-        max(sum(w * zc[j] for w, zc in zip(weights, z)), 0.)
+        max(sum(w * zc[j] for w, zc in zip(weights, z)), 0.0)
         for j in range(len(z[0]))
     ]
 
@@ -267,7 +304,7 @@ def test_gradcam_plus_plus_eps_on_tiny_denominators():
     1e-7: the authors' eps = 1e-7 ('reference') cuts its pixel weights by
     ~3, while channel 1 (gradients ~0.1) keeps its own: the normalised map
     changes."""
-    z = [[1000., 3000., 500.], [2., 0.5, 1.]]
+    z = [[1000.0, 3000.0, 500.0], [2.0, 0.5, 1.0]]
     g = [[1e-4, 2e-4, 1e-4], [0.1, 0.2, -0.1]]
     acts = torch.tensor(z, dtype=torch.float64).view(1, 2, 1, 3)
     grads = torch.tensor(g, dtype=torch.float64).view(1, 1, 2, 1, 3)
@@ -276,24 +313,27 @@ def test_gradcam_plus_plus_eps_on_tiny_denominators():
 
     def check(expected, **kwargs):
         out = grad_cam_plus_plus_maps(acts, grads, **kwargs).flatten()
-        assert torch.allclose(out, torch.tensor(expected, dtype=out.dtype),
-                              rtol=1e-9, atol=0)
+        assert torch.allclose(
+            out, torch.tensor(expected, dtype=out.dtype), rtol=1e-9, atol=0
+        )
         return normalize_maps(out.view(1, 1, 1, 3)).flatten()
 
     ref = check(_gradcampp_by_hand(z, g, True, 1e-7), variant='reference')
-    ref0 = check(_gradcampp_by_hand(z, g, True, 0.), variant='reference',
-                 eps=0)
+    ref0 = check(
+        _gradcampp_by_hand(z, g, True, 0.0), variant='reference', eps=0
+    )
     assert (ref - ref0).abs().max() > 0.3
     # the paper's denominator: no eps by default; pytorch-grad-cam's 1e-6
-    check(_gradcampp_by_hand(z, g, False, 0.))
+    check(_gradcampp_by_hand(z, g, False, 0.0))
     check(_gradcampp_by_hand(z, g, False, 1e-6), eps=1e-6)
     # the localizer passes its eps on, and checks it
     assert GradCAMPlusPlus('backbone', variant='reference').eps == 1e-7
-    assert GradCAMPlusPlus('backbone').eps == 0.
+    assert GradCAMPlusPlus('backbone').eps == 0.0
     assert GradCAMPlusPlus('backbone', eps=1e-6).eps == 1e-6
-    assert 'eps=1e-07' in repr(GradCAMPlusPlus('backbone',
-                                               variant='reference'))
+    assert 'eps=1e-07' in repr(
+        GradCAMPlusPlus('backbone', variant='reference')
+    )
     with pytest.raises(ValueError, match='eps'):
-        GradCAMPlusPlus('backbone', eps=-1.)
+        GradCAMPlusPlus('backbone', eps=-1.0)
     with pytest.raises(ValueError, match='variant'):
         GradCAMPlusPlus('backbone', variant='x')

@@ -1,13 +1,16 @@
 """SPA's restricted activation loss: pseudo-masks and loss by hand."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from mmwsol.models.losses import (RestrictedActivationLoss,
-                                  restricted_activation_loss,
-                                  restricted_activation_masks)
+from mmwsol.models.losses import (
+    RestrictedActivationLoss,
+    restricted_activation_loss,
+    restricted_activation_masks,
+)
 from mmwsol.registry import MODELS
 
 
@@ -18,14 +21,14 @@ def _hand_case():
     3/4, 9/10. With K=2 the population variance over classes is
     (p_0 - 1/2)^2: 0, 1/16, 4/25; min-max -> 0, (1/16)/(4/25) = 25/64, 1.
     """
-    f1 = torch.tensor([0., 0., 0.])
-    f0 = torch.tensor([0., math.log(3.), 2 * math.log(3.)])
+    f1 = torch.tensor([0.0, 0.0, 0.0])
+    f0 = torch.tensor([0.0, math.log(3.0), 2 * math.log(3.0)])
     return torch.stack([f0, f1]).view(1, 2, 1, 3)
 
 
 def test_masks_by_hand():
     maps = _hand_case()
-    v = [0., 25 / 64, 1.]  # normalised variance
+    v = [0.0, 25 / 64, 1.0]  # normalised variance
     for tau, sigma in [(0.1, 0.2), (0.4, 0.1), (0.3, 0.0), (0.5, 0.6)]:
         bg, obj = restricted_activation_masks(maps, tau, sigma)
         assert bg.shape == obj.shape == (1, 1, 3)
@@ -36,7 +39,7 @@ def test_masks_by_hand():
 def test_loss_by_hand():
     maps = _hand_case()
     # tau 0.1, sigma 0.2: bg = [1, 0, 0], obj = [0, 1, 1] (25/64 > 0.3)
-    s0 = 1 / (1 + np.exp(-np.array([0., math.log(3.), 2 * math.log(3.)])))
+    s0 = 1 / (1 + np.exp(-np.array([0.0, math.log(3.0), 2 * math.log(3.0)])))
     s1 = np.full(3, 0.5)
     expect0 = (s0[0] * 1 + (1 - s0[1]) + (1 - s0[2])) / 3
     expect1 = (s1[0] * 1 + (1 - s1[1]) + (1 - s1[2])) / 3
@@ -46,10 +49,16 @@ def test_loss_by_hand():
     assert loss1.item() == pytest.approx(expect1, rel=1e-6)
     # weighted module, built from the registry
     module = MODELS.build(
-        dict(type='RestrictedActivationLoss', tau=0.1, sigma=0.2,
-             loss_weight=0.5))
+        dict(
+            type='RestrictedActivationLoss',
+            tau=0.1,
+            sigma=0.2,
+            loss_weight=0.5,
+        )
+    )
     assert module(maps, torch.tensor([0])).item() == pytest.approx(
-        0.5 * expect0, rel=1e-6)
+        0.5 * expect0, rel=1e-6
+    )
 
 
 def _numpy_loss(maps, labels, tau, sigma):
@@ -84,7 +93,7 @@ def test_no_gradient_through_masks():
     grad = maps.grad.view(2, 3)
     # only the GT channel gets a gradient: ds/dF * (bg - obj) / (N H W)
     s = torch.sigmoid(maps.detach().view(2, 3)[0])
-    expect = s * (1 - s) * torch.tensor([1., -1., -1.]) / 3
+    expect = s * (1 - s) * torch.tensor([1.0, -1.0, -1.0]) / 3
     assert torch.allclose(grad[0], expect, atol=1e-7)
     assert torch.equal(grad[1], torch.zeros(3))
 
@@ -104,4 +113,5 @@ def test_bad_arguments():
         restricted_activation_masks(torch.zeros(2, 3, 4), 0.1, 0.2)
     with pytest.raises(ValueError):
         restricted_activation_loss(
-            torch.zeros(2, 3, 4, 4), torch.tensor([0]), 0.1, 0.2)
+            torch.zeros(2, 3, 4, 4), torch.tensor([0]), 0.1, 0.2
+        )

@@ -1,4 +1,5 @@
 """Config-only insertion of modules into mmpretrain backbones."""
+
 import copy
 
 import pytest
@@ -11,14 +12,22 @@ from mmwsol.registry import MODELS
 # VGG16 of mmpretrain: pool2 = features.5, pool3 = features.9,
 # pool4 = features.13, conv5_3 = features.16 (the paper's placement)
 VGG16_NL = [
-    dict(after='features.5',
-         module=dict(type='NonLocalBlock2d', in_channels=128)),
-    dict(after='features.9',
-         module=dict(type='NonLocalBlock2d', in_channels=256)),
-    dict(after='features.13',
-         module=dict(type='NonLocalBlock2d', in_channels=512)),
-    dict(after='features.16',
-         module=dict(type='NonLocalBlock2d', in_channels=512)),
+    dict(
+        after='features.5',
+        module=dict(type='NonLocalBlock2d', in_channels=128),
+    ),
+    dict(
+        after='features.9',
+        module=dict(type='NonLocalBlock2d', in_channels=256),
+    ),
+    dict(
+        after='features.13',
+        module=dict(type='NonLocalBlock2d', in_channels=512),
+    ),
+    dict(
+        after='features.16',
+        module=dict(type='NonLocalBlock2d', in_channels=512),
+    ),
 ]
 
 
@@ -47,7 +56,9 @@ def test_vgg16_paper_placement_keeps_shapes_and_function():
         dict(
             type='InsertLayers',
             backbone=dict(type='WSOLVGG', out_indices=(1, 2, 3, 4, 5)),
-            insert=VGG16_NL))
+            insert=VGG16_NL,
+        )
+    )
     wrapped.init_weights()
     # bare backbone weights load unchanged into the wrapper
     load_state_dict(wrapped, bare.state_dict(), strict=False)
@@ -59,7 +70,10 @@ def test_vgg16_paper_placement_keeps_shapes_and_function():
     for a, b in zip(out, ref):  # identity blocks at init
         assert torch.equal(a, b)
     assert sorted(wrapped.inserted.keys()) == [
-        'features_13', 'features_16', 'features_5', 'features_9'
+        'features_13',
+        'features_16',
+        'features_5',
+        'features_9',
     ]
     # trained (non-zero BN) blocks change the features after pool2
     _randomize_bn(wrapped.inserted)
@@ -75,11 +89,15 @@ def test_inserted_module_sees_the_named_output():
     wrapped = MODELS.build(
         dict(
             type='InsertLayers',
-            backbone=dict(type='VGG', depth=11, out_indices=(2, )),
+            backbone=dict(type='VGG', depth=11, out_indices=(2,)),
             insert=[
-                dict(after='features.6',
-                     module=dict(type='NonLocalBlock2d', in_channels=256))
-            ]))
+                dict(
+                    after='features.6',
+                    module=dict(type='NonLocalBlock2d', in_channels=256),
+                )
+            ],
+        )
+    )
     _randomize_bn(wrapped.inserted)
     wrapped.eval()
     seen = []
@@ -107,10 +125,14 @@ def test_pretrained_init_cfg_on_the_wrapper_loads_unchanged(tmp_path):
     ckpt = str(tmp_path / 'resnet18.pth')
     _save_mmpretrain_checkpoint(source, ckpt)
     insert = [
-        dict(after='layer2', module=dict(type='NonLocalBlock2d',
-                                         in_channels=128)),
-        dict(after='layer3', module=dict(type='NonLocalBlock2d',
-                                         in_channels=256)),
+        dict(
+            after='layer2',
+            module=dict(type='NonLocalBlock2d', in_channels=128),
+        ),
+        dict(
+            after='layer3',
+            module=dict(type='NonLocalBlock2d', in_channels=256),
+        ),
     ]
     wrapped = MODELS.build(
         dict(
@@ -118,7 +140,10 @@ def test_pretrained_init_cfg_on_the_wrapper_loads_unchanged(tmp_path):
             backbone=dict(type='ResNet', depth=18),
             insert=insert,
             init_cfg=dict(
-                type='Pretrained', checkpoint=ckpt, prefix='backbone.')))
+                type='Pretrained', checkpoint=ckpt, prefix='backbone.'
+            ),
+        )
+    )
     wrapped.init_weights()
     ref = source.state_dict()
     got = wrapped.backbone.state_dict()
@@ -146,11 +171,17 @@ def test_pretrained_init_cfg_inside_the_wrapped_backbone(tmp_path):
                 type='WSOLVGG',
                 depth=11,
                 init_cfg=dict(
-                    type='Pretrained', checkpoint=ckpt, prefix='backbone.')),
+                    type='Pretrained', checkpoint=ckpt, prefix='backbone.'
+                ),
+            ),
             insert=[
-                dict(after='features.5',
-                     module=dict(type='NonLocalBlock2d', in_channels=256))
-            ]))
+                dict(
+                    after='features.5',
+                    module=dict(type='NonLocalBlock2d', in_channels=256),
+                )
+            ],
+        )
+    )
     wrapped.init_weights()
     ref = source.state_dict()
     for k, v in wrapped.backbone.state_dict().items():
@@ -165,7 +196,8 @@ def test_whole_model_checkpoint_without_insertions_loads(tmp_path):
     head = dict(type='CAMHead', num_classes=3, in_channels=32)
     backbone = dict(type='TinyWSOLNet', stage_channels=(8, 8, 16, 32))
     cam = MODELS.build(
-        dict(type='WSOLClassifier', backbone=backbone, head=head))
+        dict(type='WSOLClassifier', backbone=backbone, head=head)
+    )
     cam.init_weights()
     nl = MODELS.build(
         dict(
@@ -174,20 +206,26 @@ def test_whole_model_checkpoint_without_insertions_loads(tmp_path):
                 type='InsertLayers',
                 backbone=backbone,
                 insert=[
-                    dict(after='stages.2',
-                         module=dict(type='NonLocalBlock2d', in_channels=16))
-                ]),
+                    dict(
+                        after='stages.2',
+                        module=dict(type='NonLocalBlock2d', in_channels=16),
+                    )
+                ],
+            ),
             neck=dict(type='NonLocalNeck', in_channels=32),
-            head=head))
+            head=head,
+        )
+    )
     nl.init_weights()
     result = nl.load_state_dict(cam.state_dict(), strict=False)
     assert result.unexpected_keys == []
     assert result.missing_keys and all(
         k.startswith(('backbone.inserted.', 'neck.'))
-        for k in result.missing_keys)
+        for k in result.missing_keys
+    )
     for k, v in cam.state_dict().items():
         if k.startswith('backbone.'):
-            k = 'backbone.backbone.' + k[len('backbone.'):]
+            k = 'backbone.backbone.' + k[len('backbone.') :]
         assert torch.equal(nl.state_dict()[k], v), k
     cam.eval(), nl.eval()
     x = torch.randn(2, 3, 32, 32)
@@ -207,9 +245,13 @@ def test_deepcopy_rebinds_the_hooks():
             type='InsertLayers',
             backbone=dict(type='TinyWSOLNet', stage_channels=(8, 8, 16, 16)),
             insert=[
-                dict(after='stages.1',
-                     module=dict(type='NonLocalBlock2d', in_channels=8))
-            ]))
+                dict(
+                    after='stages.1',
+                    module=dict(type='NonLocalBlock2d', in_channels=8),
+                )
+            ],
+        )
+    )
     wrapped.eval()
     x = torch.randn(1, 3, 32, 32)
     before = wrapped(x)[0]
@@ -225,9 +267,13 @@ def test_gradients_reach_inserted_modules():
             type='InsertLayers',
             backbone=dict(type='TinyWSOLNet', stage_channels=(8, 8, 16, 16)),
             insert=[
-                dict(after='stages.2.1',
-                     module=dict(type='NonLocalBlock2d', in_channels=16))
-            ]))
+                dict(
+                    after='stages.2.1',
+                    module=dict(type='NonLocalBlock2d', in_channels=16),
+                )
+            ],
+        )
+    )
     wrapped(torch.randn(2, 3, 16, 16))[0].sum().backward()
     assert wrapped.inserted['stages_2_1'].norm.weight.grad is not None
 
@@ -237,27 +283,50 @@ def test_insertion_errors():
     nl = dict(type='NonLocalBlock2d', in_channels=8)
     with pytest.raises(KeyError, match='no submodule'):
         MODELS.build(
-            dict(type='InsertLayers', backbone=base,
-                 insert=[dict(after='stages.9', module=nl)]))
+            dict(
+                type='InsertLayers',
+                backbone=base,
+                insert=[dict(after='stages.9', module=nl)],
+            )
+        )
     with pytest.raises(ValueError, match='two insertions'):
         MODELS.build(
-            dict(type='InsertLayers', backbone=base,
-                 insert=[dict(after='stages.1', module=nl),
-                         dict(after='stages.1', module=nl)]))
+            dict(
+                type='InsertLayers',
+                backbone=base,
+                insert=[
+                    dict(after='stages.1', module=nl),
+                    dict(after='stages.1', module=nl),
+                ],
+            )
+        )
     with pytest.raises(ValueError, match='after=NAME'):
         MODELS.build(
-            dict(type='InsertLayers', backbone=base,
-                 insert=[dict(after='stages.1', module=nl, extra=1)]))
+            dict(
+                type='InsertLayers',
+                backbone=base,
+                insert=[dict(after='stages.1', module=nl, extra=1)],
+            )
+        )
 
 
 def test_remap_bare_keys():
-    sd = {'a.x': 1, 'backbone.f.0.w': 2, 'backbone.inserted.b.w': 3,
-          'backbone.backbone.g.w': 4}
-    moved = remap_bare_keys(sd, 'backbone.', ['backbone', 'inserted'],
-                            'backbone')
+    sd = {
+        'a.x': 1,
+        'backbone.f.0.w': 2,
+        'backbone.inserted.b.w': 3,
+        'backbone.backbone.g.w': 4,
+    }
+    moved = remap_bare_keys(
+        sd, 'backbone.', ['backbone', 'inserted'], 'backbone'
+    )
     assert moved == ['backbone.f.0.w']
-    assert sd == {'a.x': 1, 'backbone.backbone.f.0.w': 2,
-                  'backbone.inserted.b.w': 3, 'backbone.backbone.g.w': 4}
+    assert sd == {
+        'a.x': 1,
+        'backbone.backbone.f.0.w': 2,
+        'backbone.inserted.b.w': 3,
+        'backbone.backbone.g.w': 4,
+    }
 
 
 def test_nl_ccam_config_keeps_the_10x_lr_of_conv6_and_head():
@@ -265,14 +334,19 @@ def test_nl_ccam_config_keeps_the_10x_lr_of_conv6_and_head():
 
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
+
     root = osp.join(osp.dirname(__file__), '..', '..', '..')
     cfg = Config.fromfile(
-        osp.join(root, 'configs', 'nl_ccam', 'nl-ccam_vgg16_1xb32_cub.py'))
+        osp.join(root, 'configs', 'nl_ccam', 'nl-ccam_vgg16_1xb32_cub.py')
+    )
     model_cfg = cfg.model.copy()
     model_cfg.backbone.pop('init_cfg')
     model = MODELS.build(model_cfg)
     assert model.backbone.insert_after == [
-        'features.5', 'features.9', 'features.13', 'features.16'
+        'features.5',
+        'features.9',
+        'features.13',
+        'features.16',
     ]
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     lrs = {}
@@ -285,5 +359,6 @@ def test_nl_ccam_config_keeps_the_10x_lr_of_conv6_and_head():
     assert lrs[id(model.head.fc.weight)] == pytest.approx(10 * base)
     block = model.backbone.inserted['features_9']
     assert lrs[id(block.theta.weight)] == pytest.approx(base)
-    assert lrs[id(next(model.backbone.backbone.features.parameters()))] == \
-        pytest.approx(base)
+    assert lrs[
+        id(next(model.backbone.backbone.features.parameters()))
+    ] == pytest.approx(base)

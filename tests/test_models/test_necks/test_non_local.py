@@ -1,11 +1,15 @@
 """The NL-CCAM non-local block and the non-local neck."""
+
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from mmwsol.models.necks import (NonLocalBlock2d, NonLocalNeck,
-                                 non_local_attention)
+from mmwsol.models.necks import (
+    NonLocalBlock2d,
+    NonLocalNeck,
+    non_local_attention,
+)
 from mmwsol.registry import MODELS
 
 
@@ -20,25 +24,31 @@ def _randomize(block: NonLocalBlock2d, seed: int = 0) -> None:
         bn.running_var.copy_(torch.rand(bn.num_features, generator=g) + 0.5)
 
 
-def _direct(block: NonLocalBlock2d, x: torch.Tensor,
-            scale: float = 1.) -> torch.Tensor:
+def _direct(
+    block: NonLocalBlock2d, x: torch.Tensor, scale: float = 1.0
+) -> torch.Tensor:
     """The block written out with einsum (eval-mode BN)."""
 
     def conv1x1(conv, t):
-        return torch.einsum('oc,nchw->nohw', conv.weight[:, :, 0, 0],
-                            t) + conv.bias[None, :, None, None]
+        return (
+            torch.einsum('oc,nchw->nohw', conv.weight[:, :, 0, 0], t)
+            + conv.bias[None, :, None, None]
+        )
 
-    theta, phi, g = (conv1x1(block.theta, x), conv1x1(block.phi, x),
-                     conv1x1(block.g, x))
+    theta, phi, g = (
+        conv1x1(block.theta, x),
+        conv1x1(block.phi, x),
+        conv1x1(block.g, x),
+    )
     energy = torch.einsum('nchw,ncuv->nhwuv', theta, phi) * scale
     n, _, h, w = x.shape
-    alpha = energy.reshape(n, h, w, h * w).softmax(-1).reshape(
-        n, h, w, h, w)
+    alpha = energy.reshape(n, h, w, h * w).softmax(-1).reshape(n, h, w, h, w)
     y = torch.einsum('nhwuv,ncuv->nchw', alpha, g)
     z = conv1x1(block.conv_out, y)
     bn = block.norm
     z = (z - bn.running_mean[None, :, None, None]) / torch.sqrt(
-        bn.running_var[None, :, None, None] + bn.eps)
+        bn.running_var[None, :, None, None] + bn.eps
+    )
     z = z * bn.weight[None, :, None, None] + bn.bias[None, :, None, None]
     return x + z
 
@@ -61,12 +71,13 @@ def test_identity_survives_an_enclosing_init():
     """A parent init_cfg setting norm weights to 1 must not break it."""
 
     class Parent(BaseModule):
-
         def __init__(self):
-            super().__init__(init_cfg=[
-                dict(type='Constant', val=1., layer=['_BatchNorm']),
-                dict(type='Kaiming', layer=['Conv2d'])
-            ])
+            super().__init__(
+                init_cfg=[
+                    dict(type='Constant', val=1.0, layer=['_BatchNorm']),
+                    dict(type='Kaiming', layer=['Conv2d']),
+                ]
+            )
             self.block = NonLocalBlock2d(16)
 
     parent = Parent()
@@ -91,12 +102,13 @@ def test_matches_einsum_formulation(reduction, value_reduction, use_scale):
         16,
         reduction=reduction,
         value_reduction=value_reduction,
-        use_scale=use_scale)
+        use_scale=use_scale,
+    )
     assert block.g.out_channels == 16 // value_reduction
     _randomize(block)
     block.eval()
     x = torch.randn(2, 16, 5, 6)
-    scale = (16 // reduction)**-0.5 if use_scale else 1.
+    scale = (16 // reduction) ** -0.5 if use_scale else 1.0
     out = block(x)
     ref = _direct(block, x, scale)
     assert out.shape == x.shape
@@ -108,16 +120,16 @@ def test_attention_rows_sum_to_one_and_pick_matching_keys():
     # one key position aligned with a very large query: the output at that
     # query position is that key's value
     q = torch.zeros(1, 1, 3)
-    k = torch.tensor([[[0., 50., 0.]]])
-    v = torch.tensor([[[1., 5., 3.]]])
-    q[0, 0, 0] = 1.
+    k = torch.tensor([[[0.0, 50.0, 0.0]]])
+    v = torch.tensor([[[1.0, 5.0, 3.0]]])
+    q[0, 0, 0] = 1.0
     out = non_local_attention(q, k, v)
-    assert torch.allclose(out[0, 0, 0], torch.tensor(5.), atol=1e-6)
+    assert torch.allclose(out[0, 0, 0], torch.tensor(5.0), atol=1e-6)
     # zero queries: uniform attention = mean of the values
-    assert torch.allclose(out[0, 0, 1:], torch.tensor([3., 3.]))
+    assert torch.allclose(out[0, 0, 1:], torch.tensor([3.0, 3.0]))
     # scaling divides the logits
-    out = non_local_attention(q, k, v, scale=0.)
-    assert torch.allclose(out, torch.full((1, 1, 3), 3.))
+    out = non_local_attention(q, k, v, scale=0.0)
+    assert torch.allclose(out, torch.full((1, 1, 3), 3.0))
 
 
 def test_gradients_reach_the_zero_initialised_norm():
@@ -132,7 +144,8 @@ def test_gradients_reach_the_zero_initialised_norm():
 def test_nonlocal_neck_keeps_shapes_and_passes_other_maps():
     torch.manual_seed(3)
     neck = MODELS.build(
-        dict(type='NonLocalNeck', in_channels=32, num_blocks=2))
+        dict(type='NonLocalNeck', in_channels=32, num_blocks=2)
+    )
     neck.init_weights()
     assert len(neck.blocks) == 2
     assert all(isinstance(b, NonLocalBlock2d) for b in neck.blocks)

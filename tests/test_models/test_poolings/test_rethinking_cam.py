@@ -1,4 +1,5 @@
 """NWC and PaS of Rethinking CAM, and the configs that switch them on."""
+
 import os.path as osp
 
 import numpy as np
@@ -24,22 +25,25 @@ class _Classifier(nn.Module):
 
 def _head_with_hand_set_weights():
     head = MODELS.build(
-        dict(type='CAMHead',
-             num_classes=2,
-             in_channels=2,
-             pool=dict(type='ThresholdedAvgPool', threshold=0.1)))
+        dict(
+            type='CAMHead',
+            num_classes=2,
+            in_channels=2,
+            pool=dict(type='ThresholdedAvgPool', threshold=0.1),
+        )
+    )
     with torch.no_grad():
-        head.fc.weight.copy_(torch.tensor([[1., -2.], [0.5, 0.5]]))
-        head.fc.bias.copy_(torch.tensor([0.25, 0.]))
+        head.fc.weight.copy_(torch.tensor([[1.0, -2.0], [0.5, 0.5]]))
+        head.fc.bias.copy_(torch.tensor([0.25, 0.0]))
     return head
 
 
 def test_nwc_changes_the_map_exactly_as_by_hand():
     head = _head_with_hand_set_weights()
     model = _Classifier(head)
-    f0 = torch.tensor([[1., 2.], [3., 4.]])
-    f1 = torch.tensor([[0., 8.], [0., 0.]])
-    feats = (torch.stack([f0, f1])[None], )
+    f0 = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    f1 = torch.tensor([[0.0, 8.0], [0.0, 0.0]])
+    feats = (torch.stack([f0, f1])[None],)
     inputs = torch.zeros(1, 3, 2, 2)  # maps keep their 2x2 size
     targets = torch.tensor([[0, 1]])
     logits = head(feats)
@@ -49,26 +53,28 @@ def test_nwc_changes_the_map_exactly_as_by_hand():
     raw = cam(model, inputs, feats, logits, targets)
     raw_nwc = nwc(model, inputs, feats, logits, targets)
     # class 0: 1 * F0 - 2 * F1, clamped: 1 * F0 + 0 * F1
-    assert torch.equal(raw[0, 0], torch.tensor([[1., -14.], [3., 4.]]))
+    assert torch.equal(raw[0, 0], torch.tensor([[1.0, -14.0], [3.0, 4.0]]))
     assert torch.equal(raw_nwc[0, 0], f0)
     # class 1 has no negative weight: unchanged, 0.5 * (F0 + F1)
-    expected1 = torch.tensor([[0.5, 5.], [1.5, 2.]])
+    expected1 = torch.tensor([[0.5, 5.0], [1.5, 2.0]])
     assert torch.equal(raw[0, 1], expected1)
     assert torch.equal(raw_nwc[0, 1], expected1)
 
     # min-max normalised maps: (m - min) / (max - min)
     maps = cam.localize(model, inputs, feats, logits, targets)
     maps_nwc = nwc.localize(model, inputs, feats, logits, targets)
-    assert torch.allclose(maps[0, 0],
-                          torch.tensor([[15., 0.], [17., 18.]]) / 18)
-    assert torch.allclose(maps_nwc[0, 0],
-                          torch.tensor([[0., 1.], [2., 3.]]) / 3)
+    assert torch.allclose(
+        maps[0, 0], torch.tensor([[15.0, 0.0], [17.0, 18.0]]) / 18
+    )
+    assert torch.allclose(
+        maps_nwc[0, 0], torch.tensor([[0.0, 1.0], [2.0, 3.0]]) / 3
+    )
 
     # classification is untouched: the weights keep their sign
-    assert head.fc.weight[0, 1].item() == -2.
+    assert head.fc.weight[0, 1].item() == -2.0
     assert torch.equal(head(feats), logits)
     # TAP (theta 0.1) pools F0 to 2.5 and F1 to 8
-    assert torch.allclose(logits, torch.tensor([[2.5 - 16. + 0.25, 5.25]]))
+    assert torch.allclose(logits, torch.tensor([[2.5 - 16.0 + 0.25, 5.25]]))
 
 
 def test_percentile_level_by_hand_and_with_numpy():
@@ -83,11 +89,11 @@ def test_percentile_level_by_hand_and_with_numpy():
         u8[rng.random(u8.shape) < 0.6] = 0  # mostly background
         for i in (80, 90, 95, 100):
             expected = int(0.35 * np.percentile(u8, i))
-            assert fixed_threshold_level(u8, 0.35, 'percentile', i) == \
-                expected
+            assert fixed_threshold_level(u8, 0.35, 'percentile', i) == expected
     # the 100th percentile is the max standard
-    assert fixed_threshold_level(u8, 0.35, 'percentile', 100) == \
-        fixed_threshold_level(u8, 0.35, 'max')
+    assert fixed_threshold_level(
+        u8, 0.35, 'percentile', 100
+    ) == fixed_threshold_level(u8, 0.35, 'max')
 
 
 def _peaked_sample():
@@ -101,23 +107,29 @@ def _peaked_sample():
     """
     cam = torch.zeros(20, 20)
     cam[2:18, 2:18] = 0.3
-    cam[8:10, 8:10] = 1.
-    return dict(pred_score=torch.tensor([0.9, 0.1]),
-                gt_label=torch.tensor([0]),
-                gt_cam=cam,
-                ori_gt_bboxes=torch.tensor([[2., 2., 18., 18.]]),
-                ori_shape=(20, 20))
+    cam[8:10, 8:10] = 1.0
+    return dict(
+        pred_score=torch.tensor([0.9, 0.1]),
+        gt_label=torch.tensor([0]),
+        gt_cam=cam,
+        ori_gt_bboxes=torch.tensor([[2.0, 2.0, 18.0, 18.0]]),
+        ori_shape=(20, 20),
+    )
 
 
-@pytest.mark.parametrize('standard,expected', [('max', 0.),
-                                               ('percentile', 100.)])
+@pytest.mark.parametrize(
+    'standard,expected', [('max', 0.0), ('percentile', 100.0)]
+)
 def test_pas_in_the_metric(standard, expected):
     metric = METRICS.build(
-        dict(type='WSOLMetric',
-             threshold=0.35,
-             threshold_standard=standard,
-             percentile=90,
-             topk=1))
+        dict(
+            type='WSOLMetric',
+            threshold=0.35,
+            threshold_standard=standard,
+            percentile=90,
+            topk=1,
+        )
+    )
     metric.process(None, [_peaked_sample()])
     result = metric.evaluate(1)
     assert result['wsol/gt_known_loc'] == expected
@@ -135,12 +147,12 @@ ROWS = [
     ('rethinking-cam_vgg16_1xb32_cub.py', 0.1, True, True),
     ('rethinking-cam_vgg16_1xb32_imagenet.py', 0.1, True, True),
     ('rethinking-cam_vgg16_1xb32_openimages.py', 0.1, True, False),
-    ('rethinking-cam_resnet50_1xb32_cub.py', 0., True, True),
-    ('rethinking-cam_resnet50_1xb32_imagenet.py', 0., True, True),
-    ('rethinking-cam_resnet50_1xb32_openimages.py', 0., True, False),
-    ('rethinking-cam_inception-v3_1xb32_cub.py', 0., True, True),
-    ('rethinking-cam_inception-v3_1xb32_imagenet.py', 0., True, True),
-    ('rethinking-cam_inception-v3_1xb32_openimages.py', 0., True, False),
+    ('rethinking-cam_resnet50_1xb32_cub.py', 0.0, True, True),
+    ('rethinking-cam_resnet50_1xb32_imagenet.py', 0.0, True, True),
+    ('rethinking-cam_resnet50_1xb32_openimages.py', 0.0, True, False),
+    ('rethinking-cam_inception-v3_1xb32_cub.py', 0.0, True, True),
+    ('rethinking-cam_inception-v3_1xb32_imagenet.py', 0.0, True, True),
+    ('rethinking-cam_inception-v3_1xb32_openimages.py', 0.0, True, False),
     ('rethinking-cam-tap_tinynet_1xb32_synthetic.py', 0.1, False, False),
     ('rethinking-cam-nwc_tinynet_1xb32_synthetic.py', None, True, False),
     ('rethinking-cam-pas_tinynet_1xb32_synthetic.py', None, False, True),
@@ -172,8 +184,11 @@ def test_config_switches_the_techniques(name, theta, nwc, pas):
     assert len(box_metrics) == 1
     box = METRICS.build(box_metrics[0])
     if pas:
-        assert (box.threshold, box.threshold_standard,
-                box.percentile) == (0.35, 'percentile', 90)
+        assert (box.threshold, box.threshold_standard, box.percentile) == (
+            0.35,
+            'percentile',
+            90,
+        )
         assert cfg.val_evaluator.threshold_standard == 'percentile'
     else:
         assert (box.threshold, box.threshold_standard) == (0.2, 'max')
@@ -185,5 +200,6 @@ def test_config_switches_the_techniques(name, theta, nwc, pas):
 
 def test_all_configs_are_listed():
     import glob
+
     found = {osp.basename(p) for p in glob.glob(osp.join(CFG_DIR, '*.py'))}
     assert found == {r[0] for r in ROWS}
