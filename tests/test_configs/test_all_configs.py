@@ -22,7 +22,7 @@ CONFIGS = sorted(
 @pytest.fixture(scope='module')
 def fixture_roots(tmp_path_factory):
     """A box-annotated and a mask-annotated (OpenImages-style) data root."""
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     boxes = str(tmp_path_factory.mktemp('boxes'))
     generate_synthetic_dataset(

@@ -22,7 +22,7 @@ SEED = 0
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory) -> str:
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     root = str(tmp_path_factory.mktemp('seeded') / 'data')
     generate_synthetic_dataset(

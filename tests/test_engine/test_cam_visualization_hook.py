@@ -22,7 +22,7 @@ DEMO_CONFIG = osp.join(
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
     """3 classes x 2 test images at 40 px."""
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     root = str(tmp_path_factory.mktemp('hookdata'))
     generate_synthetic_dataset(

@@ -15,7 +15,7 @@ WORKERS = ['train_dataloader.num_workers=2', 'train_dataloader.batch_size=2']
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     root = tmp_path_factory.mktemp('resume_workers')
     data = str(root / 'data')

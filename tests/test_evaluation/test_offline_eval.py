@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import torch
 
-from mmwsol.datasets.synthetic import generate_synthetic_dataset
 from mmwsol.evaluation.offline import (
     check_scoremap_files,
     evaluate_scoremaps,
@@ -24,6 +23,7 @@ from mmwsol.evaluation.offline import (
     scoremap_path,
 )
 from mmwsol.registry import DATASETS, METRICS
+from mmwsol.synthetic import generate_synthetic_dataset
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 

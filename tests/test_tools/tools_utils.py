@@ -64,7 +64,7 @@ randomness = dict(seed=0)
 
 def make_tiny_dataset(out_dir: str) -> str:
     """Write a 3-class synthetic set at 48 px (odd test size: 15)."""
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     generate_synthetic_dataset(
         out_dir,

@@ -158,7 +158,7 @@ def test_every_shipped_schedule_builds_for_any_epoch_count(path):
 def test_demo_trains_one_epoch(tmp_path):
     """The crash of #12: `--cfg-options train_cfg.max_epochs=1` on the
     demo config."""
-    from mmwsol.datasets.synthetic import generate_synthetic_dataset
+    from mmwsol.synthetic import generate_synthetic_dataset
 
     data = str(tmp_path / 'data')
     generate_synthetic_dataset(

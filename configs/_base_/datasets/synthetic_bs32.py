@@ -1,4 +1,4 @@
-# The embedded synthetic WSOL dataset (mmwsol.datasets.synthetic; made by
+# The embedded synthetic WSOL dataset (mmwsol.synthetic; made by
 # tools/dataset_converters/make_synthetic.py --out data/synthetic).
 # 128x128 images, so the protocol is scaled: train Resize(146, 146) ->
 # RandomCrop 128 -> HFlip (256/224 = 146/128); test Resize(128, 128).
