@@ -7,15 +7,16 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+# $PYTHON, else the .venv of `make install`, else python on PATH
+source "$(dirname "$0")/pick_python.sh"
 
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+PYTHONPATH="$MMWSOL_ROOT":$PYTHONPATH \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" \
     --master_port="$PORT" \
-    "$(dirname "$0")/train.py" \
+    "$MMWSOL_ROOT/tools/train.py" \
     "$CONFIG" \
     --launcher pytorch "${@:3}"

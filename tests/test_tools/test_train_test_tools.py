@@ -2,11 +2,14 @@
 
 import os
 import os.path as osp
+import subprocess
 
 import mmengine
 import pytest
 import torch
 from tools_utils import (
+    ROOT,
+    free_port,
     load_state,
     make_tiny_dataset,
     read_json,
@@ -217,3 +220,46 @@ def test_amp_without_cuda_is_a_clear_error(tiny):
                 '--amp',
             ]
         )
+
+
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(ROOT, '.venv', 'bin', 'python')),
+    reason='needs the .venv of `make install`',
+)
+def test_dist_script_runs_as_written_without_activating_the_venv(tiny):
+    """``bash tools/dist_test.sh CFG CKPT 1`` while ``python`` on PATH has
+    no torch (a shim that fails like a bare system python)."""
+    shims = tiny['root'] / 'shims'
+    shims.mkdir()
+    shim = shims / 'python'
+    shim.write_text(
+        '#!/bin/sh\necho "ModuleNotFoundError: No module named torch" >&2\n'
+        'exit 1\n'
+    )
+    shim.chmod(0o755)
+    out = osp.join(tiny['root'], 'metrics_dist_script.json')
+    unset = ('PYTHON', 'VIRTUAL_ENV')
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(PATH=f'{shims}:/usr/bin:/bin', PORT=str(free_port()))
+    env['OMP_NUM_THREADS'] = '1'
+    proc = subprocess.run(
+        [
+            'bash',
+            'tools/dist_test.sh',
+            tiny['cfg'],
+            osp.join(tiny['work'], 'epoch_2.pth'),
+            '1',
+            '--work-dir',
+            str(tiny['root'] / 'test_dist_script'),
+            '--out',
+            out,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert 0 <= read_json(out)['wsol/MaxBoxAccV2'] <= 100
