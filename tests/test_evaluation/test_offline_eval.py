@@ -156,6 +156,28 @@ def test_eval_tool_writes_metrics_and_curves(box_split, tmp_path, capsys):
     assert json.loads(out.read_text())['MaxBoxAcc'] == 100.0
 
 
+def test_progress_off_a_terminal_is_a_few_plain_lines(tmp_path, capsys):
+    """With output captured (not a TTY) the progress of the tool is a few
+    short lines, not one line of ``\\r`` redraws per map."""
+    num = 60
+    images = [(f'c0/{i:03d}.jpg', 0, (224, 224), [GT_224]) for i in range(num)]
+    meta = write_metadata(str(tmp_path / 'meta'), images)
+    maps = tmp_path / 'maps'
+    for image_id, *_ in images:
+        save_map(maps, image_id, box_map(*GT_224))
+    tool = load_tool('eval_scoremaps')
+    tool.main(['--metadata', meta, '--scoremaps', str(maps)])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert '\r' not in text
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) < 120
+    progress = [line for line in lines if f'/{num} (' in line]
+    # at most one line per 10 % step (plus the final one), and the end
+    assert 1 <= len(progress) <= 11
+    assert progress[-1].startswith(f'eval_scoremaps: {num}/{num} (100%)')
+
+
 def test_image_sizes_from_the_images(tmp_path, box_split):
     meta, maps = box_split
     write_lines(osp.join(meta, 'image_sizes.txt'), [])  # empty file

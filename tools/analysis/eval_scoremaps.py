@@ -8,11 +8,9 @@ Example::
 """
 
 import argparse
-import json
-import os
-import os.path as osp
 from typing import Dict, List, Optional
 
+from mmwsol.evaluation.metrics.wsol_summary import write_json
 from mmwsol.evaluation.offline import (
     PROTOCOL_MAP_SIZE,
     RESIZE_NORMS,
@@ -123,7 +121,10 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         'this JSON file (for tools/analysis/plot_curves.py)',
     )
     parser.add_argument(
-        '--no-progress', action='store_true', help='do not show a progress bar'
+        '--no-progress',
+        action='store_true',
+        help='do not show the progress (a live bar on a terminal, a '
+        'line per 10 %% elsewhere)',
     )
     parsed = parser.parse_args(args)
     if len(parsed.map_size) not in (1, 2):
@@ -165,11 +166,7 @@ def main(args: Optional[List[str]] = None) -> Dict[str, float]:
     print()
     print(format_metrics(metrics))
     if args.out:
-        folder = osp.dirname(osp.abspath(args.out))
-        os.makedirs(folder, exist_ok=True)
-        with open(args.out, 'w', encoding='utf-8') as f:
-            json.dump(metrics, f, indent=2)
-            f.write('\n')
+        write_json(args.out, metrics)
         print(f'metrics written to {args.out}')
     if args.curves:
         print(f'curves written to {args.curves}')
