@@ -71,12 +71,6 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher',
     )
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help='also print the environment, the full config and the hook '
-        'table on the console (they are always in the log file)',
-    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -87,6 +81,7 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
     from mmwsol.utils import (
+        apply_box_rule,
         merge_cfg_options,
         set_dataloader_defaults,
         set_work_dir,
@@ -113,20 +108,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             out_dir=args.show_dir,
             max_samples=args.show_num,
         )
-        # draw boxes at the box metric's fixed threshold (e.g. PaS)
-        evaluators = cfg.get('test_evaluator', None) or []
-        if isinstance(evaluators, dict):
-            evaluators = [evaluators]
-        for evaluator in evaluators:
-            if evaluator.get('type') == 'WSOLMetric':
-                for key in ('threshold', 'threshold_standard', 'percentile'):
-                    if key in evaluator:
-                        hook[key] = evaluator[key]
-                if 'loc_box_mode' in evaluator:  # the box rule of GT-known
-                    hook['box_mode'] = evaluator['loc_box_mode']
-                break
         hooks.append(hook)
         cfg.custom_hooks = hooks
+    # the config's one box rule, to the metrics and the overlay hook
+    try:
+        apply_box_rule(cfg)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
     set_dataloader_defaults(cfg, pin_memory=not args.no_pin_memory)
     from mmwsol.utils.launch import warn_unknown_config_keys
 
@@ -142,6 +130,8 @@ def main() -> None:
     ):
         raise SystemExit('--out must end with .json, .pkl or .yaml')
     import mmengine
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
 
     from mmwsol.engine.hooks import StrictLoadHook
     from mmwsol.utils import (
@@ -149,7 +139,6 @@ def main() -> None:
         register_all_modules,
         setup_cpu_distributed,
     )
-    from mmwsol.utils.console import build_runner, run_header
 
     register_all_modules(init_default_scope=False)
 
@@ -160,10 +149,10 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
-    # the environment / config / hook dumps go to the log file only
-    runner = build_runner(cfg, verbose=args.verbose)
-    for line in run_header(runner, args.config, args.verbose):
-        runner.logger.info(line)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
     runner.register_hook(
         StrictLoadHook(
             args.checkpoint, partial=args.partial_load, unsafe=args.unsafe_load
@@ -194,9 +183,6 @@ def main() -> None:
             indent=2,
         )
         runner.logger.info(f'metrics written to {args.out}')
-    if args.show_dir is not None and runner.rank == 0:
-        show_dir = osp.join(runner.work_dir, args.show_dir)  # abs: kept
-        runner.logger.info(f'overlays written to {show_dir}')
 
 
 if __name__ == '__main__':

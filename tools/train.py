@@ -64,12 +64,6 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher',
     )
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help='also print the environment, the full config and the hook '
-        'table on the console (they are always in the log file)',
-    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -80,6 +74,7 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command line into the config."""
     from mmwsol.utils import (
+        apply_box_rule,
         merge_cfg_options,
         set_dataloader_defaults,
         set_work_dir,
@@ -113,6 +108,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     # the final num_workers (persistent_workers needs workers)
     try:
         merge_cfg_options(cfg, args.cfg_options)
+        apply_box_rule(cfg)  # the one box rule, to metrics and hooks
     except ValueError as error:
         raise SystemExit(f'error: {error}')
     set_dataloader_defaults(
@@ -133,6 +129,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     """Build the runner from the config and train."""
     args = parse_args()
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
 
     from mmwsol.utils import (
         CheckpointError,
@@ -140,17 +138,16 @@ def main() -> None:
         register_all_modules,
         setup_cpu_distributed,
     )
-    from mmwsol.utils.console import build_runner, run_header
 
     register_all_modules(init_default_scope=False)
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
-    # the environment / config / hook dumps go to the log file only
-    runner = build_runner(cfg, verbose=args.verbose)
-    for line in run_header(runner, args.config, args.verbose):
-        runner.logger.info(line)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
     # MMEngine reads the checkpoints (resume, load_from: lenient, as in
     # mmpretrain) with weights_only=True; this admits the types MMEngine
     # checkpoints hold, for this call only (see mmwsol.utils.checkpoint)

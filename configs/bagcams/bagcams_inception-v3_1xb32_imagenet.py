@@ -14,6 +14,5 @@ model = dict(
 
 # The paper's T-Loc / G-Loc (the authors' code: wsolevaluation's BoxEvaluator
 # with multi_contour_eval=True) take the boxes of all contours, at the best CAM
-# threshold: our top1_loc_best / gt_known_loc_best with loc_box_mode='all'.
-val_evaluator = dict(loc_box_mode='all')
-test_evaluator = dict(loc_box_mode='all')
+# threshold: our top1_loc_best / gt_known_loc_best with box_mode='all'.
+box_rule = dict(box_mode='all')

@@ -15,9 +15,4 @@ model = dict(
 
 # PaS: the fixed-threshold boxes (GT-known / Top-1 Loc) are cut at
 # 0.35 * (90th percentile of the uint8 map) instead of 0.2 * max.
-val_evaluator = dict(
-    threshold=0.35, threshold_standard='percentile', percentile=90
-)
-test_evaluator = dict(
-    threshold=0.35, threshold_standard='percentile', percentile=90
-)
+box_rule = dict(threshold=0.35, threshold_standard='percentile', percentile=90)

@@ -67,5 +67,4 @@ custom_hooks = [dict(type='RNGStateHook'), dict(type='RAMStartHook')]
 
 # SPA's evaluation (the authors' exper/val_spa.py, mode='union'): the box at a
 # fixed threshold is the one box around all foreground pixels.
-val_evaluator = dict(loc_box_mode='union')
-test_evaluator = dict(loc_box_mode='union')
+box_rule = dict(box_mode='union')

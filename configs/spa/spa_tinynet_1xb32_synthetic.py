@@ -51,8 +51,4 @@ custom_hooks = [dict(type='RNGStateHook'), dict(type='RAMStartHook')]
 
 # SPA's evaluation (the authors' exper/val_spa.py, mode='union'): the box at a
 # fixed threshold is the one box around all foreground pixels.
-val_evaluator = dict(loc_box_mode='union')
-test_evaluator = [
-    dict(type='WSOLMetric', iou_thresholds=(30, 50, 70), loc_box_mode='union'),
-    dict(type='WSOLMaskMetric', classification=False),
-]
+box_rule = dict(box_mode='union')

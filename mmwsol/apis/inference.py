@@ -44,6 +44,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 
+from mmwsol.evaluation.box_rule import BoxRule
 from mmwsol.evaluation.functional import (
     BOX_MODES,
     THRESHOLD_STANDARDS,
@@ -64,12 +65,7 @@ CROP_TRANSFORMS = (
     'TenCrop',
 )
 #: Box defaults when the config names none (the CAM convention).
-DEFAULT_BOX_CFG = dict(
-    threshold=0.2,
-    threshold_standard='max',
-    percentile=90.0,
-    box_mode='largest',
-)
+DEFAULT_BOX_CFG = BoxRule().to_dict()
 
 
 @dataclass
@@ -177,39 +173,18 @@ def _config_class_names(cfg: Config) -> Optional[list]:
 
 
 def box_settings(cfg: Config) -> dict:
-    """The fixed-threshold box settings of a config's box metric.
-
-    Reads ``threshold``, ``threshold_standard``, ``percentile`` and the box
-    rule ``loc_box_mode`` (as ``box_mode``) of the first ``WSOLMetric`` of
-    ``test_evaluator`` (then ``val_evaluator``); :data:`DEFAULT_BOX_CFG`
-    (0.2 x max, largest region) where it names none (e.g. mask-only
-    OpenImages configs).
+    """The config's fixed-threshold box rule (top-level ``box_rule``).
 
     Args:
         cfg (Config): The model's config.
 
     Returns:
         dict: ``threshold``, ``threshold_standard``, ``percentile`` and
-        ``box_mode``.
+        ``box_mode`` (see :class:`~mmwsol.evaluation.BoxRule`).
     """
-    out = dict(DEFAULT_BOX_CFG)
-    for key in ('test_evaluator', 'val_evaluator'):
-        evaluators = cfg.get(key, None) or []
-        if isinstance(evaluators, dict):
-            evaluators = evaluators.get('metrics', [evaluators])
-        for evaluator in evaluators:
-            if (
-                isinstance(evaluator, dict)
-                and evaluator.get('type') == 'WSOLMetric'
-            ):
-                for name in ('threshold', 'threshold_standard', 'percentile'):
-                    if name in evaluator:
-                        out[name] = evaluator[name]
-                out['box_mode'] = evaluator.get(
-                    'loc_box_mode', out['box_mode']
-                )
-                return out
-    return out
+    from mmwsol.utils import apply_box_rule
+
+    return apply_box_rule(copy.deepcopy(cfg)).to_dict()
 
 
 def build_inference_pipeline(cfg: Config) -> Tuple[dict, Compose]:

@@ -1,3 +1,4 @@
+from .box_rule_config import apply_box_rule
 from .checkpoint import (
     CheckpointError,
     UnsafeCheckpointError,
@@ -24,6 +25,7 @@ __all__ = [
     'CheckpointMismatchError',
     'LoadReport',
     'UnsafeCheckpointError',
+    'apply_box_rule',
     'checkpoint_loading',
     'load_checkpoint_file',
     'load_model_weights',

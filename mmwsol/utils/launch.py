@@ -295,6 +295,8 @@ KNOWN_CONFIG_KEYS = frozenset(
         'runner_type',
         'custom_imports',
         '_base_',
+        # read by the tools and the inferencer (mmwsol.utils.apply_box_rule)
+        'box_rule',
         # helper variables of OpenMMLab configs
         'dataset_type',
         'data_root',

@@ -191,8 +191,8 @@ def test_no_gt_uses_top1_map(tmp_path):
 def test_test_tool_draws_with_the_metric_box_rule(
     tmp_path, monkeypatch, config, box_mode
 ):
-    """``tools/test.py --show-dir`` copies the fixed-threshold settings of
-    the box metric, its box rule ``loc_box_mode`` included."""
+    """``tools/test.py --show-dir`` draws with the config's one box rule
+    (``box_rule``, the metric's), its box mode included."""
     import importlib.util
     import sys
 
@@ -221,7 +221,6 @@ def test_test_tool_draws_with_the_metric_box_rule(
         h for h in cfg.custom_hooks if h['type'] == 'CAMVisualizationHook'
     ]
     assert len(hooks) == 1
-    assert hooks[0].get('box_mode') == box_mode
-    # without the key the hook's default is the metric's default
+    assert hooks[0]['box_rule']['box_mode'] == (box_mode or 'largest')
     hook = HOOKS.build(hooks[0])
-    assert hook.box_mode == (box_mode or 'largest')
+    assert hook.box_rule.box_mode == (box_mode or 'largest')

@@ -202,7 +202,7 @@ def test_metric_uses_the_best_box_in_all_mode():
         ('union', 'err_more'),
     ):
         # the error cases use the fixed-threshold box rule
-        metric = WSOLMetric(error_analysis=True, loc_box_mode=mode)
+        metric = WSOLMetric(error_analysis=True, box_rule=dict(box_mode=mode))
         metric.process(None, [sample])
         result = metric.evaluate(1)
         assert result[f'wsol/{key}'] == 100.0, mode

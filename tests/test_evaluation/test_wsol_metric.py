@@ -128,9 +128,9 @@ def test_hand_made_samples_percentile_standard():
     # C: 128 x 0, 128 x 255 -> 255 -> empty -> [0, 0, 0, 0]: wrong.
     # D: all zero -> wrong. GT-known: B, E; top-1: E; top-5: B, E.
     metric = WSOLMetric(
-        threshold=1.0,
-        threshold_standard='percentile',
-        percentile=90,
+        box_rule=dict(
+            threshold=1.0, threshold_standard='percentile', percentile=90
+        ),
         prefix='pas',
     )
     result = evaluate(metric, hand_made_samples(), batch_size=5)
@@ -143,7 +143,7 @@ def test_hand_made_samples_percentile_standard():
 
 def test_fixed_threshold_above_half():
     # θ = 0.6: level int(153.0) = 153 > 127 -> small box: B, C, E correct
-    metric = WSOLMetric(threshold=0.6)
+    metric = WSOLMetric(box_rule=dict(threshold=0.6))
     result = evaluate(metric, hand_made_samples())
     assert result['wsol/gt_known_loc'] == 60.0
     assert result['wsol/top1_loc'] == 20.0
@@ -156,7 +156,7 @@ def test_largest_mode_names_and_values():
     cam[1:4, 1:4] = 1.0  # small blob: box [1, 1, 4, 4]
     cam[8:18, 8:18] = 1.0  # large blob: box [8, 8, 18, 18]
     samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 4, 4]], (20, 20))]
-    v2 = evaluate(WSOLMetric(loc_box_mode='all'), samples)
+    v2 = evaluate(WSOLMetric(box_rule=dict(box_mode='all')), samples)
     v1 = evaluate(WSOLMetric(box_mode='largest'), samples)
     assert v2['wsol/MaxBoxAccV2'] == 100.0
     assert v2['wsol/gt_known_loc'] == 100.0
@@ -308,10 +308,10 @@ def test_bad_map_names_the_image():
 def test_invalid_arguments():
     with pytest.raises(ValueError):
         WSOLMetric(box_mode='biggest')
-    with pytest.raises(ValueError, match='loc_box_mode'):
-        WSOLMetric(loc_box_mode='biggest')
+    with pytest.raises(ValueError, match=r'box_rule\.box_mode'):
+        WSOLMetric(box_rule=dict(box_mode='biggest'))
     with pytest.raises(ValueError):
-        WSOLMetric(threshold_standard='mean')
+        WSOLMetric(box_rule=dict(threshold_standard='mean'))
     with pytest.raises(ValueError, match='percentages'):
         WSOLMetric(iou_thresholds=(50, 150))
     with pytest.raises(ValueError, match='percentages'):
@@ -343,7 +343,7 @@ def test_best_threshold_inside_the_curve():
     assert result['wsol/gt_known_loc'] == 0.0
     assert result['wsol/top1_loc'] == 0.0
     # θ = 0.5: level 127 -> the middle block
-    result = evaluate(WSOLMetric(threshold=0.5), samples)
+    result = evaluate(WSOLMetric(box_rule=dict(threshold=0.5)), samples)
     assert result['wsol/top1_loc'] == 100.0
 
 
@@ -412,13 +412,14 @@ def test_union_mode_names_and_values():
     cam[10:18, 10:18] = 1.0  # box [10, 10, 18, 18]
     samples = [make_sample(cam, 0, [0.6, 0.4], [[1, 1, 18, 18]], (20, 20))]
     union = evaluate(
-        WSOLMetric(box_mode='union', loc_box_mode='union'), samples
+        WSOLMetric(box_mode='union', box_rule=dict(box_mode='union')),
+        samples,
     )
     assert union['wsol/MaxBoxAccUnion'] == 100.0
     assert union['wsol/MaxBoxAccUnion@70'] == 100.0
     assert union['wsol/gt_known_loc'] == 100.0
     assert union['wsol/top1_loc'] == 100.0
-    v2 = evaluate(WSOLMetric(loc_box_mode='all'), samples)
+    v2 = evaluate(WSOLMetric(box_rule=dict(box_mode='all')), samples)
     # the larger blob: 81 / 324 = 0.25
     assert v2['wsol/MaxBoxAccV2@30'] == 0.0
     assert v2['wsol/gt_known_loc'] == 0.0

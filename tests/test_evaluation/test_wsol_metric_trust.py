@@ -68,7 +68,9 @@ def test_fixed_threshold_numbers_use_the_largest_region_by_default():
     # the sweep keeps its own rule (all contours): unchanged
     assert largest['wsol/MaxBoxAccV2@50'] == 100.0
 
-    every = evaluate(WSOLMetric(loc_box_mode='all'), box_rule_samples())
+    every = evaluate(
+        WSOLMetric(box_rule=dict(box_mode='all')), box_rule_samples()
+    )
     assert every['wsol/gt_known_loc'] == 100.0
     assert every['wsol/top1_loc'] == 50.0
     assert every['wsol/gt_known_loc_best'] == 100.0
@@ -83,7 +85,7 @@ def test_best_form_has_its_own_best_threshold():
     assert result['wsol/gt_known_loc'] == 0.0
     assert result['wsol/gt_known_loc_best'] == 100.0
     assert result['wsol/top1_loc_best'] == 100.0
-    union = evaluate(WSOLMetric(loc_box_mode='union'), samples)
+    union = evaluate(WSOLMetric(box_rule=dict(box_mode='union')), samples)
     # the union box [1, 1, 17, 17] (289 px) holds A: IoU 9 / 289 for
     # t < 0.5, then A alone: IoU 1
     assert union['wsol/gt_known_loc'] == 0.0
@@ -97,7 +99,8 @@ def test_error_analysis_uses_the_fixed_threshold_box_rule():
     largest = evaluate(WSOLMetric(error_analysis=True), samples)
     assert largest['wsol/err_other'] == 100.0
     every = evaluate(
-        WSOLMetric(error_analysis=True, loc_box_mode='all'), samples
+        WSOLMetric(error_analysis=True, box_rule=dict(box_mode='all')),
+        samples,
     )
     assert every['wsol/err_other'] == 0.0
     assert every['wsol/top1_loc'] == 100.0
@@ -351,7 +354,7 @@ def test_fixed_threshold_numbers_match_the_community_curves(rule, curve):
         )
         for name in maps
     ]
-    metric = WSOLMetric(loc_box_mode=rule)
+    metric = WSOLMetric(box_rule=dict(box_mode=rule))
     metric.process(None, samples)
     result = metric.evaluate(len(samples))
     assert THRESHOLDS[20] == 0.2

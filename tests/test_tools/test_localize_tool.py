@@ -142,11 +142,14 @@ def test_folder_writes_overlays_and_coco(
         'b/c/y.PNG': (64, 64),
         'z.bmp': (33, 17),
     }
-    # overlays mirror the input tree, at the original size
+    # overlays mirror the input tree; small images are upscaled to a
+    # 384 px shortest side (readable labels), keeping the aspect ratio
     for name, (w, h) in sizes.items():
         png = out / 'overlays' / (osp.splitext(name)[0] + '.png')
         img = cv2.imread(str(png))
-        assert img is not None and img.shape == (h, w, 3), name
+        f = 384 / min(w, h)
+        assert img is not None, name
+        assert img.shape == (round(h * f), round(w * f), 3), name
     assert not (out / 'overlays' / 'b' / 'broken.png').exists()
 
     coco = json.loads((out / 'pseudo_labels.json').read_text())

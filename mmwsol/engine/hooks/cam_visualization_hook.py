@@ -3,7 +3,7 @@
 import os
 import os.path as osp
 import re
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -11,7 +11,7 @@ import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 
-from mmwsol.evaluation.functional import fixed_threshold_boxes
+from mmwsol.evaluation.box_rule import BoxRule
 from mmwsol.registry import HOOKS
 from mmwsol.visualization import draw_cam_overlay
 
@@ -57,15 +57,12 @@ class CAMVisualizationHook(Hook):
         max_samples (int): Samples drawn per evaluation run per rank; -1 for
             all. Defaults to 8.
         interval (int): Draw every ``interval``-th batch. Defaults to 1.
-        threshold (float): Box threshold θ. Defaults to 0.2.
-        threshold_standard (str): ``'max'`` or ``'percentile'``.
-        percentile (float): Percentile of the percentile standard.
-        box_mode (str): ``'largest'`` (the largest connected region),
-            ``'all'`` (every contour) or ``'union'`` (around all
-            foreground). Defaults to 'largest', the default box rule of
-            :class:`~mmwsol.evaluation.WSOLMetric`'s GT-known / Top-k Loc
-            (``loc_box_mode``); ``tools/test.py --show-dir`` copies the
-            metric's ``loc_box_mode`` here, with its fixed threshold.
+        box_rule (BoxRule | dict, optional): How the predicted boxes are
+            cut (threshold, standard, percentile, box mode), see
+            :class:`~mmwsol.evaluation.BoxRule`. Defaults to None: the
+            rule's defaults. ``tools/train.py`` / ``tools/test.py`` pass the
+            config's top-level ``box_rule``, the one GT-known / Top-k Loc
+            use.
         enable_val (bool): Also draw during validation. Defaults to False.
         all_ranks (bool): Draw the samples of every rank (gathered to rank
             0 at the end of each evaluation run), not only rank 0's.
@@ -81,10 +78,7 @@ class CAMVisualizationHook(Hook):
         out_dir: Optional[str] = None,
         max_samples: int = 8,
         interval: int = 1,
-        threshold: float = 0.2,
-        threshold_standard: str = 'max',
-        percentile: float = 90,
-        box_mode: str = 'largest',
+        box_rule: Union[BoxRule, dict, None] = None,
         enable_val: bool = False,
         all_ranks: bool = False,
         input_bgr: bool = True,
@@ -92,10 +86,7 @@ class CAMVisualizationHook(Hook):
         self.out_dir = out_dir
         self.max_samples = max_samples
         self.interval = max(1, interval)
-        self.threshold = threshold
-        self.threshold_standard = threshold_standard
-        self.percentile = percentile
-        self.box_mode = box_mode
+        self.box_rule = BoxRule.from_cfg(box_rule)
         self.enable_val = enable_val
         self.all_ranks = all_ranks
         self.input_bgr = input_bgr
@@ -191,13 +182,7 @@ class CAMVisualizationHook(Hook):
         else:
             return
         cam = cam.detach().float().cpu().numpy()
-        boxes = fixed_threshold_boxes(
-            cam,
-            self.threshold,
-            self.threshold_standard,
-            self.percentile,
-            self.box_mode,
-        )
+        boxes = self.box_rule.boxes(cam)
         gt_boxes = None
         if 'gt_bboxes' in sample:
             gt_boxes = sample.gt_bboxes.detach().cpu().numpy()

@@ -9,17 +9,16 @@ from mmengine.logging import print_log
 
 from mmwsol.registry import METRICS
 
+from ..box_rule import BoxRule
 from ..functional import (
     BOX_MODES,
     LOC_OTHER,
-    THRESHOLD_STANDARDS,
     best_box,
     box_accuracy_curves,
     box_correctness,
     box_iou,
     cam_thresholds,
     error_rates,
-    fixed_threshold_boxes,
     localization_error,
 )
 from .sample_inputs import (
@@ -84,10 +83,10 @@ class WSOLMetric(BaseMetric):
 
     - ``top{k}_cls`` (for each ``k`` in ``topk`` with ``k <= K`` classes):
       Top-k classification accuracy ("Top-1 Cls", "Top-5 Cls").
-    - ``gt_known_loc``: "GT-known Loc" at the fixed threshold ``threshold``
-      (standard ``threshold_standard``): the GT-class map's box, by the box
-      rule ``loc_box_mode`` (default: the box of the largest connected
-      region, as the papers), reaches IoU ``loc_iou_threshold`` (50).
+    - ``gt_known_loc``: "GT-known Loc" by the fixed-threshold rule
+      ``box_rule`` (default: 0.2 x max, the box of the largest connected
+      region, as the papers): the GT-class map's box reaches IoU
+      ``loc_iou_threshold`` (50).
     - ``top{k}_loc``: "Top-1 Loc" / "Top-5 Loc" at the fixed threshold: the
       GT class is among the top-k predictions *and* the GT-known box is
       correct.
@@ -99,9 +98,9 @@ class WSOLMetric(BaseMetric):
       ``box_mode='largest'``).
     - ``best_thr@{δ}``: the CAM threshold reaching ``{main}@{δ}`` (the
       smallest one on ties).
-    - ``gt_known_loc_best``: GT-known Loc (box rule ``loc_box_mode``) at
-      the CAM threshold that is best for it at IoU ``loc_iou_threshold``
-      (equal to ``{main}@50`` only when ``loc_box_mode == box_mode``).
+    - ``gt_known_loc_best``: GT-known Loc (box rule ``box_rule.box_mode``)
+      at the CAM threshold that is best for it at IoU ``loc_iou_threshold``
+      (equal to ``{main}@50`` only when ``box_rule.box_mode == box_mode``).
     - ``top{k}_loc_best``: Top-k Loc at that same CAM threshold.
     - ``invalid_maps``: the number of invalid maps (see below).
     - with ``error_analysis=True``, SPA's error cases (Pan et al., CVPR
@@ -162,21 +161,14 @@ class WSOLMetric(BaseMetric):
             (MaxBoxAcc, V1); ``'union'`` keeps one box around the whole
             foreground. The rule of the threshold sweep (MaxBoxAcc).
             Defaults to 'all'.
-        loc_box_mode (str): The box rule of the fixed-threshold numbers
-            (GT-known, Top-k Loc, their ``_best`` forms, the error
-            analysis), same choices. Defaults to 'largest': the box of the
-            largest connected region, the rule of CAM and of most papers'
-            Top-1 / GT-known Loc (SPA's code uses ``'union'``).
-        threshold (float): Fixed threshold θ of ``gt_known_loc`` and
-            ``top{k}_loc``. Defaults to 0.2 (the CAM convention of 20 % of
-            the map's maximum, also Rethinking CAM's default ``loc_threshold``
-            with the max standard; its PaS uses 0.35 with the 90th
-            percentile).
-        threshold_standard (str): ``'max'`` (level ``int(θ * u8.max())``) or
-            ``'percentile'`` (level ``int(θ * percentile(u8, percentile))``).
-            Defaults to 'max'.
-        percentile (float): Percentile of the ``'percentile'`` standard.
-            Defaults to 90.
+        box_rule (BoxRule | dict, optional): The fixed-threshold rule of
+            ``gt_known_loc`` and ``top{k}_loc`` (threshold θ, its standard,
+            the percentile, and the box rule ``box_mode`` that also serves
+            their ``_best`` forms and the error analysis), see
+            :class:`~mmwsol.evaluation.BoxRule`. Defaults to None: the
+            rule's defaults (0.2 x max, the box of the largest connected
+            region). ``tools/train.py`` / ``tools/test.py`` pass the
+            config's top-level ``box_rule`` here.
         topk (int | Sequence[int]): The k of ``top{k}_cls`` and
             ``top{k}_loc``. Defaults to (1, 5).
         loc_iou_threshold (float): IoU threshold in percent of GT-known and
@@ -218,10 +210,7 @@ class WSOLMetric(BaseMetric):
         iou_thresholds: Optional[Sequence[float]] = None,
         cam_curve_interval: float = 0.01,
         box_mode: str = 'all',
-        loc_box_mode: str = 'largest',
-        threshold: float = 0.2,
-        threshold_standard: str = 'max',
-        percentile: float = 90,
+        box_rule: Union[BoxRule, dict, None] = None,
         topk: Union[int, Sequence[int]] = (1, 5),
         loc_iou_threshold: float = 50,
         error_analysis: bool = False,
@@ -230,20 +219,13 @@ class WSOLMetric(BaseMetric):
         prefix: Optional[str] = None,
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        for key, mode in (
-            ('box_mode', box_mode),
-            ('loc_box_mode', loc_box_mode),
-        ):
-            if mode not in BOX_MODES:
-                raise ValueError(
-                    f'Unknown {key} {mode!r}, choose from {BOX_MODES}.'
-                )
-        if threshold_standard not in THRESHOLD_STANDARDS:
+        if box_mode not in BOX_MODES:
             raise ValueError(
-                f'Unknown threshold_standard '
-                f'{threshold_standard!r}, choose from '
-                f'{THRESHOLD_STANDARDS}.'
+                f'Unknown box_mode {box_mode!r}, choose from {BOX_MODES}.'
             )
+        self.box_rule = BoxRule.from_cfg(box_rule)
+        loc_box_mode = self.box_rule.box_mode
+        self.loc_box_mode = loc_box_mode  # the rule's, kept for reading
         if iou_thresholds is None:
             iou_thresholds = DEFAULT_IOU_THRESHOLDS[box_mode]
         if isinstance(iou_thresholds, Number):
@@ -261,10 +243,6 @@ class WSOLMetric(BaseMetric):
         self.cam_curve_interval = cam_curve_interval
         self.thresholds = cam_thresholds(cam_curve_interval)
         self.box_mode = box_mode
-        self.loc_box_mode = loc_box_mode
-        self.threshold = float(threshold)
-        self.threshold_standard = threshold_standard
-        self.percentile = percentile
         self.topk = (topk,) if isinstance(topk, int) else tuple(topk)
         if any(k < 1 for k in self.topk):
             raise ValueError(f'topk must be positive, got {self.topk}.')
@@ -353,13 +331,7 @@ class WSOLMetric(BaseMetric):
         correct = box_correctness(
             cam, gt_boxes, self.thresholds, self._iou_rows, self.box_mode
         )
-        fixed_boxes = fixed_threshold_boxes(
-            cam,
-            self.threshold,
-            self.threshold_standard,
-            self.percentile,
-            self.loc_box_mode,
-        )
+        fixed_boxes = self.box_rule.boxes(cam)
         fixed_iou = float(box_iou(fixed_boxes, gt_boxes).max())
         entry = dict(
             box_correct=np.packbits(correct, axis=-1),

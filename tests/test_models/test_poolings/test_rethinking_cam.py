@@ -10,6 +10,7 @@ from mmengine.config import Config
 
 from mmwsol.evaluation.functional import fixed_threshold_level
 from mmwsol.registry import METRICS, MODELS
+from mmwsol.utils import apply_box_rule
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 CFG_DIR = osp.join(ROOT, 'configs', 'rethinking_cam')
@@ -124,9 +125,9 @@ def test_pas_in_the_metric(standard, expected):
     metric = METRICS.build(
         dict(
             type='WSOLMetric',
-            threshold=0.35,
-            threshold_standard=standard,
-            percentile=90,
+            box_rule=dict(
+                threshold=0.35, threshold_standard=standard, percentile=90
+            ),
             topk=1,
         )
     )
@@ -182,14 +183,15 @@ def test_config_switches_the_techniques(name, theta, nwc, pas):
         assert box_metrics == []  # PxAP only: no fixed threshold to change
         return
     assert len(box_metrics) == 1
-    box = METRICS.build(box_metrics[0])
+    apply_box_rule(cfg)  # the config's top-level box_rule, as the tools
+    box = METRICS.build(box_metrics[0]).box_rule
     if pas:
         assert (box.threshold, box.threshold_standard, box.percentile) == (
             0.35,
             'percentile',
             90,
         )
-        assert cfg.val_evaluator.threshold_standard == 'percentile'
+        assert cfg.val_evaluator.box_rule['threshold_standard'] == 'percentile'
     else:
         assert (box.threshold, box.threshold_standard) == (0.2, 'max')
     if name.endswith('synthetic.py'):
