@@ -71,6 +71,12 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher',
     )
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='also print the environment, the full config and the hook '
+        'table on the console (they are always in the log file)',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -130,8 +136,6 @@ def main() -> None:
     ):
         raise SystemExit('--out must end with .json, .pkl or .yaml')
     import mmengine
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
 
     from mmwsol.engine.hooks import StrictLoadHook
     from mmwsol.utils import (
@@ -139,6 +143,7 @@ def main() -> None:
         register_all_modules,
         setup_cpu_distributed,
     )
+    from mmwsol.utils.console import build_runner, run_header
 
     register_all_modules(init_default_scope=False)
 
@@ -149,10 +154,10 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    # the environment / config / hook dumps go to the log file only
+    runner = build_runner(cfg, verbose=args.verbose)
+    for line in run_header(runner, args.config, args.verbose):
+        runner.logger.info(line)
     runner.register_hook(
         StrictLoadHook(
             args.checkpoint, partial=args.partial_load, unsafe=args.unsafe_load
@@ -183,6 +188,9 @@ def main() -> None:
             indent=2,
         )
         runner.logger.info(f'metrics written to {args.out}')
+    if args.show_dir is not None and runner.rank == 0:
+        show_dir = osp.join(runner.work_dir, args.show_dir)  # abs: kept
+        runner.logger.info(f'overlays written to {show_dir}')
 
 
 if __name__ == '__main__':

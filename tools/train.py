@@ -64,6 +64,12 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher',
     )
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='also print the environment, the full config and the hook '
+        'table on the console (they are always in the log file)',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -129,25 +135,23 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     """Build the runner from the config and train."""
     args = parse_args()
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-
     from mmwsol.utils import (
         CheckpointError,
         checkpoint_loading,
         register_all_modules,
         setup_cpu_distributed,
     )
+    from mmwsol.utils.console import build_runner, run_header
 
     register_all_modules(init_default_scope=False)
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg, args.launcher)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    # the environment / config / hook dumps go to the log file only
+    runner = build_runner(cfg, verbose=args.verbose)
+    for line in run_header(runner, args.config, args.verbose):
+        runner.logger.info(line)
     # MMEngine reads the checkpoints (resume, load_from: lenient, as in
     # mmpretrain) with weights_only=True; this admits the types MMEngine
     # checkpoints hold, for this call only (see mmwsol.utils.checkpoint)

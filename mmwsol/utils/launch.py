@@ -12,6 +12,8 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from .cfg_options import merge_cfg_options  # noqa: F401 (its old home)
+
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -109,50 +111,6 @@ def set_work_dir(
         cfg.work_dir = os.path.join(
             './work_dirs', os.path.splitext(os.path.basename(config_path))[0]
         )
-    return cfg
-
-
-def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
-    """Merge ``--cfg-options`` into a config, with a clear error for a key
-    that walks into a list by name.
-
-    MMEngine fails with ``TypeError: list indices must be integers`` when,
-    e.g., ``test_evaluator.cam_curve_interval=0.001`` meets a config whose
-    ``test_evaluator`` is a list of metrics; the right key is then
-    ``test_evaluator.0.cam_curve_interval``.
-
-    Args:
-        cfg (Config): The config, changed in place.
-        options (dict, optional): The parsed ``--cfg-options``.
-
-    Returns:
-        Config: The same config.
-
-    Raises:
-        ValueError: A key names a field of a list; the message names the
-            key, the list and the index form to use.
-    """
-    if not options:
-        return cfg
-    plain = cfg.to_dict()
-    for key in options:
-        node, parts = plain, key.split('.')
-        for depth, part in enumerate(parts):
-            if isinstance(node, (list, tuple)):
-                if not part.isdigit():
-                    where = '.'.join(parts[:depth])
-                    raise ValueError(
-                        f'--cfg-options {key}: `{where}` is a list of '
-                        f'{len(node)} items, index it by position, e.g. '
-                        f'{where}.0.{".".join(parts[depth:])}'
-                    )
-                index = int(part)
-                node = node[index] if index < len(node) else None
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                break  # a new key: MMEngine creates it
-    cfg.merge_from_dict(options)
     return cfg
 
 

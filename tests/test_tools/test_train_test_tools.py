@@ -2,6 +2,7 @@
 
 import os
 import os.path as osp
+import re
 import subprocess
 
 import mmengine
@@ -263,3 +264,55 @@ def test_dist_script_runs_as_written_without_activating_the_venv(tiny):
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 0 <= read_json(out)['wsol/MaxBoxAccV2'] <= 100
+
+
+def _log_file_of(console: str) -> str:
+    """The log file named in the tools' header line."""
+    match = re.search(r'log file: (\S+\.log) ', console)
+    assert match, console[:2000]
+    return match.group(1)
+
+
+def test_train_console_is_short_and_the_log_file_holds_the_dumps(tiny):
+    console = tiny['log']
+    # 2 epochs x (3 train + 3 val lines + checkpoint notes) and a header;
+    # MMEngine's dumps alone are ~330 lines
+    assert len(console.splitlines()) < 40, console
+    for dump in ('System environment', 'Config:', 'Hooks will be executed'):
+        assert dump not in console
+    with open(_log_file_of(console)) as f:
+        log = f.read()
+    assert 'System environment' in log
+    assert 'Hooks will be executed in the following order' in log
+    assert 'Config:\n_base_ = [' in log or 'train_cfg = dict(' in log
+    assert (
+        'Epoch(train) [2][3/3]' in console and 'Epoch(train) [2][3/3]' in log
+    )
+
+
+def test_test_console_is_short_and_verbose_prints_the_dumps(tiny):
+    ckpt = osp.join(tiny['work'], 'epoch_2.pth')
+    args = ['tools/test.py', tiny['cfg'], ckpt]
+    curves = str(tiny['root'] / 'quiet' / 'curves.json')
+    quiet = run_tool(
+        [
+            *args,
+            '--work-dir',
+            str(tiny['root'] / 'quiet'),
+            # README's line: a named key into the list of test metrics
+            '--cfg-options',
+            f'test_evaluator.curves_file={curves}',
+        ]
+    )
+    lines = quiet.splitlines()
+    # header (3) + cfg-options note + load + 4 test iterations + metrics
+    assert len(lines) < 15, quiet
+    assert any('wsol/MaxBoxAccV2' in line for line in lines)
+    assert 'train_cfg = dict(' in open(_log_file_of(quiet)).read()
+    assert isinstance(read_json(curves), dict)
+    loud = run_tool(
+        [*args, '--work-dir', str(tiny['root'] / 'loud'), '--verbose']
+    )
+    assert 'System environment' in loud and 'train_cfg = dict(' in loud
+    assert 'Hooks will be executed in the following order' in loud
+    assert len(loud.splitlines()) > 100
