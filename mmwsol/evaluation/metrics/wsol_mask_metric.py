@@ -1,8 +1,5 @@
 """Pixel-based WSOL metric: PxAP, peak IoU and its threshold."""
 
-import json
-import os
-import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -18,6 +15,7 @@ from ..functional import (
     pxap_from_histograms,
 )
 from ..functional.pxap import pixel_curves_at_thresholds
+from .curves_file import write_curves_part
 from .sample_inputs import (
     check_pipeline_geometry,
     check_sample_geometry,
@@ -262,6 +260,10 @@ class WSOLMaskMetric(BaseMetric):
     ) -> None:
         """Write :meth:`curves` to a JSON file (creating its folder).
 
+        A :class:`WSOLMetric` of the same run may share the file, which
+        then holds both as ``{"box": ..., "mask": ...}`` (see
+        :mod:`~mmwsol.evaluation.metrics.curves_file`).
+
         Args:
             path (str): Output path.
             fg_hist (np.ndarray): Summed foreground histogram.
@@ -269,8 +271,5 @@ class WSOLMaskMetric(BaseMetric):
             metrics (dict): ``PxAP``, ``pIoU`` and ``peak_threshold``.
             num_images (int): Number of evaluated images.
         """
-        folder = osp.dirname(osp.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        with open(path, 'w', encoding='utf-8') as f:
-            json.dump(self.curves(fg_hist, bg_hist, metrics, num_images), f)
-            f.write('\n')
+        curves = self.curves(fg_hist, bg_hist, metrics, num_images)
+        write_curves_part(path, 'mask', curves, self)

@@ -21,6 +21,7 @@ from ..functional import (
     error_rates,
     localization_error,
 )
+from .curves_file import write_curves_part
 from .sample_inputs import (
     check_pipeline_geometry,
     check_sample_geometry,
@@ -33,7 +34,7 @@ from .sample_inputs import (
     to_numpy,
     warn_invalid_maps,
 )
-from .wsol_summary import summarize, write_json
+from .wsol_summary import summarize
 
 #: Name of the main number of each box mode.
 MAIN_KEYS = {
@@ -182,7 +183,11 @@ class WSOLMetric(BaseMetric):
             ``thresholds``, ``iou_thresholds``, ``accuracy`` in percent per
             IoU threshold and CAM threshold, ``max_accuracy``,
             ``best_threshold``, ``box_mode``, ``interval``, ``num_images``).
-            Each evaluation overwrites it. Defaults to None.
+            Each evaluation overwrites it; a :class:`WSOLMaskMetric` of
+            the same run may share the file, which then holds both as
+            ``{"box": ..., "mask": ...}`` (see
+            :mod:`~mmwsol.evaluation.metrics.curves_file`). Defaults to
+            None.
         collect_device (str): Device used to collect results from the ranks,
             'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to None,
@@ -416,7 +421,7 @@ class WSOLMetric(BaseMetric):
                 self.box_mode,
                 self.cam_curve_interval,
             )
-            write_json(self.curves_file, curves)
+            write_curves_part(self.curves_file, 'box', curves, self)
         return metrics
 
     def _unpack(self, bits: np.ndarray) -> np.ndarray:
