@@ -41,6 +41,21 @@ def parse_args() -> argparse.Namespace:
         help='number of overlays to save with --show-dir (-1: all)',
     )
     parser.add_argument(
+        '--show-order',
+        choices=['spread', 'best', 'worst', 'first'],
+        default='spread',
+        help='which samples --show-dir draws: round-robin over the classes '
+        '(default), the best or worst localized by IoU of the drawn box '
+        'with the GT box, or the first ones',
+    )
+    parser.add_argument(
+        '--report',
+        metavar='DIR',
+        help='write DIR/report.html, one self-contained HTML page of the run '
+        '(metrics, curves, per-class accuracy, error analysis, best and '
+        'worst localized images); relative to the work dir unless absolute',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -113,9 +128,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             type='CAMVisualizationHook',
             out_dir=args.show_dir,
             max_samples=args.show_num,
+            order=args.show_order,
+            all_ranks=args.launcher != 'none',
         )
         hooks.append(hook)
         cfg.custom_hooks = hooks
+    if args.report is not None:
+        from mmwsol.engine.hooks.report_hook import configure_report
+
+        configure_report(cfg, args.report)
     # the config's one box rule, to the metrics and the overlay hook
     try:
         apply_box_rule(cfg)
