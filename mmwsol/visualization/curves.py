@@ -7,8 +7,10 @@ The inputs are the curves JSON files of the metrics:
   threshold, ``box_mode``;
 - mask curves (``WSOLMaskMetric(curves_file=...)``): ``thresholds``,
   ``precision``, ``recall``, ``iou`` per CAM threshold and ``PxAP``;
-- both, as ``{"box": ..., "mask": ...}``
-  (``tools/analysis/eval_scoremaps.py --curves`` with boxes and masks).
+- both, as ``{"box": ..., "mask": ...}``: box and mask metrics of one run
+  sharing a ``curves_file`` (``tools/test.py --report DIR`` writes
+  ``DIR/curves.json``), or ``tools/analysis/eval_scoremaps.py --curves``
+  with boxes and masks.
 
 Figures are drawn with matplotlib's object API on an Agg canvas, so nothing
 here touches pyplot's global state or needs a display.

@@ -92,11 +92,15 @@ def test_report_of_a_test_run_renders_in_chromium(data_root, tmp_path):  # noqa:
     assert cfg.test_evaluator.curves_file == osp.join(
         str(tmp_path), 'report', 'curves.json'
     )
-    Runner.from_cfg(cfg).test()
+    metrics = Runner.from_cfg(cfg).test()
     page = tmp_path / 'report' / 'report.html'
     samples = json.loads((tmp_path / 'report' / 'samples.json').read_text())
     assert len(samples['samples']) == 6
-    assert [r['num'] for r in samples['per_class']] == [2, 2, 2]
+    rows = samples['per_class']
+    assert [r['num'] for r in rows] == [2, 2, 2]
+    # the per-class rows add up to the metric's own GT-known Loc
+    total = sum(r['accuracy'] * r['num'] for r in rows) / 6
+    assert total == pytest.approx(metrics['wsol/gt_known_loc'])
     html = page.read_text()
     assert 'src="http' not in html and 'href="http' not in html  # no net
     dom = browse(page, '--dump-dom')

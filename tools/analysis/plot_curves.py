@@ -1,5 +1,10 @@
 """Plot WSOL evaluation curves: box accuracy vs CAM threshold, pixel PR.
 
+A curves file holds the box curves (``WSOLMetric``), the mask curves
+(``WSOLMaskMetric``) or both as ``{"box": ..., "mask": ...}`` (one file per
+run, see :mod:`mmwsol.evaluation.metrics.curves_file`); each kind present
+gets its panel.
+
 Example::
 
     python tools/analysis/plot_curves.py cam/curves.json spa/curves.json \\
@@ -17,7 +22,10 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         description='Draw the curves JSON files written by WSOLMetric / '
-        'WSOLMaskMetric (curves_file=...) or eval_scoremaps.py --curves: '
+        'WSOLMaskMetric (curves_file=...; both metrics of a run may share '
+        'one file, which then holds {"box": ..., "mask": ...}), '
+        'tools/test.py --report (DIR/curves.json) or eval_scoremaps.py '
+        '--curves: '
         'box accuracy vs CAM threshold per IoU threshold (best threshold '
         'marked) and the pixel precision-recall curve (PxAP in the '
         'legend); several files are drawn on the same axes.'
