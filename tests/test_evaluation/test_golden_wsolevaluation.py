@@ -27,7 +27,7 @@ import torch
 
 from mmwsol.evaluation import WSOLMaskMetric, WSOLMetric
 from mmwsol.evaluation.functional import box_correctness
-from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GOLDEN = osp.join(ROOT, 'tests', 'data', 'wsolevaluation_golden')
@@ -35,7 +35,7 @@ INTERVALS = ('0.01', '0.001')
 IOUS = (30, 50, 70)
 #: float rounding only
 TOL = 1e-9
-BACKENDS = ('tree', 'opencv') + (('compiled',) if has_compiled_sweep() else ())
+BACKENDS = ('opencv',) + (('compiled',) if has_compiled_sweep() else ())
 
 
 def read_lines(path):
@@ -189,7 +189,7 @@ def test_every_box_backend_gives_the_golden_numbers(
     golden, interval, mode, name, backend
 ):
     """With or without the compiled sweeps (a machine without a C
-    compiler runs 'tree' / 'opencv'), the same golden numbers."""
+    compiler runs 'opencv'), the same golden numbers."""
     expected = golden['expected'][f'interval_{interval}']
     thresholds = np.arange(0, 1, float(interval))
     correct = []

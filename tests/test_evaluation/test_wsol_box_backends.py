@@ -1,12 +1,12 @@
 """Every box backend gives one answer, whatever the GT boxes and map size.
 
 ``best_iou_curve`` / ``box_correctness`` dispatch to the compiled sweeps,
-the numpy component trees or OpenCV per level (``backend='auto'`` picks one
+or OpenCV per level (``backend='auto'`` picks one
 by what is installed). A public function's answer must not depend on that
 choice: GT boxes are read as float64 once, before dispatch, and every
 backend computes the IoU of the boxes as given (exact for the integer boxes
 of the protocol). Maps larger than the compiled sweeps' limit fall back to
-the numpy path under ``'auto'``.
+OpenCV under ``'auto'``.
 """
 
 import numpy as np
@@ -24,11 +24,9 @@ from mmwsol.evaluation.functional import (
     resolve_box_backend,
     scoremap_to_uint8,
 )
-from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
-BACKENDS = ('auto', 'tree', 'opencv') + (
-    ('compiled',) if has_compiled_sweep() else ()
-)
+BACKENDS = ('auto', 'opencv') + (('compiled',) if has_compiled_sweep() else ())
 #: the compiled sweeps' limit on each side of a map
 MAX_SIDE = 32767
 
@@ -134,7 +132,7 @@ def test_float_gt_boxes_give_one_answer_on_every_backend(
 
 
 @pytest.mark.parametrize('mode', ['all', 'largest'])
-def test_level_best_ious_float_boxes_compiled_equals_numpy(mode):
+def test_level_best_ious_float_boxes_compiled_equals_opencv(mode):
     if not has_compiled_sweep():
         pytest.skip('compiled sweep not built')
     rng = np.random.default_rng(5)
@@ -142,8 +140,8 @@ def test_level_best_ious_float_boxes_compiled_equals_numpy(mode):
     gt = rng.uniform(-2, 36, size=(4, 4))
     levels = np.arange(0, 256, 3)
     compiled = level_best_ious(u8, gt, levels, mode, 'compiled')
-    numpy = level_best_ious(u8, gt, levels, mode, 'numpy')
-    assert compiled.tolist() == numpy.tolist()
+    opencv = level_best_ious(u8, gt, levels, mode, 'opencv')
+    assert compiled.tolist() == opencv.tolist()
 
 
 def test_fixed_threshold_iou_reads_float_boxes_as_given():
@@ -193,19 +191,14 @@ def test_maps_beyond_the_compiled_limit_fall_back_under_auto(shape, mode):
 
 
 @pytest.mark.parametrize(
-    'shape, levels, expected',
+    'shape, expected',
     [
-        ((224, 224), 100, 'compiled'),
-        ((MAX_SIDE, MAX_SIDE), 100, 'compiled'),
-        ((1, MAX_SIDE + 1), 100, 'opencv'),
-        ((MAX_SIDE + 1, 3), 200, 'tree'),
+        ((224, 224), 'compiled'),
+        ((MAX_SIDE, MAX_SIDE), 'compiled'),
+        ((1, MAX_SIDE + 1), 'opencv'),
+        ((MAX_SIDE + 1, 3), 'opencv'),
     ],
 )
-def test_resolve_box_backend_respects_the_compiled_size_limit(
-    shape, levels, expected
-):
-    assert resolve_box_backend('auto', 'all', levels, True, shape) == expected
-    assert (
-        resolve_box_backend('compiled', 'all', levels, True, shape)
-        == 'compiled'
-    )
+def test_resolve_box_backend_respects_the_compiled_size_limit(shape, expected):
+    assert resolve_box_backend('auto', 'all', True, shape) == expected
+    assert resolve_box_backend('compiled', 'all', True, shape) == 'compiled'

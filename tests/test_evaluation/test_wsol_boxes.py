@@ -33,7 +33,7 @@ from mmwsol.evaluation.functional import (
     scoremap_to_uint8,
     threshold_levels,
 )
-from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
 
 def exact_map(u8):
@@ -458,7 +458,6 @@ def count_contour_calls(monkeypatch):
     'backend',
     [
         'auto',
-        'tree',
         'opencv',
         pytest.param(
             'compiled',
@@ -470,7 +469,7 @@ def count_contour_calls(monkeypatch):
 )
 def test_backends_equal_the_literal_loop(monkeypatch, backend):
     """Each backend equals the loop without dedupe; OpenCV traces each
-    distinct level once, the tree never traces a contour."""
+    distinct level once, the compiled sweeps never trace a contour."""
     rng = np.random.default_rng(2)
     scoremap = rng.random((30, 40)) * 0.2  # max 0.2 -> u8 max <= 51
     thresholds = ref_thresholds(0.01)
@@ -482,8 +481,7 @@ def test_backends_equal_the_literal_loop(monkeypatch, backend):
     got = box_correctness(
         scoremap, gt, thresholds, (30, 50, 70), 'all', backend
     )
-    # 'auto' traces contours below TREE_MIN_LEVELS distinct levels unless
-    # the compiled sweeps are installed
+    # 'auto' traces contours unless the compiled sweeps are installed
     traces = backend == 'opencv' or (
         backend == 'auto' and not has_compiled_sweep()
     )
@@ -500,44 +498,52 @@ def test_backends_equal_the_literal_loop(monkeypatch, backend):
     assert curve.shape == (len(thresholds),)
 
 
-def test_auto_backend_uses_the_tree_for_many_levels(monkeypatch):
+def test_auto_backend_traces_no_contour_when_compiled(monkeypatch):
+    """With the compiled sweeps installed, 'auto' traces no contour in
+    modes 'all' and 'largest'; mode 'union' never traces one (its boxes
+    come from the row and column maxima)."""
     rng = np.random.default_rng(3)
     scoremap = rng.random((20, 30))
     thresholds = ref_thresholds(0.001)
     calls = count_contour_calls(monkeypatch)
     gt = np.array([[1, 2, 15, 12]])
+    modes = ('all', 'largest', 'union') if has_compiled_sweep() else ('union',)
     got = {
-        mode: best_iou_curve(scoremap, gt, thresholds, mode)
-        for mode in ('all', 'largest', 'union')
+        mode: best_iou_curve(scoremap, gt, thresholds, mode) for mode in modes
     }
     assert calls == []
+    monkeypatch.undo()
+    u8 = scoremap_to_uint8(scoremap)
     for mode, curve in got.items():
-        assert (
-            curve.tolist()
-            == best_iou_curve(
-                scoremap, gt, thresholds, mode, 'opencv'
-            ).tolist()
-        )
+        expected = [
+            max(
+                ref_iou(b, gt[0])
+                for b in ref_boxes_at_level(u8, int(t * int(u8.max())), mode)
+            )
+            for t in thresholds
+        ]
+        assert curve.tolist() == expected
     with pytest.raises(ValueError, match='backend'):
         best_iou_curve(scoremap, gt, thresholds, 'all', 'gpu')
+    with pytest.raises(ValueError, match='backend'):
+        best_iou_curve(scoremap, gt, thresholds, 'all', 'tree')
 
 
 @pytest.mark.parametrize(
-    'mode, levels, compiled, expected',
+    'mode, compiled, expected',
     [
-        ('all', 100, True, 'compiled'),
-        ('largest', 255, True, 'compiled'),
-        ('union', 100, True, 'tree'),
-        ('all', 100, False, 'opencv'),
-        ('all', 129, False, 'tree'),
-        ('largest', 128, False, 'opencv'),
-        ('union', 5, False, 'tree'),
+        ('all', True, 'compiled'),
+        ('largest', True, 'compiled'),
+        ('union', True, 'opencv'),
+        ('all', False, 'opencv'),
+        ('largest', False, 'opencv'),
+        ('union', False, 'opencv'),
     ],
 )
-def test_resolve_box_backend_rule(mode, levels, compiled, expected):
-    assert resolve_box_backend('auto', mode, levels, compiled) == expected
+def test_resolve_box_backend_rule(mode, compiled, expected):
+    assert resolve_box_backend('auto', mode, compiled) == expected
     # explicit backends pass through
-    assert resolve_box_backend('opencv', mode, levels, compiled) == 'opencv'
+    assert resolve_box_backend('opencv', mode, compiled) == 'opencv'
 
 
 @settings(max_examples=60, deadline=None)

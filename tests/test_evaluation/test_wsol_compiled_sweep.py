@@ -1,4 +1,4 @@
-"""The compiled sweeps (box modes 'all', 'largest') equal OpenCV and numpy.
+"""The compiled sweeps (box modes 'all', 'largest') equal OpenCV.
 
 ``level_best_ious(..., implementation='compiled')`` runs a C union-find
 (mmwsol/evaluation/functional/_level_sets.c). It is optional at install
@@ -25,7 +25,7 @@ from wsol_eval_reference import (
 )
 
 from mmwsol.evaluation.functional import level_best_ious, scoremap_to_uint8
-from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
 REQUIRED = os.environ.get('MMWSOL_REQUIRE_COMPILED', '') == '1'
 needs_compiled = pytest.mark.skipif(
@@ -96,21 +96,21 @@ def test_random_small_maps_equal_opencv(u8, gt, mode):
     ),
     st.sampled_from(MODES),
 )
-def test_dense_three_level_maps_equal_numpy_trees(u8, mode):
-    """Many nested components and holes; compiled == numpy == OpenCV."""
+def test_dense_three_level_maps_equal_opencv(u8, mode):
+    """Many nested components and holes; compiled == OpenCV."""
     u8 = u8 * 100
     gt = np.array([[0, 0, 3, 3], [2, 1, 9, 6], [5, 5, 5, 5]])
     levels = np.arange(0, 256, 5)
     compiled = level_best_ious(u8, gt, levels, mode, 'compiled')
-    numpy = level_best_ious(u8, gt, levels, mode, 'numpy')
+    opencv = level_best_ious(u8, gt, levels, mode, 'opencv')
     assert (
-        compiled.tolist() == numpy.tolist() == reference(u8, gt, levels, mode)
+        compiled.tolist() == opencv.tolist() == reference(u8, gt, levels, mode)
     )
 
 
 @needs_compiled
 @pytest.mark.parametrize('mode', MODES)
-def test_full_size_maps_equal_numpy_and_opencv(mode):
+def test_full_size_maps_equal_opencv(mode):
     rng = np.random.default_rng(7)
     maps = random_maps(rng, 224, 224)[:4] + [
         gaussian_blobs(rng, 224, 224, 5),
@@ -128,8 +128,8 @@ def test_full_size_maps_equal_numpy_and_opencv(mode):
         u8 = scoremap_to_uint8(scoremap)
         gt = np.array(random_gt_boxes(rng, 224, 224, 3))
         compiled = level_best_ious(u8, gt, ALL_LEVELS, mode, 'compiled')
-        numpy = level_best_ious(u8, gt, ALL_LEVELS, mode, 'numpy')
-        assert np.array_equal(compiled, numpy)
+        opencv = level_best_ious(u8, gt, ALL_LEVELS, mode, 'opencv')
+        assert np.array_equal(compiled, opencv)
         # OpenCV on a subset of levels (one tracing each)
         some = ALL_LEVELS[::17]
         assert compiled[some].tolist() == reference(u8, gt, some, mode)
@@ -169,7 +169,7 @@ def test_implementation_argument_is_checked():
     with pytest.raises(ValueError, match='compiled sweeps serve'):
         level_best_ious(u8, gt, [0], 'union', 'compiled')
     with pytest.raises(ValueError, match='GT box'):
-        level_best_ious(u8, np.zeros((0, 4)), [0], 'all', 'numpy')
+        level_best_ious(u8, np.zeros((0, 4)), [0], 'all', 'opencv')
 
 
 # ----------------------------------------------- the extension's own guards

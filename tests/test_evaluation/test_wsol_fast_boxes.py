@@ -1,9 +1,12 @@
-"""The fast path of the box protocol equals OpenCV, level by level.
+"""The many-level paths of the box protocol equal OpenCV, level by level.
 
-``level_boxes`` / ``level_best_ious`` (mmwsol.evaluation.functional.
-component_tree) never trace a contour; these tests hold them to the literal
-reference (one ``cv2.findContours`` per level) on random maps, maps with
-rings and holes, constant maps and full-size CAM-like maps.
+``level_best_ious`` (the compiled sweeps, or OpenCV once per distinct level)
+and ``union_boxes_at_levels`` (row and column maxima) serve every level of a
+map at once; these tests hold them to the literal reference (one
+``cv2.findContours`` per level, tests/test_evaluation/wsol_eval_reference.py)
+on random maps, maps with rings and holes, constant maps and full-size
+CAM-like maps. The GT boxes include boxes of the reference itself, so a
+missing or extra box changes the best IoU.
 """
 
 import cv2
@@ -27,24 +30,48 @@ from wsol_eval_reference import (
 
 from mmwsol.evaluation.functional import (
     box_correctness,
+    boxes_at_thresholds,
     level_best_ious,
-    level_boxes,
     scoremap_to_uint8,
+    union_boxes_at_levels,
 )
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
 MODES = ('all', 'largest', 'union')
 ALL_LEVELS = np.arange(256)
 
 
+def implementations(mode):
+    """Every implementation of ``level_best_ious`` that serves ``mode``."""
+    compiled = has_compiled_sweep() and mode != 'union'
+    return ('auto', 'opencv') + (('compiled',) if compiled else ())
+
+
+def reference_gt(u8, mode):
+    """GT boxes taken from the reference boxes of a few levels (at most 8),
+    plus the whole map."""
+    height, width = u8.shape
+    gt = [[0, 0, width - 1, height - 1]]
+    for level in (0, int(u8.max()) // 3, 2 * int(u8.max()) // 3):
+        gt.extend(ref_boxes_at_level(u8, level, mode)[:3])
+    return np.array(gt[:8])
+
+
 def assert_same_boxes(u8, levels, mode):
-    """``level_boxes`` equals one OpenCV call per level (as multisets)."""
-    got = level_boxes(u8, levels, mode)
-    assert len(got) == len(levels)
-    for level, boxes in zip(levels, got):
-        expected = ref_boxes_at_level(u8, int(level), mode)
-        assert sorted(boxes.tolist()) == sorted(expected), (mode, level)
-        if mode != 'all':
-            assert len(boxes) == 1
+    """The best IoUs of every implementation (and, in mode 'union', the
+    boxes themselves) equal one OpenCV call per level."""
+    expected_boxes = [ref_boxes_at_level(u8, int(v), mode) for v in levels]
+    if mode == 'union':
+        got = union_boxes_at_levels(u8, levels)
+        assert got.tolist() == [boxes[0] for boxes in expected_boxes]
+    gt = reference_gt(u8, mode)
+    expected = [
+        max(ref_iou(b, g) for b in boxes for g in gt)
+        for boxes in expected_boxes
+    ]
+    for implementation in implementations(mode):
+        got = level_best_ious(u8, gt, levels, mode, implementation)
+        assert got.tolist() == expected, (mode, implementation)
 
 
 # ------------------------------------------------------ random uint8 maps
@@ -111,18 +138,19 @@ def test_hole_boxes_are_found_in_all_mode():
     u8[1:8, 1:9] = 200  # rows 1..7, cols 1..8
     u8[3:6, 3:6] = 0  # hole rows/cols 3..5
     u8[4, 4] = 250  # an island in the hole
-    boxes = level_boxes(u8, [0, 199, 200, 249, 250], 'all')
+    levels = [0, 199, 200, 249, 250]
     # outer [1, 1, 9, 8], hole [2, 2, 7, 7] (grown by one), island
     # [4, 4, 5, 5]; from 200 on only the island; nothing from 250 on
-    assert sorted(boxes[0].tolist()) == [
-        [1, 1, 9, 8],
-        [2, 2, 7, 7],
-        [4, 4, 5, 5],
-    ]
-    assert sorted(boxes[1].tolist()) == sorted(boxes[0].tolist())
-    assert boxes[2].tolist() == [[4, 4, 5, 5]]
-    assert boxes[3].tolist() == [[4, 4, 5, 5]]
-    assert boxes[4].tolist() == [[0, 0, 0, 0]]
+    for box, present in (
+        ([1, 1, 9, 8], [1, 1, 0, 0, 0]),
+        ([2, 2, 7, 7], [1, 1, 0, 0, 0]),
+        ([4, 4, 5, 5], [1, 1, 1, 1, 0]),
+    ):
+        for implementation in implementations('all'):
+            got = level_best_ious(
+                u8, np.array([box]), levels, 'all', implementation
+            )
+            assert (got == 1.0).tolist() == [bool(p) for p in present]
     assert_same_boxes(u8, ALL_LEVELS, 'all')
 
 
@@ -132,8 +160,12 @@ def test_largest_ties_follow_opencv_order():
     u8[1, 1] = u8[1, 8] = u8[6, 3] = 200  # three single pixels: area 0
     u8[4:6, 9:11] = 100  # a 2 x 2 block: area 1, only below level 100
     # at level 150 the three pixels tie; the one at (6, 3) starts last
-    assert level_boxes(u8, [150], 'largest')[0].tolist() == [[3, 6, 4, 7]]
-    assert level_boxes(u8, [50], 'largest')[0].tolist() == [[9, 4, 11, 6]]
+    for implementation in implementations('largest'):
+        for level, box in ((150, [3, 6, 4, 7]), (50, [9, 4, 11, 6])):
+            got = level_best_ious(
+                u8, np.array([box]), [level], 'largest', implementation
+            )
+            assert got.tolist() == [1.0], (implementation, level)
     assert_same_boxes(u8, ALL_LEVELS, 'largest')
 
 
@@ -141,10 +173,15 @@ def test_largest_ties_follow_opencv_order():
 @pytest.mark.parametrize('mode', MODES)
 def test_constant_maps(value, mode):
     u8 = np.full((7, 9), value, np.uint8)
-    got = level_boxes(u8, ALL_LEVELS, mode)
-    for level, boxes in zip(ALL_LEVELS, got):
-        expected = [[0, 0, 8, 6]] if level < value else [[0, 0, 0, 0]]
-        assert boxes.tolist() == expected
+    for implementation in implementations(mode):
+        got = level_best_ious(
+            u8, np.array([[0, 0, 8, 6]]), ALL_LEVELS, mode, implementation
+        )
+        # the whole map below the value, the empty box [0, 0, 0, 0] above
+        empty = ref_iou([0, 0, 0, 0], [0, 0, 8, 6])
+        assert got.tolist() == [
+            1.0 if level < value else empty for level in ALL_LEVELS
+        ]
     assert_same_boxes(u8, ALL_LEVELS, mode)
 
 
@@ -171,8 +208,12 @@ def test_full_size_maps_every_level(mode):
 
 @pytest.mark.parametrize('height, width', [(224, 224), (40, 70), (63, 17)])
 @pytest.mark.parametrize('mode', MODES)
-@pytest.mark.parametrize('implementation', ['auto', 'numpy'])
+@pytest.mark.parametrize('implementation', ['auto', 'opencv', 'compiled'])
 def test_best_ious_with_several_gt_boxes(height, width, mode, implementation):
+    if implementation == 'compiled' and implementation not in implementations(
+        mode
+    ):
+        pytest.skip('the compiled sweeps do not serve this mode')
     rng = np.random.default_rng(height + 3 * width)
     thresholds = ref_thresholds(0.01)
     for scoremap in random_maps(rng, height, width)[:6] + [
@@ -194,23 +235,40 @@ def test_levels_in_any_order_with_repeats():
     u8 = scoremap_to_uint8(noisy_map(rng, 50, 60))
     gt = np.array([[5, 7, 30, 40], [20, 3, 58, 22]])
     levels = rng.integers(0, 256, 300)
-    got = level_best_ious(u8, gt, levels, 'all')
-    for level, value in zip(levels, got):
-        boxes = ref_boxes_at_level(u8, int(level), 'all')
-        assert value == max(ref_iou(b, g) for b in boxes for g in gt)
-    boxes = level_boxes(u8, levels, 'largest')
+    for implementation in implementations('all'):
+        got = level_best_ious(u8, gt, levels, 'all', implementation)
+        for level, value in zip(levels, got):
+            boxes = ref_boxes_at_level(u8, int(level), 'all')
+            assert value == max(ref_iou(b, g) for b in boxes for g in gt)
+    boxes = union_boxes_at_levels(u8, levels)
     for level, box in zip(levels, boxes):
-        assert box.tolist() == ref_boxes_at_level(u8, int(level), 'largest')
+        assert [box.tolist()] == ref_boxes_at_level(u8, int(level), 'union')
+
+
+def test_boxes_at_thresholds_equal_opencv_per_threshold():
+    rng = np.random.default_rng(8)
+    scoremap = noisy_map(rng, 40, 50)
+    thresholds = ref_thresholds(0.01)
+    u8 = scoremap_to_uint8(scoremap)
+    for mode in MODES:
+        got = boxes_at_thresholds(scoremap, thresholds, mode)
+        assert len(got) == len(thresholds)
+        for t, boxes in zip(thresholds, got):
+            expected = ref_boxes_at_level(u8, int(t * int(u8.max())), mode)
+            assert sorted(boxes.tolist()) == sorted(expected)
 
 
 def test_invalid_inputs():
     u8 = np.zeros((4, 4), np.uint8)
+    gt = np.array([[0, 0, 1, 1]])
     with pytest.raises(ValueError, match='box mode'):
-        level_boxes(u8, [0], 'biggest')
+        level_best_ious(u8, gt, [0], 'biggest')
     with pytest.raises(ValueError, match='non-negative'):
-        level_boxes(u8, [-1], 'all')
+        level_best_ious(u8, gt, [-1], 'all')
     with pytest.raises(ValueError, match='uint8'):
-        level_boxes(np.zeros((4, 4)), [0], 'all')
+        level_best_ious(np.zeros((4, 4)), gt, [0], 'all')
+    with pytest.raises(ValueError, match='box mode'):
+        boxes_at_thresholds(np.zeros((4, 4)), [0.5], 'biggest')
 
 
 # ---------------------------------------------------------- invariances
@@ -219,10 +277,12 @@ def test_invalid_inputs():
 def test_transposing_the_map_transposes_the_boxes(u8, mode):
     """The protocol treats x and y alike (ties aside, hence not
     'largest')."""
-    direct = level_boxes(u8, ALL_LEVELS, mode)
-    transposed = level_boxes(np.ascontiguousarray(u8.T), ALL_LEVELS, mode)
-    for a, b in zip(direct, transposed):
-        assert sorted(a.tolist()) == sorted(b[:, [1, 0, 3, 2]].tolist())
+    gt = reference_gt(u8, mode)
+    direct = level_best_ious(u8, gt, ALL_LEVELS, mode)
+    transposed = level_best_ious(
+        np.ascontiguousarray(u8.T), gt[:, [1, 0, 3, 2]], ALL_LEVELS, mode
+    )
+    assert direct.tolist() == transposed.tolist()
 
 
 @settings(max_examples=30, deadline=None)
@@ -253,7 +313,7 @@ def test_scaling_before_normalisation(raw, scale, mode):
 @settings(max_examples=40, deadline=None)
 @given(painted_maps())
 def test_union_box_shrinks_as_the_level_rises(u8):
-    boxes = np.concatenate(level_boxes(u8, ALL_LEVELS, 'union'))
+    boxes = union_boxes_at_levels(u8, ALL_LEVELS)
     nonempty = ALL_LEVELS < u8.max()
     inner = boxes[1:][nonempty[1:]]
     outer = boxes[:-1][nonempty[1:]]
@@ -261,8 +321,8 @@ def test_union_box_shrinks_as_the_level_rises(u8):
     assert (inner[:, 2:] <= outer[:, 2:]).all()
 
 
-def test_opencv_is_not_called(monkeypatch):
-
+@pytest.mark.skipif(not has_compiled_sweep(), reason='compiled sweep')
+def test_compiled_and_union_paths_trace_no_contour(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError('findContours called')
 
@@ -270,11 +330,4 @@ def test_opencv_is_not_called(monkeypatch):
     rng = np.random.default_rng(0)
     u8 = scoremap_to_uint8(noisy_map(rng, 30, 30))
     for mode in MODES:
-        for implementation in ('auto', 'numpy'):
-            level_best_ious(
-                u8,
-                np.array([[1, 1, 20, 20]]),
-                ALL_LEVELS,
-                mode,
-                implementation,
-            )
+        level_best_ious(u8, np.array([[1, 1, 20, 20]]), ALL_LEVELS, mode)

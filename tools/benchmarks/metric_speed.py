@@ -6,13 +6,12 @@ random map upsampled bicubically, min-max normalised, like a CAM) and
 it times, per image, the box correctness over the CAM thresholds
 ``np.arange(0, 1, interval)`` (IoU 30/50/70):
 
-- ``fast``: :func:`mmwsol.evaluation.functional.box_correctness`, the
-  exact fast path as installed (in box mode ``'all'`` the compiled sweep,
-  a union-find over the pixels in value order, when it was built; else
-  the numpy component trees; no contour tracing either way);
-- ``numpy``: what ``backend='auto'`` does without the compiled sweeps
-  (a machine without a C compiler): the pure numpy component trees, or
-  OpenCV per distinct level when there are few levels;
+- ``fast``: :func:`mmwsol.evaluation.functional.box_correctness` as
+  installed (in box modes ``'all'`` and ``'largest'`` the compiled sweep,
+  a union-find over the pixels in value order, when it was built; in mode
+  ``'union'`` the row and column maxima of the map);
+- ``no C``: what ``backend='auto'`` does without the compiled sweeps
+  (a machine without a C compiler): OpenCV once per distinct level;
 - ``loop``: the literal per-threshold loop of the protocol's words, as the
   test reference does it: for every threshold, the uint8 map, the level
   ``int(t * max)``, ``cv2.findContours`` of ``u8 > level``, a bounding rect
@@ -45,10 +44,8 @@ from mmwsol.evaluation.functional import (
     mask_score_histograms,
     pixel_histogram_edges,
     resolve_box_backend,
-    scoremap_to_uint8,
-    threshold_levels,
 )
-from mmwsol.evaluation.functional.component_tree import has_compiled_sweep
+from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 
 IOU_THRESHOLDS = (30, 50, 70)
 
@@ -238,10 +235,7 @@ def without_compiled(
     mode: str,
 ) -> np.ndarray:
     """``box_correctness`` as ``'auto'`` runs it without the C sweeps."""
-    levels = threshold_levels(scoremap_to_uint8(scoremap), thresholds)
-    backend = resolve_box_backend(
-        'auto', mode, np.unique(levels).size, compiled=False
-    )
+    backend = resolve_box_backend('auto', mode, compiled=False)
     return box_correctness(
         scoremap, gt_boxes, thresholds, iou_thresholds, mode, backend
     )
@@ -279,7 +273,7 @@ def main(args: Optional[List[str]] = None) -> None:
     )
     header = (
         f'{"kind":7} {"mode":8} {"interval":>8} {"fast":>7} '
-        f'{"numpy":>7} {"loop":>8} {"ratio":>6} {"cv loop":>8} '
+        f'{"no C":>7} {"loop":>8} {"ratio":>6} {"cv loop":>8} '
         f'{"ratio":>6} {"identical":>9} {"PxAP":>6}'
     )
     print(header)

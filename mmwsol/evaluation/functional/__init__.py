@@ -21,8 +21,8 @@ from .boxes import (
     fixed_threshold_level,
     scoremap_to_uint8,
     threshold_levels,
+    union_boxes_at_levels,
 )
-from .component_tree import level_best_ious, level_boxes
 from .error_analysis import (
     LOC_CORRECT,
     LOC_ERROR_NAMES,
@@ -36,6 +36,7 @@ from .error_analysis import (
     localization_error,
 )
 from .iou import box_iou, rescale_boxes
+from .level_sets import has_compiled_sweep, level_best_ious
 from .pxap import (
     mask_score_histograms,
     peak_iou_from_histograms,
@@ -56,8 +57,9 @@ __all__ = [
     'boxes_at_level',
     'boxes_at_thresholds',
     'fixed_threshold_boxes',
-    'level_boxes',
+    'union_boxes_at_levels',
     'level_best_ious',
+    'has_compiled_sweep',
     'box_iou',
     'rescale_boxes',
     'iou_thresholds_as_fraction',

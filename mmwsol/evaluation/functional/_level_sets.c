@@ -3,7 +3,7 @@
  * (MaxBoxAccV2's box mode 'all'), in one sweep of union-find per polarity.
  *
  * The boxes of `u8 > v` that OpenCV's contours give (RETR_TREE) are, as
- * mmwsol/evaluation/functional/component_tree.py explains:
+ * mmwsol/evaluation/functional/level_sets.py explains:
  *   - per 8-connected foreground component, its pixel bounding box;
  *   - per 4-connected background component of `u8 <= v` that does not reach
  *     the image border (a hole), its bounding box grown by one pixel;
@@ -15,8 +15,7 @@
  * pixels in value order (descending for the foreground, ascending for the
  * background) visits every component of every level. Each live component
  * caches the best IoU of its box; a level's best IoU is the maximum over the
- * components alive at that level. The Python module keeps an equivalent pure
- * numpy implementation and the tests check both against OpenCV.
+ * components alive at that level. The tests check it against OpenCV.
  *
  * Box mode 'largest' (MaxBoxAcc) keeps, per level, the outer contour of
  * largest `cv2.contourArea`: that of the top-level component whose filled

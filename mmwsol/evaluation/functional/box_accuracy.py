@@ -10,13 +10,13 @@ from .boxes import (
     scoremap_to_uint8,
     threshold_levels,
 )
-from .component_tree import (
+from .iou import box_iou, check_gt_boxes
+from .level_sets import (
     COMPILED_MODES,
     compiled_sweep_fits,
     has_compiled_sweep,
     level_best_ious,
 )
-from .iou import box_iou, check_gt_boxes
 
 
 def iou_thresholds_as_fraction(iou_thresholds: Sequence[float]) -> np.ndarray:
@@ -33,18 +33,12 @@ def iou_thresholds_as_fraction(iou_thresholds: Sequence[float]) -> np.ndarray:
 
 
 #: Backends of :func:`best_iou_curve`.
-BOX_BACKENDS = ('auto', 'compiled', 'tree', 'opencv')
-#: Without the compiled sweeps, ``'auto'`` builds the numpy component trees
-#: once instead of tracing contours level by level when there are more
-#: distinct levels than this (on 224 x 224 maps the trees cost about as much
-#: as 110-150 contour tracings, for smooth and noisy maps alike).
-TREE_MIN_LEVELS = 128
+BOX_BACKENDS = ('auto', 'compiled', 'opencv')
 
 
 def resolve_box_backend(
     backend: str,
     mode: str,
-    num_levels: int,
     compiled: Optional[bool] = None,
     shape: Optional[Sequence[int]] = None,
 ) -> str:
@@ -52,16 +46,14 @@ def resolve_box_backend(
 
     ``'compiled'`` when the compiled sweeps are installed, serve the mode
     (``'all'``, ``'largest'``) and take the map (at most
-    :data:`~mmwsol.evaluation.functional.component_tree.COMPILED_MAX_SIDE`
-    rows and columns); else ``'tree'`` (the numpy component trees) in mode
-    ``'union'`` -- every box from the row and column maxima of the map --
-    or with more than :data:`TREE_MIN_LEVELS` distinct levels; else
-    ``'opencv'``. Other backends are returned unchanged.
+    :data:`~mmwsol.evaluation.functional.level_sets.COMPILED_MAX_SIDE`
+    rows and columns); else ``'opencv'`` (contours per distinct level; in
+    mode ``'union'`` every box from the row and column maxima of the map).
+    Other backends are returned unchanged.
 
     Args:
         backend (str): One of :data:`BOX_BACKENDS`.
         mode (str): The box mode.
-        num_levels (int): Number of distinct binarisation levels.
         compiled (bool, optional): Whether the compiled sweeps count as
             installed; defaults to the truth (what a machine without a C
             compiler does is ``compiled=False``).
@@ -69,7 +61,7 @@ def resolve_box_backend(
             within the compiled sweeps' limit.
 
     Returns:
-        str: ``'compiled'``, ``'tree'`` or ``'opencv'``.
+        str: ``'compiled'`` or ``'opencv'``.
     """
     if backend not in BOX_BACKENDS:
         raise ValueError(
@@ -81,11 +73,7 @@ def resolve_box_backend(
         compiled = has_compiled_sweep()
     if shape is not None and not compiled_sweep_fits(shape):
         compiled = False
-    if compiled and mode in COMPILED_MODES:
-        return 'compiled'
-    if mode == 'union' or num_levels > TREE_MIN_LEVELS:
-        return 'tree'
-    return 'opencv'
+    return 'compiled' if compiled and mode in COMPILED_MODES else 'opencv'
 
 
 def best_iou_curve(
@@ -101,18 +89,15 @@ def best_iou_curve(
     :func:`~mmwsol.evaluation.functional.boxes_at_level` and the best IoU
     over all (box, GT box) pairs is kept. Thresholds sharing a level
     ``int(t * u8.max())`` share their result, and the distinct levels are
-    computed by one of three exact backends with equal results:
+    computed by one of two exact backends with equal results
+    (:func:`~mmwsol.evaluation.functional.level_sets.level_best_ious`):
 
-    - ``'opencv'``: trace the contours of each distinct level with OpenCV;
     - ``'compiled'``: the compiled union-find sweeps (modes ``'all'`` and
       ``'largest'``, maps of at most 32767 rows and columns; built at
-      install time when a C compiler is there);
-    - ``'tree'``: read the boxes of all levels from the numpy component
-      trees of the map.
-
-    The last two
-    (:func:`~mmwsol.evaluation.functional.component_tree.level_best_ious`)
-    cost nearly the same whatever the number of levels.
+      install time when a C compiler is there), whose cost hardly depends
+      on the number of levels;
+    - ``'opencv'``: trace the contours of each distinct level with OpenCV
+      (mode ``'union'``: every level from the row and column maxima).
 
     GT boxes are converted once, before dispatch, to float64 and used as
     given (:func:`~mmwsol.evaluation.functional.iou.check_gt_boxes`): the
@@ -141,25 +126,8 @@ def best_iou_curve(
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
     unique_levels, inverse = np.unique(levels, return_inverse=True)
-    backend = resolve_box_backend(
-        backend, mode, unique_levels.size, shape=scoremap_u8.shape
-    )
-    if backend != 'opencv':
-        best = level_best_ious(
-            scoremap_u8,
-            gt_boxes,
-            unique_levels,
-            mode,
-            'compiled' if backend == 'compiled' else 'numpy',
-        )
-    else:
-        per_level = [
-            boxes_at_level(scoremap_u8, level, mode)
-            for level in unique_levels.tolist()
-        ]
-        counts = [len(boxes) for boxes in per_level]
-        ious = box_iou(np.concatenate(per_level), gt_boxes).max(axis=1)
-        best = np.maximum.reduceat(ious, np.cumsum(counts) - counts)
+    backend = resolve_box_backend(backend, mode, shape=scoremap_u8.shape)
+    best = level_best_ious(scoremap_u8, gt_boxes, unique_levels, mode, backend)
     return best[inverse.reshape(-1)]
 
 

@@ -20,11 +20,12 @@ CVPR 2020):
    box around the whole foreground, the bounding rect of all contours
    together.
 
-One level is drawn with OpenCV (:func:`boxes_at_level`). Over many
-thresholds, :func:`boxes_at_thresholds` (and, with many distinct levels,
-the accuracy curves) use the exact fast path of
-:mod:`~mmwsol.evaluation.functional.component_tree`, which gives the same
-boxes for all levels at once.
+One level is drawn with OpenCV (:func:`boxes_at_level`); over many
+thresholds :func:`boxes_at_thresholds` draws each distinct level once (and
+mode ``'union'`` reads every level from the row and column maxima of the
+map, :func:`union_boxes_at_levels`). The accuracy curves do not need the
+boxes themselves: :mod:`~mmwsol.evaluation.functional.level_sets` gives
+the best IoU of every level at once.
 """
 
 from typing import List, Sequence
@@ -32,8 +33,9 @@ from typing import List, Sequence
 import cv2
 import numpy as np
 
-from .component_tree import BOX_MODES, level_boxes
-
+#: Box modes: every contour (MaxBoxAccV2), the largest contour (MaxBoxAcc),
+#: one box around the whole foreground (SPA).
+BOX_MODES = ('all', 'largest', 'union')
 THRESHOLD_STANDARDS = ('max', 'percentile')
 
 
@@ -227,15 +229,52 @@ def boxes_at_level(
     return boxes_from_foreground(foreground, mode)
 
 
+def union_boxes_at_levels(
+    scoremap_u8: np.ndarray, levels: Sequence[int]
+) -> np.ndarray:
+    """Box of mode ``'union'`` of ``scoremap_u8 > level`` for many levels.
+
+    The foreground at a level holds a pixel of row ``y`` exactly when the
+    row's maximum is above the level (likewise for columns), so the first
+    and last such rows and columns bound it: the bounding rect
+    ``[x_min, y_min, x_max + 1, y_max + 1]`` of
+    :func:`boxes_from_foreground`, clipped the same way.
+
+    Args:
+        scoremap_u8 (np.ndarray): (H, W) uint8 map.
+        levels (Sequence[int]): Integer levels.
+
+    Returns:
+        np.ndarray: int64 (n_levels, 4); ``[0, 0, 0, 0]`` for a level at or
+        above the map's maximum (an empty foreground).
+    """
+    levels = np.asarray(levels, dtype=np.int64).reshape(-1)
+    boxes = np.zeros((levels.size, 4), dtype=np.int64)
+    if not scoremap_u8.size:
+        return boxes
+    height, width = scoremap_u8.shape
+    rows = scoremap_u8.max(axis=1).astype(np.int64)[None, :] > levels[:, None]
+    cols = scoremap_u8.max(axis=0).astype(np.int64)[None, :] > levels[:, None]
+    found = rows.any(axis=1)
+    rows, cols = rows[found], cols[found]
+    boxes[found, 0] = cols.argmax(axis=1)
+    boxes[found, 1] = rows.argmax(axis=1)
+    boxes[found, 2] = np.minimum(
+        width - cols[:, ::-1].argmax(axis=1), width - 1
+    )
+    boxes[found, 3] = np.minimum(
+        height - rows[:, ::-1].argmax(axis=1), height - 1
+    )
+    return boxes
+
+
 def boxes_at_thresholds(
     scoremap: np.ndarray, thresholds: Sequence[float], mode: str = 'all'
 ) -> List[np.ndarray]:
     """Boxes of a score map at each CAM threshold (max standard).
 
-    All thresholds are served at once by the exact fast path
-    (:func:`~mmwsol.evaluation.functional.component_tree.level_boxes`):
-    the boxes of every threshold equal those of :func:`boxes_at_level`,
-    up to their order within a threshold in mode ``'all'``.
+    Each distinct level is drawn once with :func:`boxes_at_level` (mode
+    ``'union'``: all at once by :func:`union_boxes_at_levels`).
 
     Args:
         scoremap (np.ndarray): Score map of shape (H, W) in ``[0, 1]``.
@@ -246,9 +285,21 @@ def boxes_at_thresholds(
     Returns:
         list[np.ndarray]: One (n_i, 4) int64 box array per threshold.
     """
+    if mode not in BOX_MODES:
+        raise ValueError(
+            f'Unknown box mode {mode!r}, choose from {BOX_MODES}.'
+        )
     scoremap_u8 = scoremap_to_uint8(scoremap)
     levels = threshold_levels(scoremap_u8, thresholds)
-    return level_boxes(scoremap_u8, levels, mode)
+    unique, inverse = np.unique(levels, return_inverse=True)
+    if mode == 'union':
+        per_level = list(union_boxes_at_levels(scoremap_u8, unique)[:, None])
+    else:
+        per_level = [
+            boxes_at_level(scoremap_u8, level, mode)
+            for level in unique.tolist()
+        ]
+    return [per_level[i].copy() for i in inverse.reshape(-1).tolist()]
 
 
 def fixed_threshold_boxes(
