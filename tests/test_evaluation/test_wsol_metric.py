@@ -15,7 +15,7 @@ from wsol_metric_utils import (
     two_level_map,
 )
 
-from mmwsol.evaluation import WSOLMetric, box_accuracy_curves
+from mmwsol.evaluation import WSOLMetric, box_curves_record
 from mmwsol.registry import METRICS
 
 
@@ -454,7 +454,7 @@ def test_box_accuracy_curves_function():
     correct = np.zeros((4, 2, 3), dtype=bool)
     correct[:3, 0, 1] = True
     correct[0, 1, :] = True
-    curves = box_accuracy_curves(
+    curves = box_curves_record(
         correct, [0.0, 0.4, 0.8], (30, 70), box_mode='largest', interval=0.4
     )
     assert curves == dict(
@@ -469,7 +469,7 @@ def test_box_accuracy_curves_function():
     )
     json.dumps(curves)  # JSON-ready
     with pytest.raises(ValueError, match='shape'):
-        box_accuracy_curves(correct, [0.0, 0.4, 0.8], (30, 50, 70))
+        box_curves_record(correct, [0.0, 0.4, 0.8], (30, 50, 70))
 
 
 # ------------------------------------------- distributed with options

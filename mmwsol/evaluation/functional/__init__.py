@@ -3,8 +3,8 @@
 from .box_accuracy import (
     accuracy_curves,
     best_iou_curve,
-    box_accuracy_curves,
     box_correctness,
+    box_curves_record,
     fixed_threshold_iou,
     iou_thresholds_as_fraction,
     max_box_accuracy,
@@ -69,7 +69,7 @@ __all__ = [
     'fixed_threshold_iou',
     'accuracy_curves',
     'max_box_accuracy',
-    'box_accuracy_curves',
+    'box_curves_record',
     'LOC_CORRECT',
     'LOC_MULTI_INSTANCE',
     'LOC_PART',

@@ -251,18 +251,20 @@ def max_box_accuracy(
     )
 
 
-def box_accuracy_curves(
+def box_curves_record(
     correct: np.ndarray,
     thresholds: Sequence[float],
     iou_thresholds: Sequence[float],
     box_mode: str = 'all',
     interval: Optional[float] = None,
 ) -> Dict[str, Any]:
-    """The accuracy-vs-threshold curves as a JSON-ready dict.
+    """The record of the box accuracy curves, a JSON-ready dict.
 
     This is what :class:`~mmwsol.evaluation.WSOLMetric` writes to its
-    ``curves_file``; offline code can build the same dict from stacked
-    :func:`box_correctness` results.
+    ``curves_file`` (the ``"box"`` part of a combined file); offline code
+    can build the same dict from stacked :func:`box_correctness` results.
+    (:func:`mmwsol.visualization.curves.box_accuracy_curves` reads the
+    per-IoU curves back from such a record.)
 
     Args:
         correct (np.ndarray): bool array of shape (N, n_iou, n_thresholds),

@@ -14,8 +14,8 @@ from ..functional import (
     BOX_MODES,
     LOC_OTHER,
     best_box,
-    box_accuracy_curves,
     box_correctness,
+    box_curves_record,
     box_iou,
     cam_thresholds,
     error_rates,
@@ -179,7 +179,7 @@ class WSOLMetric(BaseMetric):
         error_analysis (bool): Add SPA's error cases. Defaults to False.
         curves_file (str, optional): When given, :meth:`compute_metrics`
             writes the accuracy-vs-threshold curves there as JSON (see
-            :func:`~mmwsol.evaluation.functional.box_accuracy_curves`:
+            :func:`~mmwsol.evaluation.functional.box_curves_record`:
             ``thresholds``, ``iou_thresholds``, ``accuracy`` in percent per
             IoU threshold and CAM threshold, ``max_accuracy``,
             ``best_threshold``, ``box_mode``, ``interval``, ``num_images``).
@@ -414,7 +414,7 @@ class WSOLMetric(BaseMetric):
         )
         _warn_off_map([r['gt_off_map'] for r in results])
         if self.curves_file:
-            curves = box_accuracy_curves(
+            curves = box_curves_record(
                 correct[:, : len(self.iou_thresholds)],
                 self.thresholds,
                 self.iou_thresholds,

@@ -1,15 +1,11 @@
 """Evaluating a folder of saved score maps with the online metrics."""
 
-import json
-import os.path as osp
-import tempfile
 from typing import Dict, Optional, Sequence, Union
 
 from mmwsol.utils.progress import track
 
 from ..metrics.wsol_mask_metric import WSOLMaskMetric
 from ..metrics.wsol_metric import WSOLMetric
-from ..metrics.wsol_summary import write_json
 from .annotations import (
     fill_image_sizes,
     load_split_infos,
@@ -33,8 +29,7 @@ def build_offline_metrics(
     interval: float = 0.01,
     box_mode: str = 'all',
     iou_thresholds: Optional[Sequence[float]] = None,
-    box_curves_file: Optional[str] = None,
-    mask_curves_file: Optional[str] = None,
+    curves_file: Optional[str] = None,
 ) -> list:
     """The metric objects of an offline evaluation.
 
@@ -47,8 +42,9 @@ def build_offline_metrics(
         iou_thresholds (Sequence[float], optional): IoU thresholds in
             percent; None: (30, 50, 70) for ``'all'``, (50, ) for
             ``'largest'`` (the paper's MaxBoxAcc).
-        box_curves_file (str, optional): Curves file of the box metric.
-        mask_curves_file (str, optional): Curves file of the mask metric.
+        curves_file (str, optional): The curves file of both metrics (the
+            box curves, the mask curves, or ``{"box": ..., "mask": ...}``
+            when both are evaluated).
 
     Returns:
         list: The metrics, box first.
@@ -57,7 +53,7 @@ def build_offline_metrics(
     if with_box:
         if iou_thresholds is None:
             iou_thresholds = (30, 50, 70) if box_mode == 'all' else (50,)
-        kwargs = dict(curves_file=box_curves_file) if box_curves_file else {}
+        kwargs = dict(curves_file=curves_file) if curves_file else {}
         metrics.append(
             WSOLMetric(
                 iou_thresholds=tuple(iou_thresholds),
@@ -71,7 +67,7 @@ def build_offline_metrics(
             WSOLMaskMetric(
                 cam_curve_interval=interval,
                 classification=False,
-                curves_file=mask_curves_file,
+                curves_file=curves_file,
             )
         )
     return metrics
@@ -96,12 +92,6 @@ def evaluate_samples(metrics: Sequence, samples) -> Dict[str, float]:
         results.update(metric.compute_metrics(metric.results))
         metric.results.clear()
     return results
-
-
-def _read_json(path: str) -> dict:
-    """Read a JSON file."""
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
 
 
 def evaluate_scoremaps(
@@ -183,37 +173,20 @@ def evaluate_scoremaps(
     image_ids = [info['img_id'] for info in infos]
     check_scoremap_files(scoremap_dir, image_ids)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        both = with_box and with_mask and curves_file
-        box_curves = mask_curves = curves_file
-        if both:
-            box_curves = osp.join(tmp, 'box.json')
-            mask_curves = osp.join(tmp, 'mask.json')
-        metrics = build_offline_metrics(
-            with_box,
-            with_mask,
-            interval,
-            box_mode,
-            iou_thresholds,
-            box_curves,
-            mask_curves,
-        )
+    # both metrics write to the one curves file: the file then holds
+    # {"box": ..., "mask": ...} (mmwsol.evaluation.metrics.curves_file)
+    metrics = build_offline_metrics(
+        with_box, with_mask, interval, box_mode, iou_thresholds, curves_file
+    )
 
-        def samples():
-            items = track(infos, desc='eval_scoremaps') if progress else infos
-            for info in items:
-                path = scoremap_path(scoremap_dir, info['img_id'])
-                cam = resize_scoremap(
-                    load_scoremap(path), map_size, resize_norm
-                )
-                yield make_offline_sample(
-                    info, cam, with_box, with_mask, backend_args
-                )
-
-        results = evaluate_samples(metrics, samples())
-        if both:
-            write_json(
-                curves_file,
-                dict(box=_read_json(box_curves), mask=_read_json(mask_curves)),
+    def samples():
+        items = track(infos, desc='eval_scoremaps') if progress else infos
+        for info in items:
+            path = scoremap_path(scoremap_dir, info['img_id'])
+            cam = resize_scoremap(load_scoremap(path), map_size, resize_norm)
+            yield make_offline_sample(
+                info, cam, with_box, with_mask, backend_args
             )
+
+    results = evaluate_samples(metrics, samples())
     return results
