@@ -42,6 +42,12 @@ _DUMP_PREFIXES: Tuple[str, ...] = (
     '"HardDiskBackend" is the alias of "LocalBackend"',
 )
 
+#: Whole messages the console leaves out: ``--resume`` on a fresh work dir
+#: (``make demo``'s first run) says it resumed from ``None``.
+_DUMP_MESSAGES: Tuple[str, ...] = (
+    'Auto resumed from the latest checkpoint None.',
+)
+
 
 def is_console_noise(record: logging.LogRecord) -> bool:
     """Whether a log record belongs in the log file only.
@@ -51,15 +57,15 @@ def is_console_noise(record: logging.LogRecord) -> bool:
 
     Returns:
         bool: True for the environment / config dumps, the hook table and
-        MMEngine's internal notes listed in ``_DUMP_PREFIXES``; errors are
-        never hidden.
+        MMEngine's notes listed in ``_DUMP_PREFIXES`` / ``_DUMP_MESSAGES``;
+        errors are never hidden.
     """
     if record.levelno >= logging.ERROR:
         return False
     if record.funcName in _DUMP_FUNCTIONS:
         return True
     message = record.getMessage().lstrip('\n')
-    return message.startswith(_DUMP_PREFIXES)
+    return message.startswith(_DUMP_PREFIXES) or message in _DUMP_MESSAGES
 
 
 class ConsoleDumpFilter(logging.Filter):

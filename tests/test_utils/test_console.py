@@ -28,12 +28,16 @@ def test_dumps_are_noise_and_the_rest_is_not():
     assert is_console_noise(
         record('"FileClient" will be deprecated in future.', 'warning')
     )
+    assert is_console_noise(
+        record('Auto resumed from the latest checkpoint None.', 'load')
+    )
     # what a person reads stays
     for msg in (
         'Epoch(train) [1][10/19]  lr: 2.7500e-02  loss: 1.78',
         'Epoch(test) [16/16]  wsol/MaxBoxAccV2: 55.19',
         'Checkpoints will be saved to work_dirs/demo.',
         'metrics written to metrics.json',
+        'Auto resumed from the latest checkpoint work_dirs/x/epoch_3.pth.',
         'Config: a user message that merely starts like the dump',
     ):
         assert not is_console_noise(record(msg)), msg
