@@ -9,9 +9,9 @@ import numpy as np
 
 from .scene import _background, _body_texture, _decoy_mask, _draw_clutter
 from .shapes import (
+    _blob_in_image,
     _boxes_overlap,
     _draw_shape,
-    _fit_blob,
     _unit_area,
     mask_to_box,
 )
@@ -69,13 +69,7 @@ def _sample_body_layout(
     for instance in range(2 if two else 1):
         area = rng.uniform(*scale_range) * width * height
         ratio = float(np.exp(rng.uniform(*log_ar)))
-        local = _fit_blob(
-            rng,
-            math.sqrt(area * ratio),
-            math.sqrt(area / ratio),
-            width - 2,
-            height - 2,
-        )
+        local = _blob_in_image(rng, area, ratio, width, height)
         h, w = local.shape
         placed = False
         for _ in range(20):

@@ -6,7 +6,7 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from .shapes import _boxes_overlap, _fit_blob
+from .shapes import _blob_in_image, _boxes_overlap
 
 # Body texture colours (RGB) shared by every class, jittered per image.
 _BODY_LIGHT = np.array([205.0, 168.0, 118.0], dtype=np.float32)
@@ -166,13 +166,7 @@ def _decoy_mask(
     for _ in range(count):
         area = rng.uniform(0.01, 0.03) * width * height
         ratio = float(np.exp(rng.uniform(-0.7, 0.7)))
-        local = _fit_blob(
-            rng,
-            math.sqrt(area * ratio),
-            math.sqrt(area / ratio),
-            width - 2,
-            height - 2,
-        )
+        local = _blob_in_image(rng, area, ratio, width, height)
         h, w = local.shape
         for _ in range(10):
             x0 = int(rng.integers(0, width - w + 1))

@@ -195,6 +195,24 @@ def _fit_blob(
     return mask
 
 
+def _blob_in_image(
+    rng: np.random.Generator,
+    area: float,
+    ratio: float,
+    width: int,
+    height: int,
+) -> np.ndarray:
+    """A blob of about ``area`` pixels and aspect ratio ``ratio`` (w / h),
+    shrunk to fit a ``width x height`` image with a one-pixel margin."""
+    return _fit_blob(
+        rng,
+        math.sqrt(area * ratio),
+        math.sqrt(area / ratio),
+        width - 2,
+        height - 2,
+    )
+
+
 def _boxes_overlap(a: Sequence[int], b: Sequence[int], gap: int) -> bool:
     """Whether two inclusive boxes are closer than ``gap`` pixels."""
     return not (
