@@ -70,6 +70,23 @@ def sample_iou(
     return float(box_iou(pred, gt).max())
 
 
+def dedupe_by_index(items: Sequence) -> list:
+    """Keep the first item of each dataset index (index -1: all kept).
+
+    Items are dicts with ``'index'`` or objects with ``.index``.
+    """
+    seen = set()
+    out = []
+    for item in items:
+        index = item['index'] if isinstance(item, dict) else item.index
+        if index >= 0:
+            if index in seen:
+                continue
+            seen.add(index)
+        out.append(item)
+    return out
+
+
 def extreme_key(order: str) -> Callable:
     """Sort key of ``'best'`` (high IoU first) or ``'worst'`` (low first).
 
@@ -85,6 +102,9 @@ def extreme_key(order: str) -> Callable:
 def select_extremes(views: Sequence, num: int, order: str) -> list:
     """The ``num`` best or worst localized views (NaN IoU left out).
 
+    A dataset index seen twice (a distributed sampler pads the last ranks
+    with repeated samples) counts once.
+
     Args:
         views (Sequence): Objects with ``iou`` and ``index``.
         num (int): How many; negative: all.
@@ -93,7 +113,7 @@ def select_extremes(views: Sequence, num: int, order: str) -> list:
     Returns:
         list: The chosen views, best (or worst) first.
     """
-    valid = [v for v in views if not math.isnan(v.iou)]
+    valid = dedupe_by_index([v for v in views if not math.isnan(v.iou)])
     valid.sort(key=extreme_key(order))
     return valid if num < 0 else valid[:num]
 

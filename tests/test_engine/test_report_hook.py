@@ -140,8 +140,10 @@ def test_distributed_report_equals_single_process(tmp_path, monkeypatch):
         WSOLReportHook(out_dir=str(tmp_path / 'dist'), num_gallery=3)
         for _ in range(2)
     ]
-    for r, hook in enumerate(ranks):
-        _feed(hook, runner, samples[r::2])
+    # rank 1 is padded with a repeat of sample 0, as DefaultSampler does
+    dealt = [samples[0::2], samples[1::2] + [samples[0]]]
+    for hook, part in zip(ranks, dealt):
+        _feed(hook, runner, part)
     parts = [(h._records, h._best, h._worst) for h in ranks]
     monkeypatch.setattr(report_module, 'get_world_size', lambda: 2)
     monkeypatch.setattr(report_module, 'all_gather_object', lambda _: parts)

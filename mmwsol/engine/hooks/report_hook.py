@@ -19,6 +19,7 @@ from mmwsol.visualization.curves import load_curves
 from mmwsol.visualization.report import GalleryItem, render_report
 from mmwsol.visualization.sampling import (
     SampleView,
+    dedupe_by_index,
     extreme_key,
     sample_view,
     select_extremes,
@@ -244,7 +245,8 @@ class WSOLReportHook(Hook):
         self._records, self._best, self._worst = [], [], []
         if get_rank() != 0:
             return
-        records.sort(key=lambda r: r['index'])
+        # a distributed sampler pads the last ranks with repeated samples
+        records = dedupe_by_index(sorted(records, key=lambda r: r['index']))
         threshold = self.loc_iou_threshold / 100
         per_class = per_class_accuracy(
             records, threshold, self._classes(runner)
