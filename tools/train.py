@@ -8,6 +8,11 @@ import sys
 # Let ``python tools/train.py`` work from a source checkout without install.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
+from mmwsol.deps_check import require_runtime  # noqa: E402
+
+# a clear message on a Python without torch / MMEngine (e.g. no venv)
+require_runtime('tools/train.py')
+
 from mmengine.config import Config, DictAction  # noqa: E402
 
 
