@@ -50,3 +50,28 @@ def test_dump_keeps_maps_as_uint8_and_flags_invalid_maps(tmp_path):
     assert a['wsol_geometry']['offset'] == (0.0, 0.0)
     assert b['gt_cam_valid'] is False
     assert c['gt_cam_valid'] is True and c['gt_cam'].max() == 127
+
+
+def test_dump_reads_half_precision_maps_of_amp_runs(tmp_path):
+    """bfloat16 / float16 maps (AMP) are stored like float32 ones."""
+    path = str(tmp_path / 'preds.pkl')
+    dump = DumpWSOLResults(out_file_path=path)
+    dtypes = (torch.bfloat16, torch.float16, torch.float32)
+    dump.process(
+        None,
+        [
+            dict(
+                img_id=str(d),
+                img_path='x',
+                gt_cam=torch.full((4, 4), 0.5, dtype=d),
+            )
+            for d in dtypes
+        ],
+    )
+    dump.compute_metrics(dump.results)
+    with open(path, 'rb') as f:
+        bf16, fp16, fp32 = pickle.load(f)
+    for entry in (bf16, fp16):
+        assert np.array_equal(entry['gt_cam'], fp32['gt_cam'])
+        assert entry['gt_cam'].max() == 127
+    assert fp32['img_path'] == 'x'

@@ -8,6 +8,8 @@ from mmengine.evaluator import DumpResults
 
 from mmwsol.registry import METRICS
 
+from .sample_inputs import to_numpy
+
 _KEEP = (
     'img_id',
     'img_path',
@@ -26,9 +28,8 @@ _MAPS = {'gt_cam': 'gt_cam_valid', 'pred_cams': 'pred_cams_valid'}
 
 
 def _numpy(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return value
+    """Tensors as numpy (half precision read as float32); the rest as is."""
+    return to_numpy(value) if isinstance(value, torch.Tensor) else value
 
 
 @METRICS.register_module()

@@ -51,20 +51,24 @@ def to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def sample_name(sample: dict) -> str:
-    """A readable name of a sample for messages."""
+def _name_key(sample: dict) -> Optional[str]:
+    """The first of ``img_path``, ``img_id``, ``sample_idx`` a sample has."""
     for key in ('img_path', 'img_id', 'sample_idx'):
         if sample.get(key) is not None:
-            return f'Sample {key}={sample[key]!r}'
-    return 'A sample'
+            return key
+    return None
+
+
+def sample_name(sample: dict) -> str:
+    """A readable name of a sample for messages."""
+    key = _name_key(sample)
+    return 'A sample' if key is None else f'Sample {key}={sample[key]!r}'
 
 
 def short_name(sample: dict) -> str:
     """The image path (or id) of a sample, for lists of names."""
-    for key in ('img_path', 'img_id', 'sample_idx'):
-        if sample.get(key) is not None:
-            return str(sample[key])
-    return '?'
+    key = _name_key(sample)
+    return '?' if key is None else str(sample[key])
 
 
 def read_gt_cam(sample: dict, name: str) -> Tuple[np.ndarray, bool]:
