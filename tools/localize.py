@@ -4,6 +4,12 @@
         [--threshold T] [--standard max|percentile] [--percentile P]
         [--box-mode largest|all|union] [--device cpu] [--batch-size N]
         [--no-overlay] [--save-detections] [--partial-load] [--unsafe-load]
+        [--cfg-options KEY=VALUE ...]
+
+A thin command line over :class:`mmwsol.apis.WSOLInferencer`. Boxes follow
+the config's box rule (its top-level ``box_rule``: the rule of the metric's
+GT-known / Top-1 Loc); ``--threshold``, ``--standard``, ``--percentile`` and
+``--box-mode`` override single fields of it.
 
 INPUT is an image file, a folder (searched recursively for image files) or
 a list file (any other file: one image path per line, relative to the list
@@ -40,26 +46,11 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import List, Tuple
 
 # Let ``python tools/localize.py`` work from a source checkout without install.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
-IMG_EXTENSIONS = (
-    '.jpg',
-    '.jpeg',
-    '.png',
-    '.ppm',
-    '.bmp',
-    '.pgm',
-    '.tif',
-    '.tiff',
-    '.webp',
-)
-
-
-class ListFileError(ValueError):
-    """A malformed line of a list file (the message names file:line)."""
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -67,9 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Localize images: overlays and COCO pseudo-labels',
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split('\n\n', 2)[2],
+        epilog=__doc__.split('\n\n', 3)[3],
     )
-    parser.add_argument('config', help='model config file')
+    parser.add_argument('config', help='model config file (or config name)')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('input', help='image file, folder or list file')
     parser.add_argument(
@@ -85,27 +76,28 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--threshold',
         type=float,
         default=None,
-        help="box threshold θ (default: the config's box metric, else 0.2)",
+        help="box threshold θ (default: the config's box_rule, else 0.2)",
     )
     parser.add_argument(
         '--standard',
         choices=['max', 'percentile'],
         default=None,
         help='threshold standard: θ·max or θ·percentile of the map '
-        "(default: the config's, else max)",
+        "(default: the config's box_rule, else max)",
     )
     parser.add_argument(
         '--percentile',
         type=float,
         default=None,
-        help='percentile of --standard percentile (default: config, else 90)',
+        help="percentile of --standard percentile (default: the config's "
+        'box_rule, else 90)',
     )
     parser.add_argument(
         '--box-mode',
         choices=['largest', 'all', 'union'],
-        default='largest',
-        help='box of the largest contour (default), of every contour, or '
-        'around all foreground',
+        default=None,
+        help='box of the largest contour, of every contour, or around all '
+        "foreground (default: the config's box_rule, else largest)",
     )
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument(
@@ -135,6 +127,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='unpickle any object in the checkpoint (weights_only=False); '
         'only for files you trust: a checkpoint can run code when loaded',
     )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. box_rule.threshold=0.3',
+    )
     args = parser.parse_args(argv)
     if args.topk < 1:
         parser.error('--topk must be >= 1')
@@ -143,76 +141,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def is_image_file(path: str) -> bool:
-    """Whether a path has an image extension."""
-    return path.lower().endswith(IMG_EXTENSIONS)
-
-
-def collect_inputs(source: str) -> List[Tuple[str, str, str]]:
-    """The images of INPUT.
-
-    Args:
-        source (str): An image file, a folder or a list file.
-
-    Returns:
-        list[tuple[str, str, str]]: ``(path, relative name, origin)`` per
-        image; ``origin`` is ``list.txt:LINE`` for list entries, else the
-        path.
-
-    Raises:
-        FileNotFoundError: INPUT does not exist.
-        ListFileError: A list line does not name an image file.
-    """
-    if osp.isdir(source):
-        items = []
-        for root, dirs, files in os.walk(source, followlinks=True):
-            dirs.sort()
-            for name in sorted(files):
-                if is_image_file(name):
-                    path = osp.join(root, name)
-                    items.append((path, osp.relpath(path, source), path))
-        return items
-    if not osp.isfile(source):
-        raise FileNotFoundError(f'INPUT not found: {source}')
-    if is_image_file(source):
-        return [(source, osp.basename(source), source)]
-    base = osp.dirname(osp.abspath(source))
-    items = []
-    with open(source) as f:
-        for lineno, line in enumerate(f, 1):
-            entry = line.strip()
-            if not entry or entry.startswith('#'):
-                continue
-            origin = f'{source}:{lineno}'
-            if not is_image_file(entry):
-                raise ListFileError(
-                    f'{origin}: {entry!r} is not an image file name '
-                    f'(one image path per line, extensions '
-                    f'{", ".join(IMG_EXTENSIONS)})'
-                )
-            path = entry if osp.isabs(entry) else osp.join(base, entry)
-            rel = osp.normpath(entry)
-            if osp.isabs(rel) or rel.startswith('..'):
-                rel = rel.lstrip(os.sep).replace('..', '__')
-            items.append((path, rel, origin))
-    return items
-
-
-def overlay_path(out_dir: str, rel: str, used: set) -> str:
-    """``out_dir/overlays/<rel without extension>.png``, made unique."""
-    stem = osp.splitext(rel)[0]
-    path = osp.join(out_dir, 'overlays', stem + '.png')
-    n = 1
-    while path in used:
-        path = osp.join(out_dir, 'overlays', f'{stem}_{n}.png')
-        n += 1
-    used.add(path)
-    return path
-
-
 def main(argv=None) -> int:
     """Run the tool; returns the exit code."""
     args = parse_args(argv)
+    from mmwsol.apis.inputs import (
+        IMG_EXTENSIONS,
+        ListFileError,
+        collect_inputs,
+    )
+
     try:
         items = collect_inputs(args.input)
     except ListFileError as e:
@@ -229,88 +166,67 @@ def main(argv=None) -> int:
         )
         return 1
 
-    import cv2
     import mmengine
-    from mmengine.utils import ProgressBar
 
     from mmwsol.apis import (
-        draw_localization,
-        init_localizer,
-        load_image,
-        localize_loaded,
+        WSOLInferencer,
         results_to_coco,
         results_to_coco_detections,
     )
     from mmwsol.utils import CheckpointError
 
     try:
-        model = init_localizer(
+        inferencer = WSOLInferencer(
             args.config,
             args.checkpoint,
             device=args.device,
+            cfg_options=args.cfg_options,
             partial_load=args.partial_load,
             unsafe_load=args.unsafe_load,
         )
-    except (CheckpointError, FileNotFoundError) as e:
+    except (CheckpointError, FileNotFoundError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)
-    classes = model.dataset_meta.get('classes')
-    if classes is None:
-        classes = (
-            [str(c) for c in range(model.head.num_classes)]
-            if hasattr(getattr(model, 'head', None), 'num_classes')
-            else None
-        )
+    classes = inferencer.classes
+    if classes is None and hasattr(inferencer.model, 'head'):
+        classes = [str(c) for c in range(inferencer.model.head.num_classes)]
 
-    results, names, failed, used = [], [], [], set()
+    origins = {path: origin for path, _, origin in items}
+    failed = []
+
+    def on_error(path: str, error: Exception) -> None:
+        message = str(error) if path in str(error) else f'{path}: {error}'
+        if origins[path] != path:  # a list entry: name the list file, line
+            message = f'{origins[path]}: {message}'
+        failed.append(dict(file=path, error=message))
+        print(f'error: {message} (skipped)', file=sys.stderr)
+
+    overlays = None if args.no_overlay else osp.join(args.out, 'overlays')
     start = time.time()
     print(f'Localizing {len(items)} image(s) from {args.input}')
-    progress = ProgressBar(len(items))
-
-    def flush(batch):
-        if not batch:
-            return
-        outs = localize_loaded(
-            model,
-            [data for data, _, _ in batch],
-            args.topk,
-            args.threshold,
-            args.standard,
-            args.percentile,
-            args.box_mode,
+    try:
+        results = inferencer(
+            [path for path, _, _ in items],
+            batch_size=args.batch_size,
+            progress=True,
+            names=[rel for _, rel, _ in items],
+            on_error=on_error,
+            topk=args.topk,
+            threshold=args.threshold,
+            threshold_standard=args.standard,
+            percentile=args.percentile,
+            box_mode=args.box_mode,
+            out_dir=overlays,
+            alpha=args.alpha,
         )
-        for (_, image, (path, rel, _)), result in zip(batch, outs):
-            results.append(result)
-            names.append(rel.replace(os.sep, '/'))
-            if not args.no_overlay:
-                out_path = overlay_path(args.out, rel, used)
-                os.makedirs(osp.dirname(out_path), exist_ok=True)
-                cv2.imwrite(
-                    out_path, draw_localization(image, result, args.alpha)
-                )
-            progress.update()
-
-    batch = []
-    for item in items:
-        path, _, origin = item
-        try:
-            data, image = load_image(model, path, return_image=True)
-        except Exception as e:  # unreadable or undecodable: skip it
-            message = str(e) if path in str(e) else f'{path}: {e}'
-            if origin != path:  # a list entry: name the list file and line
-                message = f'{origin}: {message}'
-            failed.append(dict(file=path, error=message))
-            print(f'\nerror: {message} (skipped)', file=sys.stderr)
-            progress.update()
-            continue
-        batch.append((data, image, item))
-        if len(batch) == args.batch_size:
-            flush(batch)
-            batch = []
-    flush(batch)
-
-    box_cfg = results[0].threshold if results else {}
+    except ValueError as e:  # a bad box rule override
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    done = {r.img_path for r in results}
+    names = [
+        rel.replace(os.sep, '/') for path, rel, _ in items if path in done
+    ]
     info = dict(
         description='mmwsol pseudo-labels (tools/localize.py)',
         date_created=time.strftime('%Y-%m-%d %H:%M:%S'),
@@ -323,7 +239,7 @@ def main(argv=None) -> int:
         num_images=len(items),
         num_localized=len(results),
         failed=failed,
-        **box_cfg,
+        **(results[0].box_rule if results else {}),
     )
     coco = results_to_coco(results, names, classes, info)
     json_path = osp.join(args.out, 'pseudo_labels.json')
@@ -336,7 +252,7 @@ def main(argv=None) -> int:
         )
 
     print(
-        f'\n{len(results)}/{len(items)} image(s) localized in '
+        f'{len(results)}/{len(items)} image(s) localized in '
         f'{time.time() - start:.1f} s, {len(coco["annotations"])} box(es)'
     )
     if not args.no_overlay:

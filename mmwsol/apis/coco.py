@@ -69,7 +69,7 @@ def results_to_coco(
 
     Args:
         results (Sequence[LocalizationResult]): Results of
-            :func:`~mmwsol.apis.localize`.
+            :class:`~mmwsol.apis.WSOLInferencer`.
         file_names (Sequence[str]): ``file_name`` of each image (e.g. its
             path relative to the image root of the detector's dataset).
         class_names (Sequence[str], optional): Names of all classes, in

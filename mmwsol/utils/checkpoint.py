@@ -27,7 +27,7 @@ Two rules, for every checkpoint mmwsol reads:
 
   Anything else is refused with :class:`UnsafeCheckpointError`, naming the
   offending global and the opt-in: ``--unsafe-load`` on the tools,
-  ``unsafe_load=True`` in :func:`mmwsol.apis.init_localizer` — only for
+  ``unsafe_load=True`` in :class:`mmwsol.apis.WSOLInferencer` — only for
   files you trust.
 
 * **A checkpoint that does not fit the model is an error** for test,

@@ -1,4 +1,5 @@
-"""mmwsol.apis: init_localizer + localize on random-init models."""
+"""mmwsol.apis: the init_localizer / localize wrappers of WSOLInferencer on
+random-init models."""
 
 import glob
 import os.path as osp
@@ -11,15 +12,14 @@ from mmengine.config import Config
 
 from mmwsol.apis import (
     LocalizationResult,
-    box_settings,
+    WSOLInferencer,
     init_localizer,
-    load_image,
     localize,
-    localize_loaded,
     map_to_original,
     results_to_coco,
     results_to_coco_detections,
 )
+from mmwsol.evaluation.box_rule import BoxRule
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 DEMO_CONFIG = osp.join(
@@ -100,7 +100,7 @@ def check_result(result: LocalizationResult, shape, topk, num_classes):
         assert (boxes[:, 2] <= w - 1).all() and (boxes[:, 3] <= h - 1).all()
         assert (boxes[:, 2] >= boxes[:, 0]).all()
         assert (boxes[:, 3] >= boxes[:, 1]).all()
-    assert set(result.threshold) == {
+    assert set(result.box_rule) == {
         'threshold',
         'threshold_standard',
         'percentile',
@@ -123,7 +123,8 @@ def test_localize_random_init_every_method(path, tmp_path):
     cfg = small_input_cfg(path)
     with pytest.warns(UserWarning, match='random weights'):
         model = init_localizer(cfg)
-    assert not model.training
+    assert isinstance(model, WSOLInferencer)
+    assert not model.model.training
     num_classes = cfg.model.head.num_classes
     arrays = random_images()
     file = str(tmp_path / 'img.png')
@@ -159,13 +160,13 @@ def test_checkpoint_class_names_and_settings(tmp_path):
     save_checkpoint(
         dict(
             meta=dict(dataset_meta=dict(classes=names)),
-            state_dict=model.state_dict(),
+            state_dict=model.model.state_dict(),
         ),
         ckpt,
     )
     loaded = init_localizer(DEMO_CONFIG, ckpt)
-    assert loaded.dataset_meta['classes'] == names
-    assert loaded.box_cfg == dict(
+    assert loaded.classes == names
+    assert loaded.box_rule == BoxRule(
         threshold=0.2,
         threshold_standard='max',
         percentile=90,
@@ -176,7 +177,7 @@ def test_checkpoint_class_names_and_settings(tmp_path):
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-6)
     assert b.class_names == [names[c] for c in b.labels]
     # the model's topk_maps is left as configured
-    assert loaded.topk_maps == cfg.model.topk_maps
+    assert loaded.model.topk_maps == cfg.model.topk_maps
 
 
 def test_class_names_from_dataset_config():
@@ -187,18 +188,18 @@ def test_class_names_from_dataset_config():
     cfg.test_dataloader.dataset.classes = names
     with pytest.warns(UserWarning):
         model = init_localizer(cfg)
-    assert model.dataset_meta['classes'] == names
+    assert model.classes == names
     cfg.test_dataloader.dataset.classes = '/nonexistent/classes.txt'
     for key in ('val_dataloader', 'train_dataloader'):
         cfg[key].dataset.classes = None
     with pytest.warns(UserWarning):
         model = init_localizer(cfg)
-    assert model.dataset_meta['classes'] is None
+    assert model.classes is None
     result = localize(model, random_images()[0])
     assert result.class_names == [str(result.labels[0])]
 
 
-def test_threshold_settings_from_config_and_overrides():
+def test_box_rule_from_config_and_overrides():
     pas = Config.fromfile(
         osp.join(
             ROOT,
@@ -207,48 +208,39 @@ def test_threshold_settings_from_config_and_overrides():
             'rethinking-cam-pas_tinynet_1xb32_synthetic.py',
         )
     )
-    assert box_settings(pas) == dict(
-        threshold=0.35,
-        threshold_standard='percentile',
-        percentile=90,
-        box_mode='largest',
-    )
-    # the box rule of the metric's GT-known numbers (SPA's: union)
-    spa = Config.fromfile(
-        osp.join(ROOT, 'configs', 'spa', 'spa_tinynet_1xb32_synthetic.py')
-    )
-    assert box_settings(spa)['box_mode'] == 'union'
-    # mask-only (OpenImages) configs have no box metric: CAM defaults
-    openimages = Config.fromfile(
-        osp.join(ROOT, 'configs', 'cam', 'cam_vgg16_1xb32_openimages.py')
-    )
-    assert box_settings(openimages)['threshold_standard'] == 'max'
-
     with pytest.warns(UserWarning):
         model = init_localizer(pas)
+    # the config's top-level box_rule (PaS)
+    assert model.box_rule == BoxRule(
+        threshold=0.35, threshold_standard='percentile', percentile=90
+    )
     img = random_images()[0]
     default = localize(model, img)
-    assert default.threshold['threshold_standard'] == 'percentile'
-    assert default.threshold['box_mode'] == 'largest'
+    assert default.box_rule['threshold_standard'] == 'percentile'
+    assert default.box_rule['box_mode'] == 'largest'
     assert len(default.boxes[0]) <= 1
-    over = localize(model, img, threshold=0.5, standard='max', box_mode='all')
-    assert over.threshold == dict(
+    over = localize(
+        model, img, threshold=0.5, threshold_standard='max', box_mode='all'
+    )
+    assert over.box_rule == dict(
         threshold=0.5, threshold_standard='max', percentile=90, box_mode='all'
     )
     # threshold 0 keeps every non-zero pixel: a box at least as large
-    low = localize(model, img, threshold=0.0, standard='max')
-    high = localize(model, img, threshold=0.9, standard='max')
+    low = localize(model, img, threshold=0.0, threshold_standard='max')
+    high = localize(model, img, threshold=0.9, threshold_standard='max')
 
     def area(b):
         return (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
 
     assert area(low.boxes[0]).max() >= area(high.boxes[0]).max()
-    with pytest.raises(ValueError, match='standard'):
-        localize(model, img, standard='mean')
-    with pytest.raises(ValueError, match='box mode'):
+    with pytest.raises(ValueError, match=r'box_rule\.threshold_standard'):
+        localize(model, img, threshold_standard='mean')
+    with pytest.raises(ValueError, match=r'box_rule\.box_mode'):
         localize(model, img, box_mode='biggest')
     with pytest.raises(ValueError, match='topk'):
         localize(model, img, topk=0)
+    with pytest.raises(ValueError, match='unknown argument'):
+        localize(model, img, standard='max')
 
 
 def test_bad_inputs_name_the_file(tmp_path):
@@ -260,12 +252,12 @@ def test_bad_inputs_name_the_file(tmp_path):
     broken = tmp_path / 'broken.jpg'
     broken.write_bytes(b'not an image')
     with pytest.raises(ValueError, match='broken.jpg'):
-        load_image(model, str(broken))
+        localize(model, str(broken))
     with pytest.raises(ValueError, match='shape'):
         localize(model, np.zeros((4, 4, 4), np.uint8))
     with pytest.raises(TypeError):
         localize(model, [3])
-    assert localize_loaded(model, []) == []
+    assert model([]) == []
     # gray arrays are accepted
     gray = localize(model, np.full((20, 30), 128, np.uint8))
     assert gray.maps.shape[1:] == (20, 30)

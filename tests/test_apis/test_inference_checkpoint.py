@@ -55,7 +55,7 @@ def test_code_in_a_checkpoint_is_refused_unless_opted_in(
     torch.save(
         dict(
             meta=dict(note=RunsCommand(f'touch {marker}')),
-            state_dict=random_model.state_dict(),
+            state_dict=random_model.model.state_dict(),
         ),
         path,
     )
@@ -64,12 +64,12 @@ def test_code_in_a_checkpoint_is_refused_unless_opted_in(
     assert not marker.exists()
     model = init_localizer(small_config(), path, unsafe_load=True)
     assert marker.exists()
-    for key, value in random_model.state_dict().items():
-        assert torch.equal(model.state_dict()[key], value), key
+    for key, value in random_model.model.state_dict().items():
+        assert torch.equal(model.model.state_dict()[key], value), key
 
 
 def test_checkpoint_that_does_not_fit_is_an_error(random_model, tmp_path):
-    state = OrderedDict(random_model.state_dict())
+    state = OrderedDict(random_model.model.state_dict())
     state['head.fc.weight'] = torch.zeros(7, 16)
     removed = [k for k in state if k.startswith('backbone.stages.1.')]
     for key in removed:
@@ -86,7 +86,7 @@ def test_checkpoint_that_does_not_fit_is_an_error(random_model, tmp_path):
     assert 'head.fc.weight (checkpoint [7, 16], model [6, 16])' in message
     # partial: what fits is loaded, the rest stays as built
     model = init_localizer(small_config(), path, partial_load=True)
-    loaded = model.state_dict()
+    loaded = model.model.state_dict()
     for key, value in state.items():
         if key != 'head.fc.weight':
             assert torch.equal(loaded[key], value), key

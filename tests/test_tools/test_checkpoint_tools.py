@@ -67,7 +67,7 @@ def files(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         model = init_localizer(cfg)
-    state = model.state_dict()
+    state = model.model.state_dict()
     paths = dict(root=root, cfg=cfg, data=data, marker=root / 'pwned')
     paths['evil'] = str(root / 'evil.pth')
     torch.save(

@@ -59,7 +59,7 @@ def model_files(tmp_path_factory):
     save_checkpoint(
         dict(
             meta=dict(dataset_meta=dict(classes=CLASSES)),
-            state_dict=model.state_dict(),
+            state_dict=model.model.state_dict(),
         ),
         ckpt,
     )
@@ -250,3 +250,26 @@ def test_single_image_and_all_failed(model_files, image_dir, tmp_path, capsys):
     empty.mkdir()
     assert tool.main([cfg, ckpt, str(empty)]) == 1
     assert 'no image files' in capsys.readouterr().err
+
+
+def test_box_rule_comes_from_the_config(
+    model_files, image_dir, tmp_path, capsys
+):
+    """Without --box-mode the config's box_rule decides (SPA's 'union');
+    the old tool drew 'largest' boxes whatever the config said."""
+    _, ckpt = model_files
+    spa = tmp_path / 'small_spa.py'
+    spa.write_text(
+        SMALL_CONFIG.format(base=DEMO_CONFIG)
+        + "box_rule = dict(box_mode='union', threshold=0.3)\n"
+    )
+    out = tmp_path / 'out_rule'
+    argv = [str(spa), ckpt, str(image_dir / 'z.bmp'), '--out', str(out)]
+    assert tool.main(argv + ['--no-overlay']) == 0
+    info = json.loads((out / 'pseudo_labels.json').read_text())['info']
+    assert (info['box_mode'], info['threshold']) == ('union', 0.3)
+    # --cfg-options reaches the same rule, a flag overrides one field
+    argv += ['--cfg-options', 'box_rule.threshold=0.6', '--box-mode', 'all']
+    assert tool.main(argv + ['--no-overlay']) == 0
+    info = json.loads((out / 'pseudo_labels.json').read_text())['info']
+    assert (info['box_mode'], info['threshold']) == ('all', 0.6)

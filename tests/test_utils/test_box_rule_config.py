@@ -125,12 +125,12 @@ def _test_tool():
     return tool
 
 
-def test_cfg_option_changes_metric_and_overlays_together(
+def test_cfg_option_changes_metric_overlays_and_api_together(
     tmp_path, monkeypatch
 ):
     """``tools/test.py --show-dir ... --cfg-options box_rule.threshold=0.3``
-    on the PaS config: the metric and the overlay hook get 0.3 with the
-    config's percentile standard."""
+    on the PaS config: the metric, the overlay hook and the inferencer get
+    0.3 with the config's percentile standard."""
     tool = _test_tool()
     argv = [
         'test.py',
@@ -155,6 +155,12 @@ def test_cfg_option_changes_metric_and_overlays_together(
     assert metric.box_rule == expected
     assert [h.box_rule for h in hooks] == [expected]
     assert BoxRule.from_cfg(cfg.box_rule) == expected
+    # the inferencer (API, tools/localize.py) with the same option
+    from mmwsol.apis import WSOLInferencer
+
+    with pytest.warns(UserWarning, match='random weights'):
+        api = WSOLInferencer(PAS, cfg_options={'box_rule.threshold': 0.3})
+    assert api.box_rule == expected
 
 
 def test_cfg_option_creates_the_rule():
