@@ -1,5 +1,6 @@
 import mmpretrain.evaluation  # noqa: F401  (registers the parent's modules)
 
+from .box_rule import BoxRule
 from .functional import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .offline import (
@@ -12,6 +13,7 @@ from .offline import (
 )
 
 __all__ = [
+    'BoxRule',
     'check_scoremap_files',
     'evaluate_scoremaps',
     'load_scoremap',

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from mmwsol.evaluation import WSOLMetric
-from mmwsol.evaluation.box_rule import BoxRule
+from mmwsol.evaluation import BoxRule, WSOLMetric
 from mmwsol.registry import HOOKS
 
 
