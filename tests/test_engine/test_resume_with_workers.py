@@ -40,6 +40,7 @@ def test_resume_with_workers_matches_uninterrupted_run(tiny):
             '--work-dir',
             full,
             '--no-validate',
+            '--verbose',  # the config dump on the console
             '--cfg-options',
         ]
         + WORKERS
