@@ -45,10 +45,10 @@ Three exact ways, with equal results (the tests hold each to OpenCV):
 - otherwise **OpenCV** contours, once per distinct level.
 
 A fourth path, numpy component trees (about 750 lines), was removed in
-#13: measured side by side (see docs/evaluation.md, "Speed"), it was 2.4 to
-9 times slower than the compiled sweeps and at best 2 times faster than
-OpenCV per level (slower below 128 distinct levels), so it only paid on an
-install without a C compiler at ``cam_curve_interval=0.001``.
+#13: measured side by side (docs/evaluation.md, "The fast exact path"), it
+was 2.3 to 9 times slower than the compiled sweeps and at best 2 times
+faster than OpenCV per level (slower at ``cam_curve_interval=0.01``), so it
+only paid on an install without a C compiler at interval 0.001.
 """
 
 from typing import Sequence, Tuple
