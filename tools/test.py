@@ -32,7 +32,7 @@ def parse_args() -> argparse.Namespace:
         choices=['metrics', 'pred'],
         default='metrics',
         help='what --out holds: the metrics (default) or the per-sample '
-        'predictions (scores, labels; maps stored as uint8)',
+        'predictions (scores, labels; GT and top-5 maps stored as uint8)',
     )
     parser.add_argument(
         '--show-dir',
@@ -120,6 +120,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = None
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg', None) or {}, fp16=True)
+    if args.out is not None and args.out_item == 'pred':
+        # the dump also holds the top-5 predicted-class maps (the metrics
+        # need only the GT map: configs say topk_maps=0); --cfg-options
+        # model.topk_maps=K overrides
+        cfg.model.topk_maps = cfg.model.get('topk_maps', 0) or 5
     # --cfg-options first, so that the hook below sees the final test metric
     # and the dataloader defaults the final num_workers
     try:
