@@ -17,7 +17,7 @@ model = dict(
         topk=(1, 5),
     ),
     localizer=dict(type='CAM'),
-    topk_maps=1,
+    topk_maps=0,  # the metrics read gt_cam only; see WSOLClassifier
 )
 
 optim_wrapper = dict(

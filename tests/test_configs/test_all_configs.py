@@ -75,7 +75,8 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
             [DataSample().set_gt_label(num_classes - 1)],
         )
     assert out[0].gt_cam.shape == (112, 112)
-    assert out[0].pred_cams.shape[0] == min(cfg.model.topk_maps, num_classes)
+    k = min(cfg.model.topk_maps, num_classes)
+    assert len(out[0].get('pred_cams', ())) == k
 
     # pipelines on fixture data laid out like the real datasets
     is_mask = (

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from wsol_eval_reference import ref_boxes_at_level
+from wsol_eval_reference import exact_map, ref_boxes_at_level
 
 from mmwsol.evaluation.functional import (
     best_iou_curve,
@@ -29,12 +29,6 @@ from mmwsol.evaluation.functional.level_sets import has_compiled_sweep
 BACKENDS = ('auto', 'opencv') + (('compiled',) if has_compiled_sweep() else ())
 #: the compiled sweeps' limit on each side of a map
 MAX_SIDE = 32767
-
-
-def exact_map(u8):
-    """A float map whose ``uint8(map * 255)`` is exactly ``u8``."""
-    u8 = np.asarray(u8, dtype=np.float64)
-    return np.where(u8 == 255, 1.0, (u8 + 0.5) / 255)
 
 
 def float_iou(box, gt):

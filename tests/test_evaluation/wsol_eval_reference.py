@@ -98,6 +98,12 @@ def ref_correctness(scoremap, gt_boxes, thresholds, iou_thresholds, mode):
 
 
 # ---------------------------------------------------------------- maps
+def exact_map(u8):
+    """A float map whose ``uint8(map * 255)`` is exactly ``u8``."""
+    u8 = np.asarray(u8, dtype=np.float64)
+    return np.where(u8 == 255, 1.0, (u8 + 0.5) / 255)
+
+
 def normalise(x):
     x = np.asarray(x, dtype=np.float64)
     x = x - x.min()

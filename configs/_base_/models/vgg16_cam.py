@@ -22,5 +22,5 @@ model = dict(
         topk=(1, 5),
     ),
     localizer=dict(type='CAM'),
-    topk_maps=5,
+    topk_maps=0,  # the metrics read gt_cam only; see WSOLClassifier
 )

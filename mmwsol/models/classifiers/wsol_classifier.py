@@ -1,6 +1,7 @@
 """Image classifier that also localizes: the model of every WSOL method."""
 
-from typing import List, Optional, Tuple
+from contextlib import contextmanager
+from typing import Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -33,6 +34,14 @@ class WSOLClassifier(ImageClassifier):
     ``H x W`` is the network input size. The localizer computes in float32
     whatever the autocast state (see :class:`BaseLocalizer`).
 
+    **Only the maps that are needed.** The metrics read ``gt_cam`` only, so
+    the test configs set ``topk_maps=0``: one map per image. Whoever needs
+    predicted-class maps (the inferencer, ``tools/test.py --out-item pred``)
+    sets the model attribute ``topk_maps`` before predicting. A localizer
+    with a ``shared_forward`` context (the gradient localizers) runs the
+    classifier's forward pass itself, so that scores and maps come from one
+    pass (eval mode, float32) instead of two.
+
     Args:
         backbone (dict): Backbone config.
         neck (dict, optional): Neck config; it must keep the features
@@ -40,7 +49,8 @@ class WSOLClassifier(ImageClassifier):
         head (dict): Head config, e.g. ``CAMHead``.
         localizer (dict): Localizer config. Defaults to ``dict(type='CAM')``.
         topk_maps (int): Number of predicted-class maps in ``pred_cams``
-            (clipped to the number of classes; 0 disables them).
+            (clipped to the number of classes; 0 disables them). Read at
+            each ``predict``: set ``model.topk_maps`` to change it.
             Defaults to 1.
         pretrained (str, optional): Checkpoint of the whole model.
         train_cfg (dict, optional): Batch augmentations, as in mmpretrain.
@@ -99,30 +109,54 @@ class WSOLClassifier(ImageClassifier):
         Returns:
             List[DataSample]: Samples with scores, labels and maps.
         """
-        feats = self.extract_feat(inputs)
-        logits = self.head(feats)
-        scores = F.softmax(logits, dim=1)
-        n, num_classes = logits.shape
         if data_samples is None:
-            data_samples = [DataSample() for _ in range(n)]
-        for sample, score in zip(data_samples, scores):
-            sample.set_pred_score(score).set_pred_label(score.argmax(0))
-        if not self.with_localizer:
-            return data_samples
+            data_samples = [DataSample() for _ in range(inputs.shape[0])]
+        has_gt = all('gt_label' in s for s in data_samples)
+        need_maps = self.with_localizer and (has_gt or self.topk_maps > 0)
+        with self._forward(inputs, need_maps) as (feats, logits):
+            scores = F.softmax(logits, dim=1)
+            for sample, score in zip(data_samples, scores):
+                sample.set_pred_score(score).set_pred_label(score.argmax(0))
+            if need_maps:
+                self._add_maps(inputs, feats, logits, data_samples, has_gt)
+        return data_samples
 
+    @contextmanager
+    def _forward(
+        self, inputs: torch.Tensor, need_maps: bool
+    ) -> Iterator[Tuple[tuple, torch.Tensor]]:
+        """Features and logits: from the localizer's ``shared_forward``
+        when maps are needed and it has one, else a plain forward pass."""
+        shared = getattr(self.localizer, 'shared_forward', None)
+        if need_maps and shared is not None:
+            with shared(self, inputs) as (feats, logits):
+                yield feats, logits
+        else:
+            feats = self.extract_feat(inputs)
+            yield feats, self.head(feats)
+
+    def _add_maps(
+        self,
+        inputs: torch.Tensor,
+        feats: tuple,
+        logits: torch.Tensor,
+        data_samples: List[DataSample],
+        has_gt: bool,
+    ) -> None:
+        """Store the GT map (``has_gt``) and the top-k maps in the samples."""
+        n, num_classes = logits.shape
         k = min(self.topk_maps, num_classes)
         topk = (
             logits.topk(k, dim=1).indices
             if k > 0
             else logits.new_zeros((n, 0), dtype=torch.long)
         )
-        has_gt = all('gt_label' in s for s in data_samples)
         targets = topk
         if has_gt:
             gt = torch.stack([s.gt_label[0] for s in data_samples])
             targets = torch.cat([gt.to(topk.device)[:, None], topk], dim=1)
         if targets.shape[1] == 0:
-            return data_samples
+            return
         maps, valid = self._localize(inputs, feats, logits, targets)
         for i, sample in enumerate(data_samples):
             if has_gt:
@@ -132,7 +166,6 @@ class WSOLClassifier(ImageClassifier):
                 sample.set_field(maps[i, int(has_gt) :], 'pred_cams')
                 sample.set_field(valid[i, int(has_gt) :], 'pred_cams_valid')
                 sample.set_field(topk[i], 'pred_cam_labels')
-        return data_samples
 
     def _localize(
         self,

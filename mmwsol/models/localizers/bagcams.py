@@ -94,6 +94,8 @@ class BagCAMs(BaseGradLocalizer):
         score (str): Score differentiated. Defaults to ``'log'``.
         guided_relu (bool): Guided backpropagation. Defaults to True.
         upsample (str): Defaults to ``'bilinear'``.
+        targets_per_pass (int, optional): Target columns per backward
+            pass; None (default): all in one.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -105,6 +107,7 @@ class BagCAMs(BaseGradLocalizer):
         score: str = 'log',
         guided_relu: bool = True,
         upsample: str = 'bilinear',
+        targets_per_pass: Optional[int] = None,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(
@@ -112,6 +115,7 @@ class BagCAMs(BaseGradLocalizer):
             score=score,
             guided_relu=guided_relu,
             upsample=upsample,
+            targets_per_pass=targets_per_pass,
             init_cfg=init_cfg,
         )
         self.pair_channels = pair_channels

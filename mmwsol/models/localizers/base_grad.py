@@ -1,7 +1,8 @@
 """Base class of localizers built from a layer's activation and gradients."""
 
 from abc import abstractmethod
-from typing import Optional, Tuple
+from contextlib import contextmanager
+from typing import Iterator, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -13,13 +14,18 @@ from .grad_capture import SCORES, LayerGradCapture, model_logits, select_scores
 class BaseGradLocalizer(BaseLocalizer):
     """Base class of gradient-based localizers usable on any layer.
 
-    :meth:`forward` re-runs the model with :class:`LayerGradCapture` (the
-    features and logits computed by ``predict`` under ``no_grad`` carry no
-    graph), takes the gradient of each target's score w.r.t. the activation
-    ``Z`` of ``layer`` -- one backward pass per target column, through the
-    part of the network above the layer only -- and turns ``(Z, dS/dZ)`` into
-    maps with :meth:`maps_from_gradients`. Maps are built one target column
-    at a time, so the memory of the gradients is that of one activation.
+    :meth:`forward` runs the model with :class:`LayerGradCapture`, takes
+    the gradients of the target scores w.r.t. the activation ``Z`` of
+    ``layer`` -- one batched backward pass for all target columns (see
+    :meth:`LayerGradCapture.gradients`), through the part of the network
+    above the layer only -- and turns ``(Z, dS/dZ)`` into maps with
+    :meth:`maps_from_gradients`.
+
+    **One forward pass.** Called on its own, :meth:`forward` re-runs the
+    model (features and logits computed under ``no_grad`` carry no graph).
+    ``WSOLClassifier.predict`` avoids that second pass: it computes its
+    scores inside :meth:`shared_forward`, whose forward pass records the
+    graph above the layer, and :meth:`forward` reuses it.
 
     The model runs in eval mode inside (restored afterwards): sample ``i``'s
     map never depends on the other samples of the batch. Parameters get no
@@ -37,6 +43,10 @@ class BaseGradLocalizer(BaseLocalizer):
             through ``nn.ReLU`` modules).
         upsample (str): Interpolation to the input size. Defaults to
             ``'bilinear'`` (the BagCAMs code, for all gradient methods).
+        targets_per_pass (int, optional): At most this many target columns
+            per backward pass (the batched pass holds the graph above the
+            layer once per column: bound it for big models on small GPUs).
+            Defaults to None: all columns in one pass.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -46,6 +56,7 @@ class BaseGradLocalizer(BaseLocalizer):
         score: str = 'logit',
         guided_relu: bool = False,
         upsample: str = 'bilinear',
+        targets_per_pass: Optional[int] = None,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
@@ -53,9 +64,15 @@ class BaseGradLocalizer(BaseLocalizer):
             raise ValueError(f'layer must be a module name, got {layer!r}')
         if score not in SCORES:
             raise ValueError(f'score must be one of {SCORES}, got {score!r}')
+        if targets_per_pass is not None and int(targets_per_pass) < 1:
+            raise ValueError(
+                f'targets_per_pass={targets_per_pass} must be >= 1 or None'
+            )
         self.layer = layer
         self.score = score
         self.guided_relu = guided_relu
+        self.targets_per_pass = targets_per_pass
+        self._shared: Optional[Tuple[LayerGradCapture, torch.Tensor]] = None
 
     @abstractmethod
     def maps_from_gradients(
@@ -72,6 +89,41 @@ class BaseGradLocalizer(BaseLocalizer):
             torch.Tensor: Raw maps ``(N, T, h, w)``.
         """
 
+    @contextmanager
+    def shared_forward(
+        self, model: nn.Module, inputs: torch.Tensor
+    ) -> Iterator[Tuple[Tuple[torch.Tensor, ...], torch.Tensor]]:
+        """Run the classifier once for both its scores and the maps.
+
+        Inside the ``with`` block, :meth:`forward` (hence :meth:`localize`)
+        on the same batch takes its gradients from this forward pass instead
+        of running the model again. The pass is the one of
+        :class:`LayerGradCapture`: eval mode, float32 with autocast off, no
+        graph below the layer.
+
+        Args:
+            model (nn.Module): The classifier (``extract_feat`` + ``head``).
+            inputs (torch.Tensor): Input batch ``(N, 3, H, W)``.
+
+        Yields:
+            tuple: The features (a tuple, as ``extract_feat`` returns them)
+            and the logits ``(N, K)``, both detached.
+        """
+        store = {}
+
+        def run() -> torch.Tensor:
+            store['feats'] = model.extract_feat(inputs)
+            return model.head(store['feats'])
+
+        with LayerGradCapture(model, self.layer, self.guided_relu) as capture:
+            logits = capture.run(run)
+            self._shared = (capture, logits)
+            try:
+                feats = tuple(f.detach() for f in store['feats'])
+                yield feats, logits.detach()
+            finally:
+                self._shared = None
+
     def forward(
         self,
         model: nn.Module,
@@ -82,30 +134,45 @@ class BaseGradLocalizer(BaseLocalizer):
     ) -> torch.Tensor:
         """Return raw maps ``(N, T, h, w)`` for the target classes.
 
-        ``feats`` and ``logits`` are not used: the forward pass is re-run
-        with gradients from ``inputs``.
+        ``feats`` and ``logits`` are not used: the gradients come from the
+        forward pass of :meth:`shared_forward` when one is open, else from
+        a new forward pass with gradients from ``inputs``.
         """
-        num = targets.shape[1]
+        if self._shared is not None:
+            capture, out = self._shared
+            if out.shape[0] != inputs.shape[0]:
+                raise ValueError(
+                    'localize() inside shared_forward() must get the same '
+                    f'batch: {inputs.shape[0]} inputs, {out.shape[0]} logits'
+                )
+            return self._maps(capture, out, targets)
         with LayerGradCapture(model, self.layer, self.guided_relu) as capture:
             out = capture.run(lambda: model_logits(model, inputs))
-            scores = select_scores(out, targets, self.score)
-            acts = capture.activation.float()
-            if acts.dim() != 4:
-                raise ValueError(
-                    f'layer {self.layer!r} gives a tensor of '
-                    f'shape {tuple(acts.shape)}; a spatial '
-                    '(N, C, h, w) map is needed'
-                )
-            maps = []
-            for t in range(num):
-                grads = capture.gradients(
-                    scores[:, t], retain_graph=t < num - 1
-                ).float()
-                maps.append(
-                    self.maps_from_gradients(
-                        acts, grads[:, None], scores[:, t : t + 1].detach()
-                    )
-                )
+            return self._maps(capture, out, targets)
+
+    def _maps(
+        self,
+        capture: LayerGradCapture,
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
+        """Maps ``(N, T, h, w)`` from a capture's forward pass: batched
+        backward passes of at most ``targets_per_pass`` columns."""
+        scores = select_scores(logits, targets, self.score)
+        acts = capture.activation.float()
+        if acts.dim() != 4:
+            raise ValueError(
+                f'layer {self.layer!r} gives a tensor of '
+                f'shape {tuple(acts.shape)}; a spatial '
+                '(N, C, h, w) map is needed'
+            )
+        num = scores.shape[1]
+        step = self.targets_per_pass or max(num, 1)
+        maps = []
+        for start in range(0, num, step):
+            cols = scores[:, start : start + step]
+            grads = capture.gradients(cols, retain_graph=True).float()
+            maps.append(self.maps_from_gradients(acts, grads, cols.detach()))
         if not maps:
             return acts.new_zeros((acts.shape[0], 0, *acts.shape[-2:]))
         return torch.cat(maps, dim=1)
@@ -114,7 +181,8 @@ class BaseGradLocalizer(BaseLocalizer):
         return (
             f'layer={self.layer!r}, score={self.score!r}, '
             f'guided_relu={self.guided_relu}, '
-            f'upsample={self.upsample!r}'
+            f'upsample={self.upsample!r}, '
+            f'targets_per_pass={self.targets_per_pass}'
         )
 
 
@@ -133,6 +201,8 @@ class ReLUGradLocalizer(BaseGradLocalizer):
         score (str): Score differentiated. Defaults to ``'logit'``.
         guided_relu (bool): Guided backpropagation. Defaults to False.
         upsample (str): Defaults to ``'bilinear'``.
+        targets_per_pass (int, optional): Target columns per backward
+            pass; None (default): all in one.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -143,6 +213,7 @@ class ReLUGradLocalizer(BaseGradLocalizer):
         score: str = 'logit',
         guided_relu: bool = False,
         upsample: str = 'bilinear',
+        targets_per_pass: Optional[int] = None,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(
@@ -150,6 +221,7 @@ class ReLUGradLocalizer(BaseGradLocalizer):
             score=score,
             guided_relu=guided_relu,
             upsample=upsample,
+            targets_per_pass=targets_per_pass,
             init_cfg=init_cfg,
         )
         self.relu = relu

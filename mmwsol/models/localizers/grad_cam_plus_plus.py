@@ -115,6 +115,8 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
         score (str): Score differentiated. Defaults to ``'logit'``.
         guided_relu (bool): Guided backpropagation. Defaults to False.
         upsample (str): Defaults to ``'bilinear'``.
+        targets_per_pass (int, optional): Target columns per backward
+            pass; None (default): all in one.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -127,6 +129,7 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
         score: str = 'logit',
         guided_relu: bool = False,
         upsample: str = 'bilinear',
+        targets_per_pass: Optional[int] = None,
         init_cfg: Optional[dict] = None,
     ):
         super().__init__(
@@ -135,6 +138,7 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
             score=score,
             guided_relu=guided_relu,
             upsample=upsample,
+            targets_per_pass=targets_per_pass,
             init_cfg=init_cfg,
         )
         self.eps = _check_variant_eps(variant, eps)

@@ -37,7 +37,7 @@ Example:
     ...     logits = capture.run(lambda: model(inputs, mode='tensor'))
     ...     scores = select_scores(logits, targets, 'logit')  # (N, T)
     ...     acts = capture.activation                          # (N, C, h, w)
-    ...     grads = capture.gradients(scores[:, 0])            # (N, C, h, w)
+    ...     grads = capture.gradients(scores)   # (N, T, C, h, w), one pass
 """
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -158,7 +158,8 @@ class LayerGradCapture:
     """Context manager giving a layer's activation and score gradients.
 
     See the module docstring for how it works. Use :meth:`run` once to run
-    the forward pass, then :meth:`gradients` once per target column.
+    the forward pass, then :meth:`gradients` for all target columns at once
+    (one batched backward pass) or one column at a time.
 
     Args:
         model (nn.Module): The model (eval mode is forced inside).
@@ -288,37 +289,66 @@ class LayerGradCapture:
     def gradients(
         self, scores: torch.Tensor, retain_graph: bool = True
     ) -> torch.Tensor:
-        """Gradient of ``scores.sum()`` w.r.t. the activation.
+        """Gradients of per-sample scores w.r.t. the activation.
 
-        With one score per sample (``scores`` of shape ``(N, )``) and samples
-        processed independently (eval mode), row ``i`` of the result is
-        ``d scores[i] / d Z[i]``.
+        With samples processed independently (eval mode), the gradient of
+        ``scores[:, t].sum()`` holds ``d scores[i, t] / d Z[i]`` in row
+        ``i``. For ``(N, T)`` scores the ``T`` columns are differentiated
+        in one batched backward pass (``torch.autograd.grad`` with
+        ``is_grads_batched=True``: the ``T`` vector-Jacobian products run
+        as one batch of ``N x T``), not in ``T`` passes.
 
         Args:
-            scores (torch.Tensor): ``(N, )`` scores, one per sample.
+            scores (torch.Tensor): ``(N, )`` or ``(N, T)`` scores.
             retain_graph (bool): Keep the graph for another call. Pass False
                 on the last call to free it early. Defaults to True.
 
         Returns:
-            torch.Tensor: Gradients with the activation's shape.
+            torch.Tensor: Gradients ``(N, C, h, w)`` for ``(N, )`` scores,
+            ``(N, T, C, h, w)`` for ``(N, T)`` scores.
         """
         if self._activation is None:
             raise RuntimeError('call run() first')
-        if scores.dim() != 1 or scores.shape[0] != self._activation.shape[0]:
+        acts = self._activation
+        if scores.dim() not in (1, 2) or scores.shape[0] != acts.shape[0]:
             raise ValueError(
-                'scores must have shape (N, ) with N = '
-                f'{self._activation.shape[0]}, got '
-                f'{tuple(scores.shape)}'
+                'scores must have shape (N, ) or (N, T) with N = '
+                f'{acts.shape[0]}, got {tuple(scores.shape)}'
             )
+        if scores.dim() == 1:
+            return self._grad(scores.sum(), None, retain_graph, False)
+        num = scores.shape[1]
+        if num == 0:
+            return acts.new_zeros((acts.shape[0], 0, *acts.shape[1:]))
+        if num == 1:
+            return self.gradients(scores[:, 0], retain_graph)[:, None]
+        # one-hot cotangents: batch t selects column t of every sample
+        eye = torch.eye(num, dtype=scores.dtype, device=scores.device)
+        cotangents = eye[:, None, :].expand(num, *scores.shape)
+        grads = self._grad(scores, cotangents, retain_graph, True)
+        return grads.transpose(0, 1)
+
+    def _grad(
+        self,
+        output: torch.Tensor,
+        grad_outputs: Optional[torch.Tensor],
+        retain_graph: bool,
+        batched: bool,
+    ) -> torch.Tensor:
+        """``torch.autograd.grad`` of ``output`` w.r.t. the activation,
+        zeros when the output does not depend on it."""
         with autocast_disabled():
             (grad,) = torch.autograd.grad(
-                scores.sum(),
+                output,
                 self._activation,
+                grad_outputs=grad_outputs,
                 retain_graph=retain_graph,
                 allow_unused=True,
+                is_grads_batched=batched,
             )
         if grad is None:
-            grad = torch.zeros_like(self._activation)
+            batch = (grad_outputs.shape[0],) if batched else ()
+            grad = self._activation.new_zeros(batch + self._activation.shape)
         return grad.detach()
 
 
@@ -344,7 +374,8 @@ def capture_layer_gradients(
     """Activation of ``layer`` and gradients of every target's score.
 
     A convenience wrapper of :class:`LayerGradCapture` (one forward pass,
-    ``T`` backward passes through the part of the network above the layer).
+    one batched backward pass for the ``T`` targets through the part of the
+    network above the layer).
 
     Args:
         model (nn.Module): The classifier.
@@ -362,10 +393,6 @@ def capture_layer_gradients(
     with LayerGradCapture(model, layer, guided_relu) as capture:
         logits = capture.run(lambda: model_logits(model, inputs))
         scores = select_scores(logits, targets, score)
-        num = scores.shape[1]
-        grads = [
-            capture.gradients(scores[:, t], retain_graph=t < num - 1)
-            for t in range(num)
-        ]
+        grads = capture.gradients(scores, retain_graph=False)
         acts = capture.activation
-    return acts, torch.stack(grads, dim=1), scores.detach()
+    return acts, grads, scores.detach()

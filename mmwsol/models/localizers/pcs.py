@@ -46,6 +46,8 @@ class PCS(ReLUGradLocalizer):
         score (str): Score differentiated. Defaults to ``'logit'``.
         guided_relu (bool): Guided backpropagation. Defaults to False.
         upsample (str): Defaults to ``'bilinear'``.
+        targets_per_pass (int, optional): Target columns per backward
+            pass; None (default): all in one.
         init_cfg (dict, optional): Initialisation config.
     """
 
