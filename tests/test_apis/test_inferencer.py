@@ -220,3 +220,24 @@ def test_equals_the_test_tool_path_on_the_same_model(inferencer, tmp_path):
         )
         np.testing.assert_allclose(result.maps[0], expected, atol=1e-5)
         assert result.boxes[0].tolist() == _largest_box(expected, 0.2)
+
+
+def test_show_and_datasamples(inferencer, monkeypatch):
+    from mmwsol.apis import inferencer as inferencer_module
+
+    shown = []
+    monkeypatch.setattr(
+        inferencer_module,
+        'show_image',
+        lambda image, name, wait: shown.append((image.shape, name, wait)),
+    )
+    img = np.random.RandomState(3).randint(0, 256, (20, 30, 3), np.uint8)
+    inferencer([img, img], show=True, wait_time=0.5)
+    # 20 x 30 upscaled to a 384 px shortest side
+    assert shown == [
+        ((384, 576, 3), 'array_00000', 0.5),
+        ((384, 576, 3), 'array_00001', 0.5),
+    ]
+    (sample,) = inferencer(img, return_datasamples=True, topk=2)
+    assert tuple(sample.pred_cams.shape[-2:]) == (64, 64)  # input size
+    assert len(sample.pred_cam_labels) == 2
