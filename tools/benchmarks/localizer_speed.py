@@ -1,42 +1,49 @@
 """Speed and peak memory of the gradient localizers against CAM.
 
 Builds one ``WSOLClassifier`` (random weights) and times
-``model.predict(inputs, samples)`` under ``torch.no_grad()`` -- the
-classifier's forward pass plus the localizer, for the GT class and the
-top-k predicted classes (``T = 1 + k`` maps per image), exactly what the
+``model.predict(inputs, samples)`` under ``torch.no_grad()`` -- what the
 val/test loops run -- with each localizer in turn: ``CAM`` (on the last
 layer), ``GradCAM``, ``GradCAMPlusPlus``, ``PCS`` and ``BagCAMs`` (on
-``--layer``). The gradient localizers re-run the forward pass with grad
-enabled above the layer and take ``T`` backward passes down to it.
+``--layer``), in two scenarios side by side, all in one run:
 
-Reported per localizer, all from one run (rounds interleave the localizers,
-the median over rounds is kept):
+- ``GT map``: ``topk_maps=0``, the GT-class map only: what ``tools/test.py``
+  computes (the metrics read nothing else);
+- ``GT + top-k``: the GT map and the ``--topk`` predicted-class maps
+  (``T = 1 + k`` maps per image), what the inferencer, ``--out-item pred``
+  or ``topk_maps=k`` ask for.
 
-- ``predict ms/img``: wall-clock time of ``predict`` per image;
-- ``loc ms/img``: the same minus the plain forward pass (``predict`` without
-  a localizer);
-- ``peak MiB``: peak memory above the memory held before the call. On CUDA,
-  ``torch.cuda.max_memory_allocated``; on CPU, the process's resident set
-  high-water mark (``VmHWM``, reset through ``/proc/self/clear_refs``;
-  Linux only), with glibc's mmap threshold fixed so that freed tensors go
-  back to the OS (the script re-executes itself with
-  ``MALLOC_MMAP_THRESHOLD_=65536`` when it is not set);
-- ratios against CAM.
+A gradient localizer runs the classifier once (``shared_forward``: the
+forward pass records the graph above ``--layer``) and takes one batched
+backward pass for the ``T`` targets. ``--before`` adds a row per gradient
+localizer timing the path used before issue #13.9: a forward pass for the
+scores, a second one by the localizer, one backward pass per target.
+
+Reported per localizer and scenario (rounds interleave the rows, the median
+over rounds is kept): ``ms/img`` (wall-clock time of ``predict`` per
+image), ``x CAM`` (its ratio to CAM's) and ``peak MiB``: peak memory above
+the memory held before the call. On CUDA, ``torch.cuda.max_memory_allocated``;
+on CPU, the process's resident set high-water mark (``VmHWM``, reset through
+``/proc/self/clear_refs``; Linux only), with glibc's mmap threshold fixed so
+that freed tensors go back to the OS (the script re-executes itself with
+``MALLOC_MMAP_THRESHOLD_=65536`` when it is not set). ``--json`` writes the
+numbers.
 
 Examples::
 
     python tools/benchmarks/localizer_speed.py                   # TinyWSOLNet
-    python tools/benchmarks/localizer_speed.py --arch resnet50 --size 224 \\
-        --batch-size 8 --rounds 3                                 # layer3
+    python tools/benchmarks/localizer_speed.py --arch resnet50 \\
+        --batch-size 4 --topk 5 --num-classes 200 --rounds 2 --before
 """
 
 import argparse
 import gc
+import json
+import logging
 import os
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 ARCHS = {
     # backbone, head channels, default layer, default input size
@@ -55,6 +62,7 @@ ARCHS = {
     ),
 }
 GRAD_LOCALIZERS = ('GradCAM', 'GradCAMPlusPlus', 'PCS', 'BagCAMs')
+BEFORE = ' [before]'
 
 
 def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
@@ -76,18 +84,33 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--topk',
         type=int,
-        default=1,
-        help='predicted-class maps per image (plus the GT map; default 1)',
+        default=5,
+        help='predicted-class maps per image of the second scenario '
+        '(plus the GT map; default 5)',
     )
     parser.add_argument(
         '--rounds',
         type=int,
         default=5,
-        help='timed rounds, each runs every localizer once (default 5)',
+        help='timed rounds, each runs every row once (default 5)',
+    )
+    parser.add_argument(
+        '--before',
+        action='store_true',
+        help='also time the path of before issue #13.9 (two forward passes, '
+        'one backward pass per target)',
+    )
+    parser.add_argument(
+        '--localizers',
+        nargs='+',
+        choices=GRAD_LOCALIZERS,
+        default=list(GRAD_LOCALIZERS),
+        help='gradient localizers to time (default: all four)',
     )
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu')
     parser.add_argument('--threads', type=int, help='torch CPU threads')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--json', help='also write the results to this file')
     return parser.parse_args(args)
 
 
@@ -141,12 +164,17 @@ class PeakMemory:
 def build(args: argparse.Namespace):
     """The classifier, inputs and samples."""
     import torch
+    from mmengine.logging import MMLogger
     from mmpretrain.structures import DataSample
 
     from mmwsol.registry import MODELS
     from mmwsol.utils import register_all_modules
 
     register_all_modules(init_default_scope=True)
+    # init_weights() logs one line per parameter
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     backbone, channels, _, _ = ARCHS[args.arch]
     torch.manual_seed(args.seed)
     model = MODELS.build(
@@ -159,10 +187,10 @@ def build(args: argparse.Namespace):
                 in_channels=channels,
             ),
             localizer=None,
-            topk_maps=args.topk,
         )
     )
     model.init_weights()
+    logger.setLevel(level)
     model = model.to(args.device).eval()
     inputs = torch.randn(
         args.batch_size, 3, args.size, args.size, device=args.device
@@ -172,51 +200,98 @@ def build(args: argparse.Namespace):
     return model, inputs, samples
 
 
-def run(args: argparse.Namespace) -> Dict[str, Tuple[float, Optional[int]]]:
-    """Time every localizer; return ``{name: (ms per image, peak bytes)}``
-    with ``'forward'`` for the plain forward pass."""
+def predict_before(model, localizer, inputs, samples, k: int):
+    """``predict``'s localization as it was before issue #13.9: a forward
+    pass for the scores, then the localizer (``targets_per_pass=1``, outside
+    ``shared_forward``) re-runs the model and takes one backward pass per
+    target."""
+    import torch
+
+    feats = model.extract_feat(inputs)
+    logits = model.head(feats)
+    targets = torch.stack([s.gt_label[0] for s in samples])[:, None]
+    targets = targets.to(logits.device)
+    if k > 0:
+        targets = torch.cat([targets, logits.topk(k, dim=1).indices], dim=1)
+    return localizer.localize_with_validity(
+        model, inputs, feats, logits, targets
+    )
+
+
+def rows(args: argparse.Namespace) -> Dict[str, Optional[dict]]:
+    """The localizer config of each row (None: the plain forward pass)."""
+    out = {'forward': None, 'CAM': dict(type='CAM')}
+    for name in args.localizers:
+        out[name] = dict(type=name, layer=args.layer)
+    if args.before:
+        for name in args.localizers:
+            out[name + BEFORE] = dict(
+                type=name, layer=args.layer, targets_per_pass=1
+            )
+    return out
+
+
+def run(args: argparse.Namespace) -> Dict[str, Dict[str, dict]]:
+    """Time every row in both scenarios: ``{scenario: {row: {'ms': ms per
+    image, 'peak': peak bytes or None}}}``."""
     import torch
 
     from mmwsol.registry import MODELS
 
     model, inputs, samples = build(args)
-    localizers = {'forward': None, 'CAM': MODELS.build(dict(type='CAM'))}
-    for name in GRAD_LOCALIZERS:
-        localizers[name] = MODELS.build(dict(type=name, layer=args.layer))
+    localizers = {
+        name: (MODELS.build(cfg) if cfg else None)
+        for name, cfg in rows(args).items()
+    }
     memory = PeakMemory(args.device)
+    scenarios = {'GT map': 0, f'GT + top-{args.topk}': args.topk}
 
-    def call(name):
-        model.localizer = localizers[name]
+    def call(name: str, k: int) -> None:
+        batch = [s.clone() for s in samples]
         with torch.no_grad():
-            out = model.predict(inputs, [s.clone() for s in samples])
+            if name.endswith(BEFORE):
+                predict_before(model, localizers[name], inputs, batch, k)
+            else:
+                model.localizer = localizers[name]
+                model.topk_maps = k
+                model.predict(inputs, batch)
         if args.device.startswith('cuda'):
             torch.cuda.synchronize()
-        return out
 
-    for name in localizers:  # warm-up (and check that they run)
-        call(name)
-    peaks = {name: memory.measure(lambda: call(name)) for name in localizers}
-    times = {name: [] for name in localizers}
-    for _ in range(args.rounds):
-        for name in localizers:
-            start = time.perf_counter()
-            call(name)
-            times[name].append(time.perf_counter() - start)
-    return {
-        name: (1000 * statistics.median(t) / args.batch_size, peaks[name])
-        for name, t in times.items()
+    jobs = [(sc, name) for sc in scenarios for name in localizers]
+    # the memory measurement is also the warm-up (and checks they run)
+    peaks = {
+        job: memory.measure(lambda: call(job[1], scenarios[job[0]]))
+        for job in jobs
     }
+    times = {job: [] for job in jobs}
+    for _ in range(args.rounds):
+        for job in jobs:
+            start = time.perf_counter()
+            call(job[1], scenarios[job[0]])
+            times[job].append(time.perf_counter() - start)
+    results = {sc: {} for sc in scenarios}
+    for (sc, name), t in times.items():
+        ms = 1000 * statistics.median(t) / args.batch_size
+        results[sc][name] = dict(ms=ms, peak=peaks[(sc, name)])
+    for sc in results:
+        cam = results[sc]['CAM']
+        for entry in results[sc].values():
+            entry['x_cam'] = entry['ms'] / cam['ms']
+            entry['peak_x_cam'] = (
+                entry['peak'] / cam['peak']
+                if entry['peak'] and cam['peak']
+                else None
+            )
+    return results
 
 
 def report(
-    args: argparse.Namespace, results: Dict[str, Tuple[float, Optional[int]]]
+    args: argparse.Namespace, results: Dict[str, Dict[str, dict]]
 ) -> None:
-    """Print the table."""
+    """Print the scenarios side by side."""
     import torch
 
-    fwd_ms = results['forward'][0]
-    cam_ms, cam_peak = results['CAM']
-    cam_loc = max(cam_ms - fwd_ms, 1e-9)
     mem = (
         'CUDA max_memory_allocated'
         if args.device.startswith('cuda')
@@ -224,34 +299,54 @@ def report(
     )
     print(
         f'arch={args.arch} layer={args.layer} input={args.size}x'
-        f'{args.size} batch={args.batch_size} K={args.num_classes} maps/'
-        f'img={1 + args.topk} device={args.device} torch='
-        f'{torch.__version__} threads={torch.get_num_threads()} '
-        f'rounds={args.rounds} (median)'
+        f'{args.size} batch={args.batch_size} K={args.num_classes} '
+        f'device={args.device} torch={torch.__version__} '
+        f'threads={torch.get_num_threads()} rounds={args.rounds} (median)'
     )
-    print(f'peak memory: {mem}, above the memory held before the call')
-    header = (
-        f'{"localizer":<16}{"predict ms/img":>15}{"x CAM":>7}'
-        f'{"loc ms/img":>12}{"x CAM":>8}{"peak MiB":>10}{"x CAM":>7}'
+    print(
+        f'predict ms per image; peak memory: {mem}, above the memory held '
+        'before the call'
     )
-    print(header)
-    print('-' * len(header))
-    for name, (ms, peak) in results.items():
-        loc = ms - fwd_ms
-        peak_s = (
-            f'{peak / 2**20:10.1f}' if peak is not None else f'{"n/a":>10}'
-        )
-        ratio_m = (
-            f'{peak / cam_peak:7.2f}' if peak and cam_peak else f'{"":>7}'
-        )
-        loc_s = (
-            f'{loc:12.2f}{loc / cam_loc:8.1f}'
-            if name != 'forward'
-            else f'{"":>12}{"":>8}'
-        )
-        print(
-            f'{name:<16}{ms:15.2f}{ms / cam_ms:7.2f}{loc_s}{peak_s}{ratio_m}'
-        )
+    scenarios = list(results)
+    names = list(results[scenarios[0]])
+    width = max(len(n) for n in names) + 2
+    cell = 28
+    print(f'{"":<{width}}' + ''.join(f'{sc:>{cell}}' for sc in scenarios))
+    sub = f'{"ms/img":>12}{"x CAM":>7}{"peak MiB":>9}'
+    print(f'{"localizer":<{width}}' + sub * len(scenarios))
+    print('-' * (width + cell * len(scenarios)))
+    for name in names:
+        line = f'{name:<{width}}'
+        for sc in scenarios:
+            e = results[sc][name]
+            peak = (
+                f'{e["peak"] / 2**20:9.1f}'
+                if e['peak'] is not None
+                else f'{"n/a":>9}'
+            )
+            line += f'{e["ms"]:12.2f}{e["x_cam"]:7.2f}{peak}'
+        print(line)
+
+
+def write_json(
+    path: str, args: argparse.Namespace, results: Dict[str, Dict[str, dict]]
+) -> None:
+    """Write the settings and the results."""
+    import torch
+
+    settings = {
+        k: getattr(args, k)
+        for k in ('arch', 'layer', 'size', 'batch_size', 'num_classes')
+    }
+    settings.update(
+        topk=args.topk,
+        rounds=args.rounds,
+        device=args.device,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+    )
+    with open(path, 'w') as f:
+        json.dump(dict(settings=settings, results=results), f, indent=2)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -274,7 +369,10 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    report(args, run(args))
+    results = run(args)
+    report(args, results)
+    if args.json:
+        write_json(args.json, args, results)
 
 
 if __name__ == '__main__':
