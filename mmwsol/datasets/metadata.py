@@ -19,96 +19,23 @@ here is pure (it only reads the given file) and raises a
 malformed line.
 """
 
-import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .metadata_fields import (
+    check_known_id,
+    float_field,
+    int_field,
+    line_error,
+    read_lines,
+    split_fields,
+)
+
 #: Number of comma separated fields of a box line and of a mask line.
 BOX_FIELDS = 5
 MASK_FIELDS = 3
-
-
-def read_lines(path: str) -> List[Tuple[int, str]]:
-    """Read the non-blank lines of a metadata file.
-
-    Args:
-        path (str): Path of the text file.
-
-    Returns:
-        list[tuple[int, str]]: ``(line_number, text)`` pairs, 1-based line
-        numbers, the text stripped of surrounding white space (``\\r\\n``
-        line endings included). Blank lines are left out.
-
-    Raises:
-        FileNotFoundError: If ``path`` is not a file.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'WSOL metadata file not found: {path}')
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    lines = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if line:
-            lines.append((number, line))
-    return lines
-
-
-def _error(path: str, number: int, message: str) -> ValueError:
-    """Build a :class:`ValueError` that names the file and the line."""
-    return ValueError(f'{path}, line {number}: {message}')
-
-
-def _split(path: str, number: int, line: str, num_fields: int) -> List[str]:
-    """Split a line at commas and check its number of fields."""
-    fields = [field.strip() for field in line.split(',')]
-    if len(fields) != num_fields:
-        raise _error(
-            path,
-            number,
-            f'expected {num_fields} comma separated fields, '
-            f'got {len(fields)}: {line!r}',
-        )
-    if not fields[0]:
-        raise _error(path, number, f'empty image id: {line!r}')
-    return fields
-
-
-def _to_int(path: str, number: int, text: str, what: str) -> int:
-    """Parse an integer field, with an error naming file and line."""
-    try:
-        return int(text)
-    except ValueError:
-        raise _error(
-            path, number, f'{what} must be an integer, got {text!r}'
-        ) from None
-
-
-def _to_float(path: str, number: int, text: str, what: str) -> float:
-    """Parse a finite float field, with an error naming file and line."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise _error(
-            path, number, f'{what} must be a number, got {text!r}'
-        ) from None
-    if not math.isfinite(value):
-        raise _error(path, number, f'{what} must be finite, got {text!r}')
-    return value
-
-
-def _check_known(
-    path: str, number: int, image_id: str, known: Optional[set]
-) -> None:
-    """Check that ``image_id`` is listed in ``image_ids.txt``."""
-    if known is not None and image_id not in known:
-        raise _error(
-            path,
-            number,
-            f'unknown image id {image_id!r} (not listed in image_ids.txt)',
-        )
 
 
 def parse_image_ids(path: str) -> List[str]:
@@ -129,11 +56,11 @@ def parse_image_ids(path: str) -> List[str]:
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
         if ',' in line:
-            raise _error(
+            raise line_error(
                 path, number, f'an image id line holds one path, got {line!r}'
             )
         if line in first_seen:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'duplicate image id {line!r} (first on line '
@@ -175,22 +102,22 @@ def parse_class_labels(
     labels: Dict[str, int] = {}
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
-        image_id, label_text = _split(path, number, line, 2)
-        _check_known(path, number, image_id, known)
+        image_id, label_text = split_fields(path, number, line, 2)
+        check_known_id(path, number, image_id, known)
         if image_id in first_seen:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'duplicate label for image {image_id!r} '
                 f'(first on line {first_seen[image_id]})',
             )
-        label = _to_int(path, number, label_text, 'class label')
+        label = int_field(path, number, label_text, 'class label')
         if label < 0:
-            raise _error(
+            raise line_error(
                 path, number, f'class label must be >= 0, got {label}'
             )
         if num_classes is not None and label >= num_classes:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'class label {label} out of range for '
@@ -232,19 +159,19 @@ def parse_image_sizes(
     sizes: Dict[str, Tuple[int, int]] = {}
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
-        image_id, w_text, h_text = _split(path, number, line, 3)
-        _check_known(path, number, image_id, known)
+        image_id, w_text, h_text = split_fields(path, number, line, 3)
+        check_known_id(path, number, image_id, known)
         if image_id in first_seen:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'duplicate size for image {image_id!r} '
                 f'(first on line {first_seen[image_id]})',
             )
-        w = _to_int(path, number, w_text, 'width')
-        h = _to_int(path, number, h_text, 'height')
+        w = int_field(path, number, w_text, 'width')
+        h = int_field(path, number, h_text, 'height')
         if w <= 0 or h <= 0:
-            raise _error(
+            raise line_error(
                 path, number, f'image size must be positive, got w={w}, h={h}'
             )
         first_seen[image_id] = number
@@ -277,7 +204,7 @@ def detect_localization_format(path: str) -> Optional[str]:
         num_fields = line.count(',') + 1
         kind = kinds.get(num_fields)
         if kind is None:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 'expected a box line "path,x0,y0,x1,y1" or a '
@@ -286,7 +213,7 @@ def detect_localization_format(path: str) -> Optional[str]:
         if found is None:
             found, first_number = kind, number
         elif kind != found:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'mixed localization formats: this line has '
@@ -321,16 +248,16 @@ def parse_boxes(
     known = set(image_ids) if image_ids is not None else None
     boxes: Dict[str, List[List[float]]] = {}
     for number, line in read_lines(path):
-        fields = _split(path, number, line, BOX_FIELDS)
+        fields = split_fields(path, number, line, BOX_FIELDS)
         image_id = fields[0]
-        _check_known(path, number, image_id, known)
+        check_known_id(path, number, image_id, known)
         names = ('x0', 'y0', 'x1', 'y1')
         x0, y0, x1, y1 = [
-            _to_float(path, number, text, name)
+            float_field(path, number, text, name)
             for text, name in zip(fields[1:], names)
         ]
         if x1 < x0 or y1 < y0:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 'box corners must satisfy x0 <= x1 and '
@@ -372,19 +299,19 @@ def parse_masks(
     ignore_paths: Dict[str, Optional[str]] = {}
     first_seen: Dict[str, int] = {}
     for number, line in read_lines(path):
-        image_id, mask_path, ignore_path = _split(
+        image_id, mask_path, ignore_path = split_fields(
             path, number, line, MASK_FIELDS
         )
-        _check_known(path, number, image_id, known)
+        check_known_id(path, number, image_id, known)
         if not mask_path:
-            raise _error(path, number, f'empty mask path: {line!r}')
+            raise line_error(path, number, f'empty mask path: {line!r}')
         if image_id not in mask_paths:
             first_seen[image_id] = number
             mask_paths[image_id] = [mask_path]
             ignore_paths[image_id] = ignore_path or None
             continue
         if ignore_path and ignore_path != ignore_paths[image_id]:
-            raise _error(
+            raise line_error(
                 path,
                 number,
                 f'image {image_id!r} has one ignore mask, '
