@@ -13,10 +13,12 @@ layer), ``GradCAM``, ``GradCAMPlusPlus``, ``PCS`` and ``BagCAMs`` (on
   or ``topk_maps=k`` ask for.
 
 A gradient localizer runs the classifier once (``shared_forward``: the
-forward pass records the graph above ``--layer``) and takes one batched
-backward pass for the ``T`` targets. ``--before`` adds a row per gradient
-localizer timing the path used before issue #13.9: a forward pass for the
-scores, a second one by the localizer, one backward pass per target.
+forward pass records the graph above ``--layer``), then the backward passes
+of the ``T`` targets: one batched pass on an accelerator, one pass per target
+on the CPU (``--compare-batching`` times both). ``--before`` adds a row per
+gradient localizer timing the path used before issue #13.9: a forward pass
+for the scores, a second one by the localizer, one backward pass per
+target.
 
 Reported per localizer and scenario (rounds interleave the rows, the median
 over rounds is kept): ``ms/img`` (wall-clock time of ``predict`` per
@@ -101,11 +103,25 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
         'one backward pass per target)',
     )
     parser.add_argument(
+        '--compare-batching',
+        action='store_true',
+        help='also time each gradient localizer with all targets in one '
+        'batched backward pass and with one pass per target',
+    )
+    parser.add_argument(
         '--localizers',
         nargs='+',
         choices=GRAD_LOCALIZERS,
         default=list(GRAD_LOCALIZERS),
         help='gradient localizers to time (default: all four)',
+    )
+    parser.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help="'cpu': the process's CPU time (time.process_time) instead of "
+        'wall-clock time: with --threads 1, robust to other jobs on the '
+        'machine (CPU device only)',
     )
     parser.add_argument('--device', default='cuda' if _cuda() else 'cpu')
     parser.add_argument('--threads', type=int, help='torch CPU threads')
@@ -223,6 +239,12 @@ def rows(args: argparse.Namespace) -> Dict[str, Optional[dict]]:
     out = {'forward': None, 'CAM': dict(type='CAM')}
     for name in args.localizers:
         out[name] = dict(type=name, layer=args.layer)
+    if args.compare_batching:
+        for name in args.localizers:
+            for tag, per_pass in ((' [batched]', 1000), (' [loop]', 1)):
+                out[name + tag] = dict(
+                    type=name, layer=args.layer, targets_per_pass=per_pass
+                )
     if args.before:
         for name in args.localizers:
             out[name + BEFORE] = dict(
@@ -264,12 +286,13 @@ def run(args: argparse.Namespace) -> Dict[str, Dict[str, dict]]:
         job: memory.measure(lambda: call(job[1], scenarios[job[0]]))
         for job in jobs
     }
+    clock = time.process_time if args.clock == 'cpu' else time.perf_counter
     times = {job: [] for job in jobs}
     for _ in range(args.rounds):
         for job in jobs:
-            start = time.perf_counter()
+            start = clock()
             call(job[1], scenarios[job[0]])
-            times[job].append(time.perf_counter() - start)
+            times[job].append(clock() - start)
     results = {sc: {} for sc in scenarios}
     for (sc, name), t in times.items():
         ms = 1000 * statistics.median(t) / args.batch_size
@@ -301,7 +324,8 @@ def report(
         f'arch={args.arch} layer={args.layer} input={args.size}x'
         f'{args.size} batch={args.batch_size} K={args.num_classes} '
         f'device={args.device} torch={torch.__version__} '
-        f'threads={torch.get_num_threads()} rounds={args.rounds} (median)'
+        f'threads={torch.get_num_threads()} rounds={args.rounds} (median) '
+        f'clock={args.clock}'
     )
     print(
         f'predict ms per image; peak memory: {mem}, above the memory held '
@@ -339,6 +363,7 @@ def write_json(
         for k in ('arch', 'layer', 'size', 'batch_size', 'num_classes')
     }
     settings.update(
+        clock=args.clock,
         topk=args.topk,
         rounds=args.rounds,
         device=args.device,

@@ -16,10 +16,10 @@ class BaseGradLocalizer(BaseLocalizer):
 
     :meth:`forward` runs the model with :class:`LayerGradCapture`, takes
     the gradients of the target scores w.r.t. the activation ``Z`` of
-    ``layer`` -- one batched backward pass for all target columns (see
-    :meth:`LayerGradCapture.gradients`), through the part of the network
-    above the layer only -- and turns ``(Z, dS/dZ)`` into maps with
-    :meth:`maps_from_gradients`.
+    ``layer`` -- through the part of the network above the layer only; all
+    target columns in one batched backward pass (see
+    :meth:`LayerGradCapture.gradients` and ``targets_per_pass``) -- and
+    turns ``(Z, dS/dZ)`` into maps with :meth:`maps_from_gradients`.
 
     **One forward pass.** Called on its own, :meth:`forward` re-runs the
     model (features and logits computed under ``no_grad`` carry no graph).
@@ -46,7 +46,9 @@ class BaseGradLocalizer(BaseLocalizer):
         targets_per_pass (int, optional): At most this many target columns
             per backward pass (the batched pass holds the graph above the
             layer once per column: bound it for big models on small GPUs).
-            Defaults to None: all columns in one pass.
+            Defaults to None: all columns in one pass on an accelerator, one
+            column per pass on the CPU, where the batched pass measured
+            ~15 % slower than the loop (docs/benchmarks.md).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -167,7 +169,9 @@ class BaseGradLocalizer(BaseLocalizer):
                 '(N, C, h, w) map is needed'
             )
         num = scores.shape[1]
-        step = self.targets_per_pass or max(num, 1)
+        step = self.targets_per_pass or (
+            1 if acts.device.type == 'cpu' else max(num, 1)
+        )
         maps = []
         for start in range(0, num, step):
             cols = scores[:, start : start + step]
