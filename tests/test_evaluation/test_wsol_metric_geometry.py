@@ -94,7 +94,7 @@ def test_gt_boxes_cropped_away_count_as_misses():
             img_path='kept.jpg',
         ),
     ]
-    with mock.patch('mmwsol.evaluation.metrics.wsol_metric.print_log') as log:
+    with mock.patch('mmwsol.evaluation.metrics.box_entries.print_log') as log:
         result = evaluate(WSOLMetric(error_analysis=True), samples)
     # kept: [floor(64 - 48), floor(19.2 - 16), floor(147.2 - 48),
     # floor(115.2 - 16)] = [16, 3, 99, 99] vs the box [0, 0, 99, 99]:

@@ -5,21 +5,21 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import print_log
 
 from mmwsol.registry import METRICS
 
 from ..box_rule import BoxRule
 from ..functional import (
     BOX_MODES,
-    LOC_OTHER,
-    best_box,
-    box_correctness,
     box_curves_record,
-    box_iou,
     cam_thresholds,
     error_rates,
-    localization_error,
+)
+from .box_entries import (
+    entry_rows,
+    localization_entry,
+    read_entries,
+    warn_off_map,
 )
 from .curves_file import write_curves_part
 from .sample_inputs import (
@@ -144,9 +144,9 @@ class WSOLMetric(BaseMetric):
     refused with an error naming the transform.
 
     Only a compact entry is kept per sample (the rank of the GT class, the
-    packed correctness bits, the fixed-threshold result and the error case),
-    never the map, so distributed evaluation gives exactly the
-    single-process result.
+    packed correctness bits, the fixed-threshold result and the error case,
+    see :mod:`~mmwsol.evaluation.metrics.box_entries`), never the map, so
+    distributed evaluation gives exactly the single-process result.
 
     Args:
         iou_thresholds (Sequence[float], optional): IoU thresholds δ in
@@ -254,15 +254,10 @@ class WSOLMetric(BaseMetric):
         self.error_analysis = bool(error_analysis)
         self.curves_file = curves_file
         self.main_key = MAIN_KEYS[box_mode]
-        # The IoU rows stored per sample: the MaxBoxAcc ones, then the
-        # localization IoU if it is not among them. With another box rule
-        # for the fixed-threshold numbers, their row is computed apart.
-        self._iou_rows = list(self.iou_thresholds)
-        self._loc_row: Optional[int] = None
-        if loc_box_mode == box_mode:
-            if loc_iou_threshold not in self._iou_rows:
-                self._iou_rows.append(loc_iou_threshold)
-            self._loc_row = self._iou_rows.index(loc_iou_threshold)
+        # The IoU rows stored per sample (see box_entries.entry_rows).
+        self._iou_rows, self._loc_row = entry_rows(
+            self.iou_thresholds, loc_iou_threshold, loc_box_mode == box_mode
+        )
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Turn a batch of samples into compact per-sample entries.
@@ -312,49 +307,21 @@ class WSOLMetric(BaseMetric):
             gt_off_map=None if len(gt_boxes) else short_name(sample),
         )
         try:
-            entry.update(self._localization_entry(cam, gt_boxes))
+            entry.update(
+                localization_entry(
+                    cam,
+                    gt_boxes,
+                    self.thresholds,
+                    self._iou_rows,
+                    self._loc_row,
+                    self.box_mode,
+                    self.box_rule,
+                    self.loc_iou_threshold,
+                    self.error_analysis,
+                )
+            )
         except ValueError as error:
             raise ValueError(f'{name}: {error}') from error
-        return entry
-
-    def _localization_entry(
-        self, cam: np.ndarray, gt_boxes: np.ndarray
-    ) -> dict:
-        """The packed correctness bits and fixed-threshold results."""
-        num_rows = len(self._iou_rows)
-        loc_iou = self.loc_iou_threshold / 100
-        if len(gt_boxes) == 0:  # every GT box lies off the map: a miss
-            no_bits = np.zeros((num_rows, len(self.thresholds)), dtype=bool)
-            entry = dict(
-                box_correct=np.packbits(no_bits, axis=-1), fixed_correct=False
-            )
-            if self._loc_row is None:
-                entry['loc_correct'] = np.packbits(no_bits[0], axis=-1)
-            if self.error_analysis:
-                entry['loc_error'] = LOC_OTHER
-            return entry
-        correct = box_correctness(
-            cam, gt_boxes, self.thresholds, self._iou_rows, self.box_mode
-        )
-        fixed_boxes = self.box_rule.boxes(cam)
-        fixed_iou = float(box_iou(fixed_boxes, gt_boxes).max())
-        entry = dict(
-            box_correct=np.packbits(correct, axis=-1),
-            fixed_correct=bool(fixed_iou >= loc_iou),
-        )
-        if self._loc_row is None:
-            loc_correct = box_correctness(
-                cam,
-                gt_boxes,
-                self.thresholds,
-                [self.loc_iou_threshold],
-                self.loc_box_mode,
-            )[0]
-            entry['loc_correct'] = np.packbits(loc_correct, axis=-1)
-        if self.error_analysis:
-            entry['loc_error'] = localization_error(
-                best_box(fixed_boxes, gt_boxes), gt_boxes, loc_iou
-            )
         return entry
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -371,35 +338,16 @@ class WSOLMetric(BaseMetric):
         Returns:
             dict[str, float]: The metrics, see the class docstring.
         """
-        with_scores = [r['gt_rank'] is not None for r in results]
-        if any(with_scores) and not all(with_scores):
-            raise ValueError(
-                f'WSOLMetric got {sum(with_scores)} samples with '
-                f"'pred_score' and {len(results) - sum(with_scores)} without; "
-                'evaluate either all samples with class scores or all '
-                'without (localization only).'
-            )
-        ranks = None
-        num_classes = 0
-        if all(with_scores):
-            ranks = np.array([r['gt_rank'] for r in results], dtype=np.int64)
-            num_classes = min(r['num_classes'] for r in results)
-        correct = np.stack([self._unpack(r['box_correct']) for r in results])
-        if self._loc_row is None:
-            loc_correct = np.stack(
-                [self._unpack(r['loc_correct']) for r in results]
-            )
-        else:
-            loc_correct = correct[:, self._loc_row]
-        fixed = np.array([r['fixed_correct'] for r in results], dtype=bool)
+        arrays = read_entries(results, len(self.thresholds), self._loc_row)
+        ranks, correct = arrays['ranks'], arrays['correct']
         metrics = summarize(
             ranks,
-            num_classes,
+            arrays['num_classes'],
             correct,
-            fixed,
+            arrays['fixed'],
             self.thresholds,
             self.iou_thresholds,
-            loc_correct,
+            arrays['loc_correct'],
             self.topk,
             self.main_key,
         )
@@ -412,7 +360,7 @@ class WSOLMetric(BaseMetric):
         metrics['invalid_maps'] = warn_invalid_maps(
             'WSOLMetric', [r['invalid_map'] for r in results]
         )
-        _warn_off_map([r['gt_off_map'] for r in results])
+        warn_off_map([r['gt_off_map'] for r in results])
         if self.curves_file:
             curves = box_curves_record(
                 correct[:, : len(self.iou_thresholds)],
@@ -423,23 +371,3 @@ class WSOLMetric(BaseMetric):
             )
             write_curves_part(self.curves_file, 'box', curves, self)
         return metrics
-
-    def _unpack(self, bits: np.ndarray) -> np.ndarray:
-        """Unpack correctness bits to bool (..., n_thresholds)."""
-        return np.unpackbits(bits, axis=-1, count=len(self.thresholds)).astype(
-            bool
-        )
-
-
-def _warn_off_map(names: Sequence[Optional[str]]) -> None:
-    """Warn about images whose GT boxes the test pipeline cropped away."""
-    off = [n for n in names if n is not None]
-    if off:
-        print_log(
-            f'WSOLMetric: for {len(off)} of {len(names)} images every GT box '
-            'lies outside the crop of the test pipeline; they count as not '
-            f'localized: {", ".join(off[:5])}'
-            f'{" ..." if len(off) > 5 else ""}.',
-            logger='current',
-            level=30,
-        )  # logging.WARNING
