@@ -17,7 +17,8 @@ Run through ``tools/benchmarks/gpu_check.sh`` (it picks the checkout's
    mmpretrain classification on the same backbone
    (``train_speed.py``, fp32 and AMP);
 5. ``localizer_speed``: the localizer benchmark (``localizer_speed.py``,
-   ResNet50 ``layer3``, GT map and GT + top-5, with the old path).
+   ResNet50 ``layer3``, GT map and GT + top-5, with the old path and with
+   batched / per-target backward passes).
 
 ``--tiny`` shrinks every step to a smoke test (48 px images, TinyWSOLNet
 speed runs) so that the script can be checked on a CPU in about a minute:
@@ -108,6 +109,7 @@ MODES = {
         localizer_speed=[
             '--arch', 'resnet50', '--batch-size', '32', '--topk', '5',
             '--num-classes', '200', '--rounds', '3', '--before',
+            '--compare-batching',
         ],
     ),
 }  # fmt: skip
