@@ -20,21 +20,16 @@ gradient localizer timing the path used before issue #13.9: a forward pass
 for the scores, a second one by the localizer, one backward pass per
 target.
 
-Reported per localizer and scenario (rounds interleave the rows, the median
-over rounds is kept): ``ms/img`` (wall-clock time of ``predict`` per
-image), ``x CAM`` (its ratio to CAM's) and ``peak MiB``: peak memory above
-the memory held before the call. On CUDA, ``torch.cuda.max_memory_allocated``;
-on CPU, the process's resident set high-water mark (``VmHWM``, reset through
-``/proc/self/clear_refs``; Linux only), with glibc's mmap threshold fixed so
-that freed tensors go back to the OS (the script re-executes itself with
-``MALLOC_MMAP_THRESHOLD_=65536`` when it is not set). ``--json`` writes the
-numbers.
+Per localizer and scenario (rounds interleave the rows; median): ``ms/img``
+of ``predict``, ``x CAM`` (its ratio to CAM's) and ``peak MiB`` above the
+memory held before the call: ``torch.cuda.max_memory_allocated`` on CUDA;
+on CPU the resident set high-water mark (``VmHWM``, reset through
+``/proc/self/clear_refs``), with ``MALLOC_MMAP_THRESHOLD_=65536`` (the
+script re-executes itself) so that freed tensors go back to the OS.
 
-Examples::
+Example (TinyWSOLNet by default; the table of docs/benchmarks.md)::
 
-    python tools/benchmarks/localizer_speed.py                   # TinyWSOLNet
-    python tools/benchmarks/localizer_speed.py --arch resnet50 \\
-        --batch-size 4 --topk 5 --num-classes 200 --rounds 2 --before
+    python tools/benchmarks/localizer_speed.py --arch resnet50 --before
 """
 
 import argparse
