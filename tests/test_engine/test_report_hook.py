@@ -56,6 +56,13 @@ def browse(page, *args):
         '--headless',
         '--no-sandbox',  # CI runs as root
         '--disable-gpu',
+        # no network: a closed network otherwise costs failed look-ups
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+        '--user-data-dir=' + osp.join(osp.dirname(osp.abspath(page)), 'chr'),
         '--hide-scrollbars',
         '--virtual-time-budget=5000',
         *args,
