@@ -198,7 +198,19 @@ def test_equals_the_test_tool_path_on_the_same_model(inferencer, tmp_path):
     cfg.test_dataloader.batch_size = 4
     cfg.test_dataloader.num_workers = 0
     cfg.test_dataloader.persistent_workers = False
-    cfg.test_dataloader.dataset.data_root = osp.join(ROOT, 'data/synthetic')
+    from mmwsol.synthetic import generate_synthetic_dataset
+
+    data_root = str(tmp_path / 'data')  # a clean checkout has no data/
+    generate_synthetic_dataset(
+        data_root,
+        num_classes=6,
+        num_train=1,
+        num_val=1,
+        num_test=1,
+        image_size=48,
+        seed=3,
+    )
+    cfg.test_dataloader.dataset.data_root = data_root
     cfg.test_dataloader.dataset.classes = None
     loader = Runner.build_dataloader(cfg.test_dataloader)
     batch = next(iter(loader))
