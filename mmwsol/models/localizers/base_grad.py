@@ -2,13 +2,22 @@
 
 from abc import abstractmethod
 from contextlib import contextmanager
-from typing import Iterator, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from .base import BaseLocalizer
 from .grad_capture import SCORES, LayerGradCapture, model_logits, select_scores
+
+
+def _detach(feats: Any) -> Any:
+    """Detach a tensor or the tensors of a (nested) tuple / list."""
+    if isinstance(feats, torch.Tensor):
+        return feats.detach()
+    if isinstance(feats, (tuple, list)):
+        return tuple(_detach(f) for f in feats)
+    return feats
 
 
 class BaseGradLocalizer(BaseLocalizer):
@@ -34,8 +43,11 @@ class BaseGradLocalizer(BaseLocalizer):
     Args:
         layer (str): Dotted name of the module whose output is used, e.g.
             ``'backbone.layer3'`` (ResNet), ``'backbone.Mixed_6e'``
-            (InceptionV3), ``'backbone.stages.2'`` (TinyWSOLNet). A module
-            returning a tuple (a backbone) gives its last item.
+            (InceptionV3), ``'backbone.stages.2'`` (TinyWSOLNet), any
+            transformer block (its tokens ``(N, L, C)`` become a map). A
+            tuple output (a backbone) gives its last tensor, a
+            ``ModuleList`` / ``Sequential`` stage its last module's output
+            (see :mod:`~mmwsol.models.localizers.layer_output`).
         score (str): The score differentiated: ``'logit'``, ``'log'`` (of
             the logit), ``'softmax'`` or ``'log_softmax'``. See
             :func:`select_scores`.
@@ -121,7 +133,7 @@ class BaseGradLocalizer(BaseLocalizer):
             logits = capture.run(run)
             self._shared = (capture, logits)
             try:
-                feats = tuple(f.detach() for f in store['feats'])
+                feats = _detach(store['feats'])
                 yield feats, logits.detach()
             finally:
                 self._shared = None
@@ -165,8 +177,9 @@ class BaseGradLocalizer(BaseLocalizer):
         if acts.dim() != 4:
             raise ValueError(
                 f'layer {self.layer!r} gives a tensor of '
-                f'shape {tuple(acts.shape)}; a spatial '
-                '(N, C, h, w) map is needed'
+                f'shape {tuple(acts.shape)}; a spatial (N, C, h, w) map '
+                'or tokens (N, L, C) are needed (a pooled output? name '
+                'a layer before the pooling)'
             )
         num = scores.shape[1]
         step = self.targets_per_pass or (

@@ -47,6 +47,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .functional import autocast_disabled
+from .layer_output import (
+    TokenMapper,
+    find_token_owner,
+    resolve_layer,
+    select_output,
+)
 
 SCORES = ('logit', 'log', 'softmax', 'log_softmax')
 
@@ -103,49 +109,6 @@ def check_gradient_shapes(acts: torch.Tensor, grads: torch.Tensor) -> None:
         )
 
 
-def get_layer(model: nn.Module, layer: str) -> nn.Module:
-    """Return the submodule named ``layer`` with a helpful error.
-
-    Args:
-        model (nn.Module): The model.
-        layer (str): Dotted module name, as in ``model.named_modules()``
-            (e.g. ``'backbone.layer3'``).
-
-    Returns:
-        nn.Module: The module.
-    """
-    try:
-        return model.get_submodule(layer)
-    except AttributeError:
-        names = [n for n, _ in model.named_modules() if n]
-        parent = layer.rsplit('.', 1)[0] if '.' in layer else ''
-        near = (
-            [n for n in names if n.startswith(parent)][:12]
-            if parent
-            else [n for n in names if '.' not in n]
-        )
-        raise ValueError(
-            f'{type(model).__name__} has no layer {layer!r}; e.g. {near}'
-        ) from None
-
-
-def _split_output(output: Any) -> Tuple[torch.Tensor, Callable]:
-    """Return the tensor to capture from a module output and a function
-    that puts a replacement back (tuples/lists: their last item)."""
-    if isinstance(output, torch.Tensor):
-        return output, lambda t: t
-    if (
-        isinstance(output, (tuple, list))
-        and output
-        and isinstance(output[-1], torch.Tensor)
-    ):
-        return output[-1], lambda t: type(output)([*output[:-1], t])
-    raise TypeError(
-        'the captured layer must return a tensor (or a '
-        f'tuple/list ending with one), got {type(output)}'
-    )
-
-
 def _guide_relu_hook(
     module: nn.Module, args: Any, output: torch.Tensor
 ) -> None:
@@ -165,8 +128,10 @@ class LayerGradCapture:
         model (nn.Module): The model (eval mode is forced inside).
         layer (str): Dotted name of the module whose output is captured,
             e.g. ``'backbone.layer3'``. It must run exactly once per forward
-            pass. For modules returning a tuple or list (a backbone), the last
-            item is captured.
+            pass. A ``ModuleList`` / ``Sequential`` stage stands for its last
+            module; of a tuple or list output (a backbone) the last tensor
+            is captured; token sequences ``(N, L, C)`` become maps. See
+            :mod:`~mmwsol.models.localizers.layer_output`.
         guided_relu (bool): Pass only positive gradients back through every
             ``nn.ReLU`` module (guided backpropagation). Defaults to False.
     """
@@ -177,7 +142,10 @@ class LayerGradCapture:
         self.model = model
         self.layer = layer
         self.guided_relu = guided_relu
-        self.module = get_layer(model, layer)
+        self.module_name, self.module = resolve_layer(model, layer)
+        self._owner = find_token_owner(model, self.module_name)[1]
+        self._input_hw: Optional[Tuple[int, int]] = None
+        self._mapper: Optional[TokenMapper] = None
         self._handles: List[Any] = []
         self._modes: Dict[nn.Module, bool] = {}
         self._grad_mode: Optional[bool] = None
@@ -197,6 +165,10 @@ class LayerGradCapture:
             self._handles.append(
                 self.module.register_forward_hook(self._capture_hook)
             )
+            if self._owner is not None:
+                self._handles.append(
+                    self._owner.register_forward_pre_hook(self._input_hook)
+                )
             if self.guided_relu:
                 for m in self.model.modules():
                     if isinstance(m, nn.ReLU):
@@ -226,9 +198,15 @@ class LayerGradCapture:
             self._inference.__exit__(None, None, None)
         self._inference = None
         self._activation = None
+        self._mapper = None
         self._calls = 0
 
     # --------------------------------------------------------------- hooks
+    def _input_hook(self, module: nn.Module, args: Any) -> None:
+        """Record the input size of the transformer owning the layer."""
+        if args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:
+            self._input_hw = tuple(args[0].shape[-2:])
+
     def _capture_hook(self, module: nn.Module, args: Any, output: Any) -> Any:
         self._calls += 1
         if self._calls > 1:
@@ -236,7 +214,10 @@ class LayerGradCapture:
                 f'layer {self.layer!r} ran more than once in one forward '
                 'pass (a shared module?); capture a module that runs once'
             )
-        tensor, rebuild = _split_output(output)
+        tensor, rebuild, grid_hw = select_output(output, args)
+        self._mapper = TokenMapper(
+            tensor, grid_hw, self._owner, self._input_hw
+        )
         leaf = tensor.detach().requires_grad_(True)
         self._activation = leaf
         # Everything after the layer records the graph.
@@ -264,6 +245,8 @@ class LayerGradCapture:
             raise RuntimeError('use LayerGradCapture as a context manager')
         self._calls = 0
         self._activation = None
+        self._mapper = None
+        self._input_hw = None
         torch.set_grad_enabled(False)
         with autocast_disabled():
             logits = forward()
@@ -281,10 +264,11 @@ class LayerGradCapture:
 
     @property
     def activation(self) -> torch.Tensor:
-        """The captured activation ``(N, C, h, w)`` (detached)."""
+        """The captured activation ``(N, C, h, w)`` (detached; tokens
+        ``(N, L, C)`` reshaped to their grid)."""
         if self._activation is None:
             raise RuntimeError('call run() first')
-        return self._activation.detach()
+        return self._mapper(self._activation.detach())
 
     def gradients(
         self, scores: torch.Tensor, retain_graph: bool = True
@@ -316,17 +300,20 @@ class LayerGradCapture:
                 f'{acts.shape[0]}, got {tuple(scores.shape)}'
             )
         if scores.dim() == 1:
-            return self._grad(scores.sum(), None, retain_graph, False)
+            grad = self._grad(scores.sum(), None, retain_graph, False)
+            return self._mapper(grad)
         num = scores.shape[1]
         if num == 0:
-            return acts.new_zeros((acts.shape[0], 0, *acts.shape[1:]))
+            shape = self.activation.shape
+            return acts.new_zeros((shape[0], 0, *shape[1:]))
         if num == 1:
             return self.gradients(scores[:, 0], retain_graph)[:, None]
         # one-hot cotangents: batch t selects column t of every sample
         eye = torch.eye(num, dtype=scores.dtype, device=scores.device)
         cotangents = eye[:, None, :].expand(num, *scores.shape)
         grads = self._grad(scores, cotangents, retain_graph, True)
-        return grads.transpose(0, 1)
+        # tokens: the gradient w.r.t. the map is the reshaped gradient
+        return self._mapper(grads.transpose(0, 1), lead=2)
 
     def _grad(
         self,
