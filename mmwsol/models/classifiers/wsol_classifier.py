@@ -1,15 +1,19 @@
 """Image classifier that also localizes: the model of every WSOL method."""
 
+import logging
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.structures import DataSample
 
 from mmwsol.registry import MODELS
+
+from ..utils import as_feature_maps, run_backbone, spatial_backbone_cfg
 
 
 @MODELS.register_module()
@@ -33,6 +37,16 @@ class WSOLClassifier(ImageClassifier):
 
     ``H x W`` is the network input size. The localizer computes in float32
     whatever the autocast state (see :class:`BaseLocalizer`).
+
+    **Any backbone's output form.** With a CAM-style head (one with
+    ``cam_features``, e.g. :class:`CAMHead`) the backbone config gets the
+    options that keep its output spatial (ConvNeXt-like:
+    ``gap_before_final_norm=False``; ViT / DeiT-like: ``out_type='featmap'``;
+    Swin-like at a small ``img_size``: ``pad_small_map=True``; see
+    ``mmwsol.models.utils.spatial_output.RULES``), each change logged in one
+    line. Token outputs ``(N, L, C)`` are reshaped to the patch grid, and a
+    backbone that still returns pooled vectors stops with an error naming
+    the option to set.
 
     **Only the maps that are needed.** The metrics read ``gt_cam`` only, so
     the test configs set ``topk_maps=0``: one map per image. Whoever needs
@@ -70,6 +84,8 @@ class WSOLClassifier(ImageClassifier):
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ):
+        if head is not None and _needs_maps(head):
+            backbone = _spatial_backbone(backbone)
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -87,6 +103,28 @@ class WSOLClassifier(ImageClassifier):
             localizer = MODELS.build(localizer)
         self.localizer = localizer
         self.topk_maps = topk_maps
+
+    def extract_feat(
+        self, inputs: torch.Tensor, stage: str = 'neck'
+    ) -> Union[tuple, torch.Tensor]:
+        """Features of ``stage`` (``'backbone'``, ``'neck'`` or
+        ``'pre_logits'``), as in :class:`ImageClassifier`; with a CAM-style
+        head the backbone outputs are maps (tokens reshaped, see the class
+        docstring)."""
+        if stage not in ('backbone', 'neck', 'pre_logits'):
+            raise ValueError(
+                f'stage={stage!r}: choose backbone, neck or pre_logits'
+            )
+        x = run_backbone(self.backbone, inputs)
+        if _needs_maps(self.head):
+            x = as_feature_maps(x, self.backbone, tuple(inputs.shape[-2:]))
+        if stage == 'backbone':
+            return x
+        if self.with_neck:
+            x = self.neck(x)
+        if stage == 'neck':
+            return x
+        return self.head.pre_logits(x)
 
     @property
     def with_localizer(self) -> bool:
@@ -189,3 +227,22 @@ class WSOLClassifier(ImageClassifier):
             )
             valid = torch.isfinite(maps).flatten(2).all(dim=2)
         return maps.detach(), valid.detach()
+
+
+def _needs_maps(head: Union[dict, nn.Module]) -> bool:
+    """Whether a head (config or module) builds maps from the features."""
+    if isinstance(head, nn.Module):
+        return hasattr(head, 'cam_features')
+    kind = head.get('type')
+    cls = kind if isinstance(kind, type) else MODELS.get(kind)
+    return cls is not None and hasattr(cls, 'cam_features')
+
+
+def _spatial_backbone(backbone: Union[dict, nn.Module]):
+    """The backbone config with its spatial-output options set (logged)."""
+    if isinstance(backbone, nn.Module):
+        return backbone
+    backbone, notes = spatial_backbone_cfg(backbone)
+    for note in notes:
+        print_log(note, logger='current', level=logging.INFO)
+    return backbone

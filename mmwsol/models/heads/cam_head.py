@@ -9,6 +9,24 @@ from mmpretrain.models.heads import ClsHead
 from mmwsol.registry import MODELS
 
 
+def spatial_input_error(shape: Tuple[int, ...]) -> str:
+    """Why a CAM head cannot use features of ``shape`` and what to set."""
+    got = f'CAMHead needs a (N, C, H, W) feature map, got {tuple(shape)}'
+    if len(shape) == 3:
+        return (
+            f'{got}: a token sequence (N, L, C). Reshape it to the patch '
+            'grid with mmwsol.models.utils.tokens_to_map (WSOLClassifier '
+            "does so) or set the backbone's out_type='featmap'."
+        )
+    return (
+        f'{got}: the features were pooled before the head, by the backbone '
+        '(ConvNeXt-like: set backbone.gap_before_final_norm=False; '
+        "ViT / DeiT-like: set backbone.out_type='featmap'; "
+        'WSOLClassifier sets these itself from the backbone config) or by '
+        'a pooling neck (remove it: the head pools).'
+    )
+
+
 @MODELS.register_module()
 class CAMHead(ClsHead):
     """Classification head of CAM-style WSOL methods.
@@ -71,11 +89,7 @@ class CAMHead(ClsHead):
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         if x.dim() != 4:
-            raise ValueError(
-                'CAMHead needs a spatial (N, C, H, W) feature '
-                f'map, got shape {tuple(x.shape)}; do not put a '
-                'pooling neck in front of it.'
-            )
+            raise ValueError(spatial_input_error(x.shape))
         return x
 
     def class_weights(self) -> torch.Tensor:

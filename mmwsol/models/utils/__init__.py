@@ -1,5 +1,12 @@
 """Small pure helpers shared by the WSOL models."""
 
+from .spatial_output import (
+    RULES,
+    as_feature_maps,
+    run_backbone,
+    spatial_backbone_cfg,
+    spatial_option_hint,
+)
 from .token_maps import (
     TokenLayout,
     infer_grid,
@@ -9,6 +16,11 @@ from .token_maps import (
 )
 
 __all__ = [
+    'RULES',
+    'as_feature_maps',
+    'run_backbone',
+    'spatial_backbone_cfg',
+    'spatial_option_hint',
     'TokenLayout',
     'infer_grid',
     'patch_grid',

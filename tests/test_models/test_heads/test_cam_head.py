@@ -33,7 +33,12 @@ def test_cam_head_loss_and_bad_input():
     samples = [DataSample().set_gt_label(i) for i in (0, 2)]
     losses = head.loss((torch.randn(2, 4, 3, 3),), samples)
     assert losses['loss'].ndim == 0 and losses['loss'] > 0
-    with pytest.raises(ValueError, match='spatial'):
+    # the message names the backbone options that pool, not only a neck
+    with pytest.raises(ValueError, match='gap_before_final_norm=False'):
         head((torch.randn(2, 4),))
+    with pytest.raises(ValueError, match=r'\(2, 4\).*out_type'):
+        head((torch.randn(2, 4),))
+    with pytest.raises(ValueError, match='token sequence.*tokens_to_map'):
+        head((torch.randn(2, 17, 4),))
     with pytest.raises(ValueError):
         MODELS.build(dict(type='CAMHead', num_classes=0, in_channels=4))
