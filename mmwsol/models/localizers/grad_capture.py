@@ -201,6 +201,12 @@ class LayerGradCapture:
         self._mapper = None
         self._calls = 0
 
+    def _name(self) -> str:
+        """The layer's name for messages (and the module it stands for)."""
+        if self.module_name == self.layer:
+            return repr(self.layer)
+        return f'{self.layer!r} (its last module {self.module_name!r})'
+
     # --------------------------------------------------------------- hooks
     def _input_hook(self, module: nn.Module, args: Any) -> None:
         """Record the input size of the transformer owning the layer."""
@@ -211,13 +217,16 @@ class LayerGradCapture:
         self._calls += 1
         if self._calls > 1:
             raise RuntimeError(
-                f'layer {self.layer!r} ran more than once in one forward '
+                f'layer {self._name()} ran more than once in one forward '
                 'pass (a shared module?); capture a module that runs once'
             )
-        tensor, rebuild, grid_hw = select_output(output, args)
-        self._mapper = TokenMapper(
-            tensor, grid_hw, self._owner, self._input_hw
-        )
+        try:
+            tensor, rebuild, grid_hw = select_output(output, args)
+            self._mapper = TokenMapper(
+                tensor, grid_hw, self._owner, self._input_hw
+            )
+        except (TypeError, ValueError) as err:
+            raise type(err)(f'layer {self._name()}: {err}') from None
         leaf = tensor.detach().requires_grad_(True)
         self._activation = leaf
         # Everything after the layer records the graph.
@@ -253,7 +262,7 @@ class LayerGradCapture:
         torch.set_grad_enabled(True)
         if self._activation is None:
             raise RuntimeError(
-                f'layer {self.layer!r} did not run in the forward pass'
+                f'layer {self._name()} did not run in the forward pass'
             )
         if not (isinstance(logits, torch.Tensor) and logits.requires_grad):
             raise RuntimeError(

@@ -6,7 +6,14 @@ import torch
 import torch.nn as nn
 from mmengine.registry import init_default_scope
 
-from mmwsol.models.localizers import GradCAM, LayerGradCapture, grad_cam_maps
+from mmwsol.models.localizers import (
+    PCS,
+    BagCAMs,
+    GradCAM,
+    GradCAMPlusPlus,
+    LayerGradCapture,
+    grad_cam_maps,
+)
 from mmwsol.models.localizers.layer_output import (
     resolve_layer,
     select_output,
@@ -51,9 +58,15 @@ def _model(backbone, channels, seed=0):
 
 
 def _reference_gradcam(model, layer, x, targets, to_tokens):
-    """Grad-CAM written out by hand: the layer's output is replaced by
-    ``to_tokens(M)`` of a leaf map ``M`` (the values the layer produced,
-    laid out as a conv map), and ``dS/dM`` is taken by autograd."""
+    """Grad-CAM written out by hand on ``_reference_gradients``."""
+    acts, grads, _ = _reference_gradients(model, layer, x, targets, to_tokens)
+    return grad_cam_maps(acts, grads)
+
+
+def _reference_gradients(model, layer, x, targets, to_tokens):
+    """The layer's output is replaced by ``to_tokens(M)`` of a leaf map
+    ``M`` (the values the layer produced, laid out as a conv map), and
+    ``dS/dM`` is taken by autograd: ``M``, ``dS/dM`` and the scores."""
     module = model.get_submodule(layer)
     store = {}
 
@@ -75,6 +88,7 @@ def _reference_gradcam(model, layer, x, targets, to_tokens):
         with torch.enable_grad():
             logits = model.head(model.extract_feat(x))
             rows = []
+            scores = logits.gather(1, targets).detach()
             for t in range(targets.shape[1]):
                 score = logits.gather(1, targets[:, t : t + 1]).sum()
                 (grad,) = torch.autograd.grad(
@@ -84,7 +98,7 @@ def _reference_gradcam(model, layer, x, targets, to_tokens):
     finally:
         handle.remove()
     grads = torch.stack(rows, dim=1)  # (N, T, C, h, w)
-    return grad_cam_maps(store['map'].detach(), grads)
+    return store['map'].detach(), grads, scores
 
 
 def _leaf_map(tokens, extra, h, w):
@@ -124,6 +138,22 @@ def test_gradcam_on_a_vit_block_is_gradcam_of_its_tokens_as_a_map(arch, extra):
         model, x, None, model(x, mode='tensor'), targets
     )
     assert maps.shape == (2, 2, 64, 96) and valid.all()
+
+
+@pytest.mark.parametrize('cls', [GradCAMPlusPlus, PCS, BagCAMs])
+def test_other_gradient_localizers_on_a_vit_block(cls):
+    model = _model(VIT, 16)
+    x = torch.randn(2, 3, 64, 64)
+    targets = torch.tensor([[0, 1], [2, 2]])
+    layer = 'backbone.layers.1'
+    acts, grads, scores = _reference_gradients(
+        model, layer, x, targets, lambda t: _leaf_map(t, 1, 4, 4)
+    )
+    loc = cls(layer, score='logit', guided_relu=False)
+    expected = loc.maps_from_gradients(acts, grads, scores)
+    got = loc(model, x, None, None, targets)
+    assert got.shape == (2, 2, 4, 4)
+    assert torch.allclose(got, expected, atol=1e-6)
 
 
 def test_gradcam_on_swin_stage_and_block():
@@ -179,6 +209,9 @@ def test_container_stage_is_its_last_module():
         acts = cap.activation
     with torch.no_grad():
         assert torch.allclose(acts, net.blocks[1](net.blocks[0](x)))
+    with pytest.raises(RuntimeError, match=r"'blocks' \(its last module"):
+        with LayerGradCapture(net, 'blocks') as cap:
+            cap.run(lambda: net.head(net.seq(x)))
     with pytest.raises(ValueError, match='empty ModuleList'):
         net.blocks = nn.ModuleList()
         resolve_layer(net, 'blocks')
@@ -281,6 +314,10 @@ def test_tokens_and_gradients_of_a_toy_layer():
         logits = cap.run(lambda: net(x))
         acts = cap.activation
         grads = cap.gradients(logits.gather(1, targets))
+    # 12 tokens of a 3 x 4 input: no square grid, no backbone to ask
+    with pytest.raises(ValueError, match="layer 'proj': .*square"):
+        with LayerGradCapture(net, 'proj') as cap:
+            cap.run(lambda: net(torch.randn(1, 3, 3, 4)))
     tokens = net.proj(x.flatten(2).transpose(1, 2))
     assert torch.allclose(acts, tokens.transpose(1, 2).reshape(2, 4, 3, 3))
     # d s_k / d token_{n,p,c} = W[k, c] * 1[token > 0] / 9, by hand
