@@ -95,7 +95,7 @@ class BagCAMs(BaseGradLocalizer):
         guided_relu (bool): Guided backpropagation. Defaults to True.
         upsample (str): Defaults to ``'bilinear'``.
         targets_per_pass (int, optional): Target columns per backward
-            pass; None (default): all in one.
+            pass; None (default): see :class:`BaseGradLocalizer`.
         init_cfg (dict, optional): Initialisation config.
     """
 

@@ -116,7 +116,7 @@ class GradCAMPlusPlus(ReLUGradLocalizer):
         guided_relu (bool): Guided backpropagation. Defaults to False.
         upsample (str): Defaults to ``'bilinear'``.
         targets_per_pass (int, optional): Target columns per backward
-            pass; None (default): all in one.
+            pass; None (default): see :class:`BaseGradLocalizer`.
         init_cfg (dict, optional): Initialisation config.
     """
 
