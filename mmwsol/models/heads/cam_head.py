@@ -9,9 +9,10 @@ from mmpretrain.models.heads import ClsHead
 from mmwsol.registry import MODELS
 
 
-def spatial_input_error(shape: Tuple[int, ...]) -> str:
-    """Why a CAM head cannot use features of ``shape`` and what to set."""
-    got = f'CAMHead needs a (N, C, H, W) feature map, got {tuple(shape)}'
+def spatial_input_error(shape: Tuple[int, ...], head: str = 'CAMHead') -> str:
+    """Why a CAM head (named ``head`` in the message) cannot use features
+    of ``shape`` and what to set."""
+    got = f'{head} needs a (N, C, H, W) feature map, got {tuple(shape)}'
     if len(shape) == 3:
         return (
             f'{got}: a token sequence (N, L, C). Reshape it to the patch '

@@ -12,6 +12,8 @@ from mmpretrain.structures import DataSample
 
 from mmwsol.registry import MODELS
 
+from .cam_head import spatial_input_error
+
 
 def conv_head_class_maps(
     features: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]
@@ -169,10 +171,7 @@ class RAMHead(ClsHead):
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         if x.dim() != 4:
-            raise ValueError(
-                'RAMHead needs a spatial (N, C, H, W) feature '
-                f'map, got shape {tuple(x.shape)}'
-            )
+            raise ValueError(spatial_input_error(x.shape, 'RAMHead'))
         return self.convs(x)
 
     def class_weights(self) -> torch.Tensor:

@@ -178,5 +178,23 @@ def test_bad_arguments():
         RAMHead(num_classes=0, in_channels=4)
     with pytest.raises(ValueError):
         RAMHead(num_classes=3, in_channels=4, ram_start=-1)
-    with pytest.raises(ValueError, match='spatial'):
+    with pytest.raises(ValueError, match=r'\(N, C, H, W\) feature map'):
         _head().cam_features((torch.randn(2, 8),))
+
+
+@pytest.mark.parametrize(
+    'shape, option',
+    [
+        ((2, 8), 'gap_before_final_norm=False'),  # pooled by the backbone
+        ((2, 8), "out_type='featmap'"),
+        ((2, 10, 8), 'tokens_to_map'),  # a token sequence
+        ((2, 10, 8), "out_type='featmap'"),
+    ],
+)
+def test_non_spatial_input_names_the_option(shape, option):
+    # the same advice as CAMHead's, under RAMHead's name
+    with pytest.raises(ValueError) as err:
+        _head().cam_features((torch.randn(*shape),))
+    message = str(err.value)
+    assert message.startswith('RAMHead needs a (N, C, H, W) feature map')
+    assert str(shape) in message and option in message
