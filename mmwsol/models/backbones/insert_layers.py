@@ -110,6 +110,7 @@ class InsertLayers(BaseModule):
         self,
         backbone: Union[dict, nn.Module],
         insert: Sequence[dict] = (),
+        extra_outputs: Sequence[str] = (),
         init_cfg: Optional[Union[dict, List[dict]]] = None,
     ):
         super().__init__(init_cfg=init_cfg)
@@ -160,6 +161,18 @@ class InsertLayers(BaseModule):
             modules[after].register_forward_hook(
                 functools.partial(self._run_inserted, key)
             )
+        self.extra_outputs = list(extra_outputs)
+        self._tapped: dict = {}
+        for name in self.extra_outputs:
+            if name not in modules or name == '':
+                names = [n for n in modules if n]
+                raise KeyError(
+                    f'extra_outputs: {type(self.backbone).__name__} has no '
+                    f'submodule {name!r}; some valid names: {names[:40]}'
+                )
+            modules[name].register_forward_hook(
+                functools.partial(self._record, name)
+            )
 
     def _run_inserted(
         self, key: str, module: nn.Module, args: tuple, output: torch.Tensor
@@ -173,9 +186,35 @@ class InsertLayers(BaseModule):
             )
         return self.inserted[key](output)
 
+    def _record(
+        self, name: str, module: nn.Module, args: tuple, output: torch.Tensor
+    ) -> None:
+        """Forward hook: keep ``output`` of an ``extra_outputs`` entry."""
+        self._tapped[name] = output
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Run the wrapped backbone (with the inserted modules)."""
-        return self.backbone(x)
+        """Run the wrapped backbone (with the inserted modules).
+
+        Returns:
+            tuple[torch.Tensor]: The ``extra_outputs`` (in order), then the
+            backbone's outputs.
+        """
+        if not self.extra_outputs:
+            return self.backbone(x)
+        self._tapped = {}
+        try:
+            outs = self.backbone(x)
+            missing = [n for n in self.extra_outputs if n not in self._tapped]
+            if missing:
+                raise RuntimeError(
+                    f'extra_outputs {missing} did not run in the forward '
+                    f'pass of {type(self.backbone).__name__}'
+                )
+            extra = tuple(self._tapped[n] for n in self.extra_outputs)
+        finally:
+            self._tapped = {}
+        outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+        return extra + tuple(outs)
 
     def _load_from_state_dict(
         self,
