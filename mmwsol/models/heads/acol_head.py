@@ -13,6 +13,7 @@ from mmwsol.models.localizers.functional import normalize_maps
 from mmwsol.registry import MODELS
 
 from .cam_head import spatial_input_error
+from .labels import single_gt_labels
 
 
 def acol_erase(
@@ -63,18 +64,6 @@ def _conv_branch(in_channels: int, mid_channels: int, num_classes: int):
             classifier=nn.Conv2d(mid_channels, num_classes, 1),
         )
     )
-
-
-def gt_labels_of(data_samples: List[DataSample]) -> torch.Tensor:
-    """One class per sample: ``gt_label``, or the argmax of ``gt_score``
-    (batch augmentations such as CutMix mix the labels)."""
-    if 'gt_label' in data_samples[0] and all(
-        s.gt_label.numel() == 1 for s in data_samples
-    ):
-        return torch.cat([s.gt_label for s in data_samples])
-    if 'gt_score' in data_samples[0]:
-        return torch.stack([s.gt_score for s in data_samples]).argmax(1)
-    raise ValueError('the head needs one gt_label per sample')
 
 
 @MODELS.register_module()
@@ -229,7 +218,7 @@ class ACoLHead(ClsHead):
             logs their sum as ``loss``), plus branch A's accuracy with
             ``cal_acc``.
         """
-        labels = gt_labels_of(data_samples)
+        labels = single_gt_labels(data_samples, 'ACoLHead')
         maps_a, maps_b = self.branch_maps(feats, labels.to(feats[-1].device))
         losses = self._get_loss(maps_a.mean(dim=(2, 3)), data_samples)
         losses['loss_a'] = losses.pop('loss')

@@ -13,6 +13,7 @@ from mmpretrain.structures import DataSample
 from mmwsol.registry import MODELS
 
 from .cam_head import spatial_input_error
+from .labels import single_gt_labels
 
 
 def conv_head_class_maps(
@@ -198,19 +199,6 @@ class RAMHead(ClsHead):
     # ------------------------------------------------------------------
     # loss
     # ------------------------------------------------------------------
-    @staticmethod
-    def _gt_labels(data_samples: List[DataSample]) -> torch.Tensor:
-        """GT classes; the argmax of ``gt_score`` under batch
-        augmentations (mixup / cutmix), where the RA loss keeps the
-        dominant class."""
-        if 'gt_label' in data_samples[0] and all(
-            s.gt_label.numel() == 1 for s in data_samples
-        ):
-            return torch.cat([s.gt_label for s in data_samples])
-        if 'gt_score' in data_samples[0]:
-            return torch.stack([s.gt_score for s in data_samples]).argmax(1)
-        raise ValueError('the RA loss needs one gt_label per sample')
-
     def loss(
         self,
         feats: Tuple[torch.Tensor],
@@ -249,7 +237,8 @@ class RAMHead(ClsHead):
             )
             self._warned_no_epoch = True
         if self.ra_active:
-            labels = self._gt_labels(data_samples).to(maps.device)
+            labels = single_gt_labels(data_samples, 'the RA loss')
+            labels = labels.to(maps.device)
             losses['loss_ra'] = self.ra_loss(maps, labels)
         else:
             losses['loss_ra'] = maps.new_zeros(())
