@@ -175,3 +175,24 @@ def test_against_pytorch_grad_cam_on_a_transformer_block(name):
         name,
         reshape=_deit_tokens_to_map,
     )
+
+
+def test_our_defaults_that_differ_from_pytorch_grad_cam():
+    """The options named in docs/posthoc_cams.md matter: ScoreCAM's
+    defaults (softmax probability, no channel softmax, align_corners=False)
+    and GradCAM++'s ``variant='reference'`` give other maps."""
+    model = _tiny_net((2, 1))
+    x = torch.randn(3, 3, 16, 12)
+    labels = [0, 3, 1]
+    targets = torch.tensor(labels)[:, None]
+    with torch.no_grad():
+        logits = model(x, mode='tensor')
+    layer, module = 'backbone.stages.0', model.backbone.stages[0]
+    for ours, theirs_cls in (
+        (ScoreCAM(layer), PGCScoreCAM),
+        (GradCAMPlusPlus(layer, variant='reference'), PGCGradCAMPlusPlus),
+    ):
+        maps = ours.localize(model, x, None, logits, targets)[:, 0]
+        cam = theirs_cls(_Logits(model), [module])
+        theirs = cam(x, [ClassifierOutputTarget(k) for k in labels])
+        assert np.abs(maps.numpy() - theirs).max() > 0.05
