@@ -1,3 +1,4 @@
+from .acol_cam import ACoLCAM
 from .bagcams import BagCAMs, bagcams_maps
 from .base import BaseLocalizer
 from .base_grad import BaseGradLocalizer, ReLUGradLocalizer
@@ -26,6 +27,7 @@ from .grad_capture import (
     capture_layer_gradients,
     select_scores,
 )
+from .layer_cam import LayerCAM, layer_cam_maps
 from .pcs import PCS, pcs_maps
 from .scg import (
     SCG,
@@ -34,6 +36,18 @@ from .scg import (
     self_correlation,
     spa_self_correlation_maps,
 )
+from .score_cam import (
+    ScoreCAM,
+    score_cam_channel_scores,
+    score_cam_maps,
+    score_cam_masks,
+)
+from .smooth_grad_cam_pp import (
+    SmoothGradCAMpp,
+    smooth_grad_cam_plus_plus_maps,
+)
+from .ts_cam import TSCAM, ts_cam_maps
+from .xgrad_cam import XGradCAM, xgrad_cam_maps
 
 __all__ = [
     'SCG',
@@ -70,6 +84,19 @@ __all__ = [
     'grad_cam_plus_plus_maps',
     'PCS',
     'pcs_maps',
+    'LayerCAM',
+    'layer_cam_maps',
+    'XGradCAM',
+    'xgrad_cam_maps',
+    'ScoreCAM',
+    'score_cam_masks',
+    'score_cam_channel_scores',
+    'score_cam_maps',
+    'SmoothGradCAMpp',
+    'smooth_grad_cam_plus_plus_maps',
+    'ACoLCAM',
     'BagCAMs',
     'bagcams_maps',
+    'TSCAM',
+    'ts_cam_maps',
 ]
