@@ -315,3 +315,25 @@ def test_predict_in_a_classifier_on_a_transformer_block(name):
             assert torch.isfinite(maps).all()
             assert maps.min() >= 0 and maps.max() <= 1
         assert s.gt_cam.max() > 0
+
+
+def test_on_gap_linear_last_layer():
+    """dS_k/dZ_{c,i} = W[k, c] / hw everywhere: XGradCAM = GradCAM =
+    relu(CAM) / hw, LayerCAM = relu(sum_c relu(W[k, c]) Z_c) / hw."""
+    init_default_scope('mmwsol')
+    model = _model()
+    x = torch.randn(3, 3, 12, 10)
+    targets = torch.tensor([[0, 4], [2, 2], [3, 1]])
+    layer = 'backbone.stages.1'
+    with torch.no_grad():
+        feats = model.extract_feat(x)[-1]  # (3, 6, 6, 5)
+    weights = model.head.fc.weight.detach()[targets]  # (N, T, C)
+    hw = feats.shape[-1] * feats.shape[-2]
+    cam = torch.einsum('ntc,nchw->nthw', weights, feats) / hw
+    layer_cam = torch.einsum('ntc,nchw->nthw', weights.clamp(min=0), feats)
+    for loc, expected in (
+        (XGradCAM(layer, eps=0), cam.clamp(min=0)),
+        (LayerCAM(layer), (layer_cam / hw).clamp(min=0)),
+    ):
+        raw = loc(model, x, None, None, targets)
+        assert torch.allclose(raw, expected, atol=1e-6)
