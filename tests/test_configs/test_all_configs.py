@@ -51,6 +51,9 @@ def test_configs_are_found():
     for arch in ('vgg16', 'resnet50', 'inception-v3'):
         for data in ('cub', 'imagenet', 'openimages'):
             assert f'cam_{arch}_1xb32_{data}.py' in names
+    for arch in ('convnext-t', 'swin-t', 'deit-s'):
+        for data in ('cub', 'imagenet'):
+            assert f'cam_{arch}_1xb32_{data}.py' in names
     assert 'cam_tinynet_1xb32_synthetic.py' in names
 
 
@@ -67,14 +70,16 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
     model.eval()
     num_classes = cfg.model.head.num_classes
     assert cfg.data_preprocessor.num_classes == num_classes
+    # a config that states its input size (Swin: the window) is run at it
+    size = cfg.model.backbone.get('img_size', 112)
     with torch.no_grad():
-        logits = model(torch.randn(2, 3, 112, 112), mode='tensor')
+        logits = model(torch.randn(2, 3, size, size), mode='tensor')
         assert logits.shape == (2, num_classes)
         out = model.predict(
-            torch.randn(1, 3, 112, 112),
+            torch.randn(1, 3, size, size),
             [DataSample().set_gt_label(num_classes - 1)],
         )
-    assert out[0].gt_cam.shape == (112, 112)
+    assert out[0].gt_cam.shape == (size, size)
     k = min(cfg.model.topk_maps, num_classes)
     assert len(out[0].get('pred_cams', ())) == k
 
