@@ -337,3 +337,18 @@ def test_on_gap_linear_last_layer():
     ):
         raw = loc(model, x, None, None, targets)
         assert torch.allclose(raw, expected, atol=1e-6)
+
+
+def test_smooth_grad_cam_pp_on_gap_linear_last_layer_is_grad_cam_pp():
+    """The gradient of a GAP + linear head does not depend on the input:
+    the noise changes nothing on its layer, whatever sigma."""
+    init_default_scope('mmwsol')
+    model = _model()
+    x = torch.randn(2, 3, 12, 10)
+    targets = torch.tensor([[0, 4], [2, 2]])
+    layer = 'backbone.stages.1'
+    ref = GradCAMPlusPlus(layer)(model, x, None, None, targets)
+    out = SmoothGradCAMpp(layer, n_samples=3, sigma=0.5)(
+        model, x, None, None, targets
+    )
+    assert torch.allclose(out, ref, atol=1e-6)
