@@ -98,8 +98,10 @@ def resolve_layer(model: nn.Module, layer: str) -> Tuple[str, nn.Module]:
             raise ValueError(
                 f'layer {name!r} is an empty {type(module).__name__}'
             )
-        name = f'{name}.{len(module) - 1}'
-        module = module[len(module) - 1]
+        # the child's own name: an index, or the key of an OrderedDict
+        key = list(module._modules)[-1]
+        name = f'{name}.{key}'
+        module = module._modules[key]
     return name, module
 
 

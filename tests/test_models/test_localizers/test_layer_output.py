@@ -217,6 +217,31 @@ def test_container_stage_is_its_last_module():
         resolve_layer(net, 'blocks')
 
 
+def test_named_sequential_stage_is_its_last_module():
+    # a Sequential built from an OrderedDict names its children: the
+    # stage stands for its last child under that name (WSOLInceptionV3's
+    # ``spg`` stage), not under an index
+    from collections import OrderedDict
+
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        OrderedDict(
+            stem=nn.Conv2d(3, 4, 3, padding=1),
+            stage=nn.Sequential(
+                OrderedDict(conv=nn.Conv2d(4, 4, 1), act=nn.Tanh())
+            ),
+        )
+    )
+    name, module = resolve_layer(net, 'stage')
+    assert name == 'stage.act' and module is net.stage.act
+    x = torch.randn(2, 3, 5, 5)
+    with LayerGradCapture(net, 'stage') as cap:
+        cap.run(lambda: net(x))
+        acts = cap.activation
+    with torch.no_grad():
+        assert torch.allclose(acts, net(x))
+
+
 def test_van_modulelist_stage():
     model = _model(
         dict(
