@@ -70,6 +70,16 @@ FAMILIES: Dict[str, Family] = {
             ('backbone.layer3', 'backbone.layer4'),
         ),
         Family(
+            'WSOLVGG (VGG16-GAP: the CAM configs)',
+            dict(type='WSOLVGG'),
+            ('backbone.features', 'backbone.conv6'),
+        ),
+        Family(
+            'WSOLInceptionV3 (large_feature_map: the CAM configs)',
+            dict(type='WSOLInceptionV3', large_feature_map=True),
+            ('backbone.Mixed_5d', 'backbone.Mixed_6e', 'backbone.spg'),
+        ),
+        Family(
             'Res2Net (depth 50)',
             dict(type='Res2Net', depth=50),
             _stages('backbone.layer{}', range(1, 5)) + ('backbone.layer3.2',),
