@@ -1,0 +1,21 @@
+_base_ = [
+    '../_base_/models/vgg16_adl.py',
+    '../_base_/datasets/imagenet_bs32.py',
+    '../_base_/schedules/imagenet_10e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(head=dict(num_classes=1000))
+# 10x lr (wsolevaluation main.py): conv6 and the classifier.
+# lr for batch 32: CAM's value for vgg16 / imagenet (starting point: not the
+# tuned value for ADL; wsolevaluation's tuned values are in a spreadsheet we
+# could not read).
+optim_wrapper = dict(
+    optimizer=dict(lr=1.6545e-05, weight_decay=0.0005),
+    paramwise_cfg=dict(
+        custom_keys={
+            'backbone.conv6': dict(lr_mult=10.0),
+            'head': dict(lr_mult=10.0),
+        }
+    ),
+)
