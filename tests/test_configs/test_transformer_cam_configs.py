@@ -2,6 +2,7 @@
 pretrained weights are mmpretrain's and fit the backbone, maps at 224 px,
 AdamW with the head's 10x lr, one training step."""
 
+import functools
 import os.path as osp
 
 import mmpretrain
@@ -56,6 +57,12 @@ def _build(cfg):
     return MODELS.build(model_cfg)
 
 
+@functools.lru_cache(maxsize=None)
+def _model(family):
+    """The CUB config's model, built once per family (random weights)."""
+    return _build(_config(family))
+
+
 @pytest.mark.parametrize('family', FAMILIES)
 def test_weights_are_mmpretrains_and_fit_the_backbone(family):
     name = FAMILIES[family][0]
@@ -70,7 +77,7 @@ def test_weights_are_mmpretrains_and_fit_the_backbone(family):
     theirs_cfg = Config.fromfile(osp.join(MIM, meta['Config'])).model
     init_default_scope('mmpretrain')
     theirs = PRETRAIN_MODELS.build(theirs_cfg.backbone).state_dict()
-    ours = _build(_config(family)).backbone.state_dict()
+    ours = _model(family).backbone.state_dict()
     assert {k: v.shape for k, v in ours.items()} == {
         k: v.shape for k, v in theirs.items()
     }
@@ -83,17 +90,17 @@ def test_map_at_224_and_logits(family):
         cfg = _config(family, data)
         assert cfg.model.head.num_classes == num_classes
         assert cfg.data_preprocessor.num_classes == num_classes
-    model = _build(cfg).eval()
+    model = _model(family).eval()
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(1, 3, 224, 224))
         cam_map = model.head.cam_features(feats)
-    assert cam_map.shape == (1, cfg.model.head.in_channels, side, side)
+    assert cam_map.shape == (1, model.head.in_channels, side, side)
 
 
 @pytest.mark.parametrize('family', FAMILIES)
 def test_adamw_head_lr_and_one_training_step(family):
     cfg = _config(family)
-    model = _build(cfg)
+    model = _model(family)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     optimizer = wrapper.optimizer
     assert type(optimizer).__name__ == 'AdamW'
