@@ -7,16 +7,24 @@
 # evaluation.
 _base_ = ['../cam/cam_tinynet_1xb32_synthetic.py']
 
-adl = dict(type='ADL', drop_rate=0.75, drop_threshold=0.9)
 model = dict(
     backbone=dict(
         _delete_=True,
         type='InsertLayers',
         backbone=dict(type='TinyWSOLNet'),
         insert=[
-            dict(after='stages.2', module=adl),
-            dict(after='stages.3.0', module=adl),
-            dict(after='stages.3', module=adl),
+            dict(
+                after='stages.2',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='stages.3.0',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='stages.3',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
         ],
     )
 )

@@ -4,7 +4,6 @@
 # reference's ADL InceptionV3 has no dropout in the head convs, hence
 # ``dropout=0.0`` (the CAM config keeps 0.5). Feature map size as the CAM
 # config (``large_feature_map=True``: 28x28 at 224 input).
-adl = dict(type='ADL', drop_rate=0.75, drop_threshold=0.9)
 model = dict(
     type='WSOLClassifier',
     backbone=dict(
@@ -13,9 +12,18 @@ model = dict(
             type='WSOLInceptionV3', large_feature_map=True, dropout=0.0
         ),
         insert=[
-            dict(after='Mixed_5d', module=adl),
-            dict(after='Mixed_6e', module=adl),
-            dict(after='spg.relu2', module=adl),
+            dict(
+                after='Mixed_5d',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='Mixed_6e',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='spg.relu2',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
         ],
         init_cfg=dict(
             type='Pretrained',

@@ -1,7 +1,6 @@
 # ResNet50 ADL (wsolevaluation wsol/resnet.py): the CAM ResNet50 (layer4
 # stride 1, 14x14 at 224 input) with an ADL layer after block 0 of layer3
 # and after blocks 0 and 2 of layer4. ADL is the identity in evaluation.
-adl = dict(type='ADL', drop_rate=0.75, drop_threshold=0.9)
 model = dict(
     type='WSOLClassifier',
     backbone=dict(
@@ -10,9 +9,18 @@ model = dict(
             type='ResNet', depth=50, strides=(1, 2, 2, 1), out_indices=(3,)
         ),
         insert=[
-            dict(after='layer3.0', module=adl),
-            dict(after='layer4.0', module=adl),
-            dict(after='layer4.2', module=adl),
+            dict(
+                after='layer3.0',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='layer4.0',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='layer4.2',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
         ],
         init_cfg=dict(
             type='Pretrained',

@@ -2,16 +2,24 @@
 # (WSOLVGG with conv6) with an ADL layer after pool3 (features.9), after
 # conv4_3 + ReLU (features.12, before pool4) and after conv5_3 + ReLU
 # (features.16, before conv6). ADL is the identity in evaluation.
-adl = dict(type='ADL', drop_rate=0.75, drop_threshold=0.9)
 model = dict(
     type='WSOLClassifier',
     backbone=dict(
         type='InsertLayers',
         backbone=dict(type='WSOLVGG', depth=16, large_feature_map=False),
         insert=[
-            dict(after='features.9', module=adl),
-            dict(after='features.12', module=adl),
-            dict(after='features.16', module=adl),
+            dict(
+                after='features.9',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='features.12',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
+            dict(
+                after='features.16',
+                module=dict(type='ADL', drop_rate=0.75, drop_threshold=0.9),
+            ),
         ],
         init_cfg=dict(
             type='Pretrained',
