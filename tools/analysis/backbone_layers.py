@@ -30,6 +30,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
+from mmpretrain.models import SwinTransformer, VisionTransformer
 
 from mmwsol.models.localizers.layer_output import (
     TokenMapper,
@@ -39,6 +40,9 @@ from mmwsol.models.localizers.layer_output import (
 )
 from mmwsol.models.utils.spatial_output import spatial_backbone_cfg
 from mmwsol.registry import MODELS
+
+# backbones built for the input size (Swin checks its window against it)
+TRANSFORMERS = (SwinTransformer, VisionTransformer)
 
 
 class Family(NamedTuple):
@@ -143,7 +147,7 @@ FAMILIES: Dict[str, Family] = {
             + ('backbone.stages.2.4', 'backbone.stages.3.2'),
         ),
         Family(
-            "Swin (arch='tiny', img_size 224)",
+            "Swin (arch='tiny', img_size = the input size)",
             dict(type='SwinTransformer'),
             _stages('backbone.stages.{}', range(4))
             + (
@@ -189,13 +193,17 @@ def describe_output(output: Any, args: tuple) -> str:
     return type(output).__name__
 
 
-def build_model(family: Family) -> nn.Module:
-    """The family's backbone (and neck) in a WSOLClassifier + CAMHead."""
+def build_model(family: Family, size: int = 224) -> nn.Module:
+    """The family's backbone (and neck) in a WSOLClassifier + CAMHead; a
+    ViT / Swin-style backbone gets ``img_size=size``."""
     init_default_scope('mmwsol')
+    backbone = dict(family.backbone)
+    if issubclass(MODELS.get(backbone['type']), TRANSFORMERS):
+        backbone['img_size'] = size
     model = MODELS.build(
         dict(
             type='WSOLClassifier',
-            backbone=family.backbone,
+            backbone=backbone,
             neck=family.neck,
             head=dict(type='CAMHead', num_classes=2, in_channels=1),
         )
@@ -214,7 +222,7 @@ def layer_rows(name: str, size: int = 224) -> List[str]:
         list[str]: One row per listed layer, then the CAM head's input.
     """
     family = FAMILIES[name]
-    model = build_model(family)
+    model = build_model(family, size)
     captured, handles, resolved = {}, [], {}
     for layer in family.layers:
         module_name, module = resolve_layer(model, layer)
