@@ -93,3 +93,14 @@ def test_map_sizes_follow_the_strides():
             assert 'tokens (198, 384), 2 extra' in row
     # VAN: a ModuleList stage stands for its last block
     assert any('(= `backbone.blocks2.2`)' in r for r in _rows('VAN'))
+
+
+def test_command_line_prints_both_tables(capsys):
+    TOOL.main(['--families', 'MobileNetV3', '--size', '128'])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == list(TOOL.LAYER_HEADER)
+    # 128 px: MobileNetV3's last map at stride 32 is 4x4
+    head = [r for r in lines if 'CAM head input' in r]
+    assert len(head) == 1 and _cells(head[0])[3] == '4×4'
+    assert lines[-3:-1] == list(TOOL.SPATIAL_HEADER)
+    assert lines[-1] == TOOL.spatial_rows('MobileNetV3')[0]
