@@ -18,6 +18,12 @@ CONFIGS = {
     'GradCAMPlusPlus': dict(type='GradCAMPlusPlus', layer='backbone.stages.1'),
     'PCS': dict(type='PCS', layer='backbone.stages.1'),
     'BagCAMs': dict(type='BagCAMs', layer='backbone.stages.1'),
+    'LayerCAM': dict(type='LayerCAM', layer='backbone.stages.1'),
+    'XGradCAM': dict(type='XGradCAM', layer='backbone.stages.1'),
+    'ScoreCAM': dict(type='ScoreCAM', layer='backbone.stages.1'),
+    'SmoothGradCAMpp': dict(
+        type='SmoothGradCAMpp', layer='backbone.stages.1', n_samples=2
+    ),
 }
 
 
