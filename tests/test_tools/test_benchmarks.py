@@ -40,6 +40,24 @@ def test_localizer_speed_prints_both_scenarios(tmp_path, capsys):
         assert all(r['ms'] > 0 for r in rows.values())
 
 
+def test_localizer_speed_ts_cam_row_and_ratio_to_forward(tmp_path, capsys):
+    bench = _script('localizer_speed.py')
+    out = tmp_path / 'ts.json'
+    bench.main(
+        [
+            '--arch', 'deit-t', '--size', '32', '--batch-size', '2',
+            '--rounds', '1', '--num-classes', '4', '--topk', '1',
+            '--device', 'cpu', '--localizers', '--json', str(out),
+        ]
+    )  # fmt: skip
+    text = capsys.readouterr().out
+    assert 'GT map: x forward (predict without maps): forward 1.000' in text
+    results = json.loads(out.read_text())['results']
+    for rows in results.values():
+        assert list(rows) == ['forward', 'CAM', 'TSCAM']
+        assert all(r['ms'] > 0 for r in rows.values())
+
+
 def test_train_speed_compares_with_mmpretrain(tmp_path):
     bench = _script('train_speed.py')
     out = tmp_path / 'train.json'

@@ -1,5 +1,8 @@
 """Speed and peak memory of the gradient localizers against CAM.
 
+(over 400 lines: one benchmark script -- CLI, memory probe, rows, report --
+that the docs cite by name.)
+
 Builds one ``WSOLClassifier`` (random weights) and times
 ``model.predict(inputs, samples)`` under ``torch.no_grad()`` -- what the
 val/test loops run -- with each localizer in turn: ``CAM`` (on the last
@@ -27,9 +30,17 @@ on CPU the resident set high-water mark (``VmHWM``, reset through
 ``/proc/self/clear_refs``), with ``MALLOC_MMAP_THRESHOLD_=65536`` (the
 script re-executes itself) so that freed tensors go back to the OS.
 
+**TS-CAM** (``--arch deit-t`` / ``deit-s``: mmpretrain's DeiT with a
+``TSCAMHead``): a ``TSCAM`` row is added, and the ratio of each row to the
+plain forward pass (``forward``, no maps) is printed below the table: the
+cost of a TS-CAM map, the class token attention captured from the layers'
+``qkv`` outputs (issue #14.2's goal: <= 1.10).
+
 Example (TinyWSOLNet by default; the table of docs/benchmarks.md)::
 
     python tools/benchmarks/localizer_speed.py --arch resnet50 --before
+    python tools/benchmarks/localizer_speed.py --arch deit-s \
+        --localizers GradCAM --layer backbone.layers.11
 """
 
 import argparse
@@ -57,7 +68,21 @@ ARCHS = {
         'backbone.Mixed_6e',
         224,
     ),
+    'deit-t': (
+        dict(type='VisionTransformer', arch='deit-tiny'),
+        192,
+        'backbone.layers.11',
+        224,
+    ),
+    'deit-s': (
+        dict(type='VisionTransformer', arch='deit-small'),
+        384,
+        'backbone.layers.11',
+        224,
+    ),
 }
+# the head of an arch when it is not CAMHead (CAM then maps its class maps)
+HEADS = {'deit-t': 'TSCAMHead', 'deit-s': 'TSCAMHead'}
 GRAD_LOCALIZERS = ('GradCAM', 'GradCAMPlusPlus', 'PCS', 'BagCAMs')
 BEFORE = ' [before]'
 
@@ -105,10 +130,11 @@ def parse_args(args: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument(
         '--localizers',
-        nargs='+',
+        nargs='*',
         choices=GRAD_LOCALIZERS,
         default=list(GRAD_LOCALIZERS),
-        help='gradient localizers to time (default: all four)',
+        help='gradient localizers to time (default: all four; none: the '
+        'flag alone)',
     )
     parser.add_argument(
         '--clock',
@@ -193,7 +219,7 @@ def build(args: argparse.Namespace):
             type='WSOLClassifier',
             backbone=backbone,
             head=dict(
-                type='CAMHead',
+                type=HEADS.get(args.arch, 'CAMHead'),
                 num_classes=args.num_classes,
                 in_channels=channels,
             ),
@@ -232,6 +258,8 @@ def predict_before(model, localizer, inputs, samples, k: int):
 def rows(args: argparse.Namespace) -> Dict[str, Optional[dict]]:
     """The localizer config of each row (None: the plain forward pass)."""
     out = {'forward': None, 'CAM': dict(type='CAM')}
+    if HEADS.get(args.arch) == 'TSCAMHead':
+        out['TSCAM'] = dict(type='TSCAM')
     for name in args.localizers:
         out[name] = dict(type=name, layer=args.layer)
     if args.compare_batching:
@@ -345,6 +373,15 @@ def report(
             )
             line += f'{e["ms"]:12.2f}{e["x_cam"]:7.2f}{peak}'
         print(line)
+    if 'TSCAM' in names:
+        for sc in scenarios:
+            fwd = results[sc]['forward']['ms']
+            print(
+                f'{sc}: x forward (predict without maps): '
+                + ', '.join(
+                    f'{n} {results[sc][n]["ms"] / fwd:.3f}' for n in names
+                )
+            )
 
 
 def write_json(

@@ -100,9 +100,15 @@ class TSCAMHead(ClsHead):
         """Zeros ``(K, )``: the bias is already in :meth:`cam_features`."""
         return self.conv.weight.new_zeros(self.num_classes)
 
+    @staticmethod
+    def logits_from_class_maps(maps: torch.Tensor) -> torch.Tensor:
+        """Return the ``(N, K)`` logits of ``(N, K, h, w)`` class maps:
+        their spatial means (the authors' ``AdaptiveAvgPool2d(1)``)."""
+        return maps.mean(dim=(2, 3))
+
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Return the ``(N, K)`` spatial means of the class maps."""
-        return self.cam_features(feats).mean(dim=(2, 3))
+        return self.logits_from_class_maps(self.cam_features(feats))
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """Return the class logits ``(N, K)``."""

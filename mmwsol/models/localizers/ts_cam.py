@@ -80,8 +80,10 @@ class TSCAM(BaseLocalizer):
     output: ``L * C`` extra multiply-adds per layer (see
     ``mmwsol/models/utils/attention_capture.py``). ``WSOLClassifier.predict``
     runs its forward pass inside :meth:`shared_forward`, so scores, semantic
-    maps and attention come from one pass. Called on its own, :meth:`forward`
-    runs the backbone again to get the attention.
+    maps and attention come from one pass (with a head that has
+    ``logits_from_class_maps``, e.g. :class:`TSCAMHead`, the 3x3 convolution
+    runs once for the logits and the maps). Called on its own,
+    :meth:`forward` runs the backbone again to get the attention.
 
     Args:
         upsample (str): Interpolation to the input size. Defaults to
@@ -93,7 +95,7 @@ class TSCAM(BaseLocalizer):
         self, upsample: str = 'bilinear', init_cfg: Optional[dict] = None
     ):
         super().__init__(upsample=upsample, init_cfg=init_cfg)
-        self._shared: Optional[torch.Tensor] = None
+        self._shared: Optional[tuple] = None
 
     @contextmanager
     def shared_forward(
@@ -113,10 +115,17 @@ class TSCAM(BaseLocalizer):
             tuple: The features (as ``extract_feat`` returns them) and the
             logits ``(N, K)``.
         """
+        head = model.head
+        semantic = None
         with ClassTokenAttentionCapture(model.backbone) as capture:
             feats = model.extract_feat(inputs)
-            logits = model.head(feats)
-        self._shared = capture.attention
+            if hasattr(head, 'logits_from_class_maps'):
+                # the class maps once, for the logits and the maps
+                semantic = head.cam_features(feats)
+                logits = head.logits_from_class_maps(semantic)
+            else:
+                logits = head(feats)
+        self._shared = (capture.attention, semantic)
         try:
             yield feats, logits
         finally:
@@ -141,7 +150,7 @@ class TSCAM(BaseLocalizer):
     ) -> torch.Tensor:
         """Return raw TS-CAM maps ``(N, T, h, w)`` for the targets."""
         head = cam_style_head(model, 'TSCAM')
-        attention = self._shared
+        attention, semantic = self._shared or (None, None)
         if attention is None:
             attention = self.class_token_attention(model, inputs)
         elif attention.shape[1] != inputs.shape[0]:
@@ -150,7 +159,9 @@ class TSCAM(BaseLocalizer):
                 f'batch: {inputs.shape[0]} inputs, attention of '
                 f'{attention.shape[1]}'
             )
-        return ts_cam_maps(attention, head.cam_features(feats), targets)
+        if semantic is None:
+            semantic = head.cam_features(feats)
+        return ts_cam_maps(attention, semantic, targets)
 
     def extra_repr(self) -> str:
         return f'upsample={self.upsample!r}'

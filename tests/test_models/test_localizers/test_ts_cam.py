@@ -171,3 +171,25 @@ def test_needs_a_vit_like_backbone():
             torch.randn(1, 3, 64, 64), [DataSample().set_gt_label(0)]
         )
     assert repr(TSCAM()) == "TSCAM(upsample='bilinear')"
+
+
+def test_predict_runs_backbone_and_conv_once():
+    """Weights captured, not recomputed: one pass of the backbone and of
+    the head's 3x3 convolution per predict (the logits and the maps)."""
+    model = _model()
+    calls = {'embed': 0, 'conv': 0}
+
+    def count(key):
+        def hook(*args):
+            calls[key] += 1
+
+        return hook
+
+    model.backbone.patch_embed.register_forward_hook(count('embed'))
+    model.head.conv.register_forward_hook(count('conv'))
+    samples = [DataSample().set_gt_label(i) for i in (0, 2)]
+    model.topk_maps = 2
+    with torch.no_grad():
+        out = model.predict(torch.randn(2, 3, 32, 32), samples)
+    assert calls == {'embed': 1, 'conv': 1}
+    assert out[0].pred_cams.shape == (2, 32, 32)
