@@ -192,6 +192,16 @@ def test_lr_groups_are_the_references(method, arch):
     assert 0 < tens < len(lrs)
 
 
+@functools.lru_cache(maxsize=None)
+def _cam_backbone_shapes(arch):
+    """Parameter shapes of the CAM config's backbone (what mmpretrain's
+    ImageNet checkpoint fills)."""
+    cfg = _config(f'cam/cam_{arch}_1xb32_cub.py').model.backbone.copy()
+    cfg.pop('init_cfg')
+    init_default_scope('mmwsol')
+    return {k: v.shape for k, v in MODELS.build(cfg).state_dict().items()}
+
+
 @pytest.mark.parametrize('arch', ARCHS)
 def test_adl_sits_at_the_reference_positions(arch):
     names, channels = ADL_POSITIONS[arch]
@@ -200,6 +210,12 @@ def test_adl_sits_at_the_reference_positions(arch):
     wrapped = dict(model.backbone.backbone.named_modules())
     assert all(n in wrapped for n in names)
     assert model.backbone.insert_after == list(names)
+    # the wrapped backbone is the CAM one: the same pretrained checkpoint
+    # (and a CAM-trained one) fits it
+    inner = {
+        k: v.shape for k, v in model.backbone.backbone.state_dict().items()
+    }
+    assert inner == _cam_backbone_shapes(arch)
     # each ADL layer runs once per forward, on the named module's output
     seen = []
     for key, layer in model.backbone.inserted.items():
@@ -243,6 +259,15 @@ def test_spg_maps_match_the_heads_channels(arch):
     assert [f.shape[1] for f in picked] == list(head.in_channels)
     # f1 is an intermediate map, f3 the last (the class maps' input)
     assert feats[-1] is picked[2]
+    # every backbone weight is one of the CAM backbone's (the pretrained
+    # checkpoint covers it); only VGG16 drops conv6
+    inner = getattr(backbone, 'backbone', backbone)
+    shapes = {k: v.shape for k, v in inner.state_dict().items()}
+    cam = _cam_backbone_shapes(arch)
+    assert all(cam[k] == v for k, v in shapes.items())
+    assert {k.split('.')[0] for k in set(cam) - set(shapes)} == (
+        {'conv6'} if arch == 'vgg16' else set()
+    )
 
 
 SYNTHETIC_LOSSES = {
