@@ -86,11 +86,15 @@ def test_load_study_errors(tmp_path):
         seed_study.load_study(str(missing))
 
 
-def test_shipped_zoo_study_names_existing_configs():
+@pytest.mark.parametrize(
+    'name', ['synthetic_zoo', 'synthetic_baselines', 'synthetic_transformers']
+)
+def test_shipped_studies_name_existing_configs(name):
+    # load_study checks that every train / test config exists
     study = seed_study.load_study(
-        osp.join(ROOT, 'tools/analysis/studies/synthetic_zoo.py')
+        osp.join(ROOT, f'tools/analysis/studies/{name}.py')
     )
-    assert 'cam' in study and 'cam' in study['cam']['tests']
+    assert study and all(model['tests'] for model in study.values())
 
 
 def test_demo_summary_prints_reference_beside_the_run(tmp_path):
