@@ -104,3 +104,22 @@ def test_command_line_prints_both_tables(capsys):
     assert len(head) == 1 and _cells(head[0])[3] == '4×4'
     assert lines[-3:-1] == list(TOOL.SPATIAL_HEADER)
     assert lines[-1] == TOOL.spatial_rows('MobileNetV3')[0]
+
+
+def test_doc_localizer_table_matches_the_tool():
+    spec = importlib.util.spec_from_file_location(
+        'backbone_localizers',
+        osp.join(ROOT, 'tools', 'analysis', 'backbone_localizers.py'),
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    doc = _doc_lines()
+    for line in tool.header():
+        assert line in doc
+    cases = tool.load_cases()
+    for name in cases:  # every backbone of the matrix has its row
+        assert any(r.startswith(f'| {name} (`') for r in doc), name
+    # one row run again (DeiT: token layers, TSCAM): every cell 'ok'
+    row = tool.table_row('DeiT', cases['DeiT'])
+    assert row in doc
+    assert _cells(row)[1:] == ['ok'] * len(tool.LOCALIZERS)
