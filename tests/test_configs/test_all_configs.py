@@ -65,13 +65,15 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
     model_cfg = cfg.model.copy()
     model_cfg.backbone.pop('init_cfg', None)
     model_cfg['data_preprocessor'] = cfg.data_preprocessor
+    # PyTorch's default initialisation (init_weights is checked once per
+    # backbone family below: it costs more than the forward pass here)
     model = MODELS.build(model_cfg)
-    model.init_weights()
     model.eval()
     num_classes = cfg.model.head.num_classes
     assert cfg.data_preprocessor.num_classes == num_classes
-    # a config that states its input size (Swin: the window) is run at it
-    size = cfg.model.backbone.get('img_size', 112)
+    # a config that states its input size (Swin: the window) is run at it;
+    # the others at 64 px (every layout keeps a map of at least 2 x 2)
+    size = cfg.model.backbone.get('img_size', 64)
     with torch.no_grad():
         logits = model(torch.randn(2, 3, size, size), mode='tensor')
         assert logits.shape == (2, num_classes)
@@ -103,6 +105,33 @@ def test_config_builds_model_and_pipelines(path, fixture_roots):
             assert 'ori_gt_bboxes' in sample or 'gt_mask' in sample
             if is_mask:
                 assert sample.gt_mask.shape == inputs.shape[1:]
+
+
+INIT_CONFIGS = [
+    'cam/cam_vgg16_1xb32_cub.py',
+    'cam/cam_resnet50_1xb32_cub.py',
+    'cam/cam_inception-v3_1xb32_cub.py',
+    'cam/cam_tinynet_1xb32_synthetic.py',
+    'spa/spa_vgg16_1xb32_cub.py',
+    'acol/acol_resnet50_1xb32_cub.py',
+    'spg/spg_inception-v3_1xb32_cub.py',
+    'adl/adl_vgg16_1xb32_cub.py',
+    'ts_cam/ts-cam_deit-t_1xb128_cub.py',
+]
+
+
+@pytest.mark.parametrize('name', INIT_CONFIGS)
+def test_init_weights_runs_per_model_family(name):
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', name))
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone.pop('init_cfg', None)
+    model = MODELS.build(model_cfg)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.init_weights()
+    changed = [
+        k for k, v in model.state_dict().items() if not v.equal(before[k])
+    ]
+    assert changed  # the config's init_cfg entries ran
 
 
 def test_classifier_layers_get_10x_lr():

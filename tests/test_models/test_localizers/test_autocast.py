@@ -86,13 +86,75 @@ def _setup(head='CAMHead'):
     return model, x, feats, logits, targets
 
 
+# localizers that need their own head (and backbone), with that model
+HEAD_SPECIFIC = {
+    'ACoLCAM': dict(
+        backbone=dict(
+            type='TinyWSOLNet',
+            stage_channels=(8, 12, 16),
+            stage_blocks=(1, 1, 1),
+            pool_strides=(2, 2, 1),
+            out_indices=(2,),
+        ),
+        head=dict(
+            type='ACoLHead', num_classes=5, in_channels=16, mid_channels=12
+        ),
+        size=32,
+    ),
+    'TSCAM': dict(
+        backbone=dict(
+            type='VisionTransformer',
+            arch=dict(
+                embed_dims=12,
+                num_layers=2,
+                num_heads=3,
+                feedforward_channels=24,
+            ),
+            img_size=48,
+            patch_size=16,
+        ),
+        head=dict(type='TSCAMHead', num_classes=5, in_channels=12),
+        size=48,
+    ),
+}
+
+
 def test_every_registered_localizer_is_covered():
     registered = {
         name
         for name, cls in MODELS.module_dict.items()
         if isinstance(cls, type) and issubclass(cls, BaseLocalizer)
     }
-    assert registered == set(CONFIGS)
+    assert registered == set(CONFIGS) | set(HEAD_SPECIFIC)
+
+
+@pytest.mark.parametrize('dtype', _autocast_dtypes())
+@pytest.mark.parametrize('name', sorted(HEAD_SPECIFIC))
+def test_head_specific_maps_under_autocast_equal_float32(name, dtype):
+    spec = HEAD_SPECIFIC[name]
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='WSOLClassifier',
+            backbone=spec['backbone'],
+            head=spec['head'],
+            localizer=dict(type=name),
+        )
+    )
+    model.init_weights()
+    model.eval()
+    x = torch.randn(2, 3, spec['size'], spec['size'])
+    targets = torch.tensor([[1, 4], [0, 2]])
+    loc = model.localizer
+    with torch.no_grad():
+        feats = model.extract_feat(x)
+        logits = model.head(feats)
+        ref = loc.localize(model, x, feats, logits, targets)
+        with torch.autocast('cpu', dtype=dtype):
+            amp = loc.localize(model, x, feats, logits, targets)
+    assert amp.dtype == torch.float32
+    assert ref.max() > 0  # non-trivial maps
+    assert (amp - ref).abs().max() <= 1e-5
 
 
 @pytest.mark.parametrize('dtype', _autocast_dtypes())
