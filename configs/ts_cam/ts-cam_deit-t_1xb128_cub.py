@@ -18,3 +18,7 @@ train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=128)
+
+# the authors' fixed-threshold boxes (lib/cams_deit.py): 0.1 of the
+# normalised map on CUB, the largest contour
+box_rule = dict(threshold=0.1, box_mode='largest')

@@ -46,7 +46,6 @@ optim_wrapper = dict(
         },
     ),
 )
-max_epochs = 5
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -60,11 +59,11 @@ param_scheduler = [
         type='CosineAnnealingLR',
         by_epoch=True,
         begin=1,
-        T_max=max_epochs - 1,
+        T_max=4,  # max_epochs - 1
         eta_min=1e-5,
     ),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
