@@ -1,10 +1,28 @@
 """Pure torch helpers shared by the localizers."""
 
-from contextlib import ExitStack
-from typing import Any, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, Iterator, Sequence
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
+
+
+@contextmanager
+def eval_mode(model: nn.Module) -> Iterator[None]:
+    """Run ``model`` in eval mode, then restore every module's own mode.
+
+    Args:
+        model (nn.Module): The model.
+    """
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, mode in modes.items():
+            module.training = mode
+
 
 #: Device types whose autocast state :func:`autocast_disabled` switches off.
 AUTOCAST_DEVICES = ('cpu', 'cuda', 'xpu', 'mps', 'hpu')

@@ -40,13 +40,13 @@ Example:
     ...     grads = capture.gradients(scores)   # (N, T, C, h, w), one pass
 """
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, ContextManager, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .functional import autocast_disabled
+from .functional import autocast_disabled, eval_mode
 from .layer_output import (
     TokenMapper,
     find_token_owner,
@@ -147,7 +147,7 @@ class LayerGradCapture:
         self._input_hw: Optional[Tuple[int, int]] = None
         self._mapper: Optional[TokenMapper] = None
         self._handles: List[Any] = []
-        self._modes: Dict[nn.Module, bool] = {}
+        self._eval: Optional[ContextManager] = None
         self._grad_mode: Optional[bool] = None
         self._inference: Optional[torch.inference_mode] = None
         self._calls = 0
@@ -159,9 +159,9 @@ class LayerGradCapture:
         self._inference = torch.inference_mode(False)
         self._inference.__enter__()
         self._grad_mode = torch.is_grad_enabled()
-        self._modes = {m: m.training for m in self.model.modules()}
         try:
-            self.model.eval()
+            self._eval = eval_mode(self.model)
+            self._eval.__enter__()
             self._handles.append(
                 self.module.register_forward_hook(self._capture_hook)
             )
@@ -188,9 +188,9 @@ class LayerGradCapture:
         for handle in self._handles:
             handle.remove()
         self._handles = []
-        for module, mode in self._modes.items():
-            module.training = mode
-        self._modes = {}
+        if self._eval is not None:
+            self._eval.__exit__(None, None, None)
+        self._eval = None
         if self._grad_mode is not None:
             torch.set_grad_enabled(self._grad_mode)
         self._grad_mode = None

@@ -1,7 +1,6 @@
 """Score-CAM (Wang et al., CVPR Workshops 2020) on any layer."""
 
-from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -10,6 +9,7 @@ import torch.nn.functional as F
 from mmwsol.registry import MODELS
 
 from .base import BaseLocalizer
+from .functional import eval_mode
 from .grad_capture import (
     SCORES,
     LayerGradCapture,
@@ -153,18 +153,6 @@ def score_cam_maps(
     return maps.clamp(min=0) if relu else maps
 
 
-@contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    """Run ``model`` in eval mode, then restore every module's mode."""
-    modes = {m: m.training for m in model.modules()}
-    model.eval()
-    try:
-        yield
-    finally:
-        for module, mode in modes.items():
-            module.training = mode
-
-
 @MODELS.register_module()
 class ScoreCAM(BaseLocalizer):
     """Score-CAM on a named layer: no gradients; the weight of a channel is
@@ -255,7 +243,7 @@ class ScoreCAM(BaseLocalizer):
         """Return raw maps ``(N, T, h, w)``; ``feats`` and ``logits`` are
         not used."""
         acts = self.layer_activation(model, inputs)
-        with torch.no_grad(), _eval_mode(model):
+        with torch.no_grad(), eval_mode(model):
             scores, ran = score_cam_channel_scores(
                 lambda x: model_logits(model, x),
                 inputs.float(),
